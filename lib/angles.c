@@ -1,0 +1,1 @@
+/* angles.c — placeholder, being written */

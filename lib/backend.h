@@ -1,0 +1,138 @@
+/*
+ * backend.h — the one interface every model is written against (internal).
+ *
+ * A backend is a table of functions plus a private `impl` pointer, in the
+ * manner of ggml-backend. Buffers are opaque: model code never indexes device
+ * memory, it only calls these slots. All matrices are row-major floats; `n`
+ * counts elements. Every slot returns BCN_OK or sets the context's error
+ * (through bcn_set_error) and returns its status. Unless a slot says
+ * otherwise, outputs may not alias inputs.
+ *
+ * Numerical contract (what the ref backend does and cl must match within
+ * float rounding): GEMMs and reductions accumulate in double on ref; the
+ * element-wise formulas are exactly those written next to each slot.
+ */
+#ifndef BCN_BACKEND_H
+#define BCN_BACKEND_H
+
+#include <stddef.h>
+#include "burstccn.h"
+
+typedef struct bcn_buf bcn_buf; /* defined by each backend */
+typedef struct bcn_backend bcn_backend;
+
+struct bcn_backend {
+    const char *name;  /* "ref" or "cl" */
+    bcn_ctx *ctx;      /* errors are reported here */
+    void *impl;        /* backend-private state */
+    bcn_device_info info;
+
+    /* Release the backend and its private state (all buffers freed first). */
+    void (*destroy)(bcn_backend *be);
+
+    /* ---- buffers ---- */
+    /* Allocate n floats (contents undefined). n == 0 allocates one float. */
+    bcn_status (*buf_alloc)(bcn_backend *be, size_t n, bcn_buf **out);
+    /* Free a buffer; NULL is a no-op. */
+    void (*buf_free)(bcn_backend *be, bcn_buf *buf);
+    /* dst[offset .. offset+n) = src[0..n) (host to device). */
+    bcn_status (*buf_write)(bcn_backend *be, bcn_buf *dst, size_t offset,
+                            size_t n, const float *src);
+    /* dst[0..n) = src[offset .. offset+n) (device to host, blocking). */
+    bcn_status (*buf_read)(bcn_backend *be, const bcn_buf *src, size_t offset,
+                           size_t n, float *dst);
+    /* x[0..n) = value. */
+    bcn_status (*fill)(bcn_backend *be, size_t n, float value, bcn_buf *x);
+    /* y = a x + b y over n elements; when b == 0, y is not read. */
+    bcn_status (*axpby)(bcn_backend *be, size_t n, float a, const bcn_buf *x,
+                        float b, bcn_buf *y);
+
+    /* ---- GEMM ---- */
+    /* C (m x n) = alpha op(A) op(B) + beta C, row-major, op(A) m x k,
+     * op(B) k x n; trans_* != 0 means the stored matrix is transposed.
+     * When beta == 0, C is not read. */
+    bcn_status (*gemm)(bcn_backend *be, int trans_a, int trans_b, int m, int n,
+                       int k, float alpha, const bcn_buf *a, int lda,
+                       const bcn_buf *b, int ldb, float beta, bcn_buf *c,
+                       int ldc);
+
+    /* ---- fused element-wise ops (SPEC §2-§6) ---- */
+    /* x[r][j] = σ(x[r][j] + bias[j]) for rows x cols. */
+    bcn_status (*bias_sigmoid)(bcn_backend *be, int rows, int cols, bcn_buf *x,
+                               const bcn_buf *bias);
+    /* delta = g ⊙ e ⊙ (1 − e). delta may alias g. */
+    bcn_status (*dsigmoid_mul)(bcn_backend *be, size_t n, const bcn_buf *g,
+                               const bcn_buf *e, bcn_buf *delta);
+    /* Backprop output: delta = −(t − e) ⊙ e ⊙ (1 − e). */
+    bcn_status (*output_delta)(bcn_backend *be, size_t n, const bcn_buf *e,
+                               const bcn_buf *t, bcn_buf *delta);
+    /* Burst output (SPEC §5): p = p_b (1 + s (t − e)(1 − e)) (p = p_b when
+     * t == NULL); b = p e; delta = −(b − p_b e) when delta != NULL. */
+    bcn_status (*output_burst)(bcn_backend *be, size_t n, const bcn_buf *e,
+                               const bcn_buf *t, float p_b, float s,
+                               bcn_buf *b, bcn_buf *delta);
+    /* BurstCCN hidden (SPEC §5): p = σ(4 u (1 − e)); b = p e;
+     * delta = −(p − p_b) e. */
+    bcn_status (*burstccn_hidden)(bcn_backend *be, size_t n, const bcn_buf *u,
+                                  const bcn_buf *e, float p_b, bcn_buf *b,
+                                  bcn_buf *delta);
+    /* out = σ(a) ⊙ e (Burstprop's recurrent drive). */
+    bcn_status (*sigmoid_mul)(bcn_backend *be, size_t n, const bcn_buf *a,
+                              const bcn_buf *e, bcn_buf *out);
+    /* Burstprop hidden (SPEC §6), r == NULL meaning r = 0:
+     * abar' = ū (1 − e) − r;  p̄ = σ(abar'); b̄ = p̄ e;
+     * p = σ(u (1 − e) − r);   b = p e;  delta = −(b − b̄);
+     * abar (if != NULL) receives abar'. */
+    bcn_status (*burstprop_hidden)(bcn_backend *be, size_t n,
+                                   const bcn_buf *ubar, const bcn_buf *u,
+                                   const bcn_buf *r, const bcn_buf *e,
+                                   bcn_buf *bbar, bcn_buf *b, bcn_buf *delta,
+                                   bcn_buf *abar);
+
+    /* ---- reductions ---- */
+    /* y[j] = alpha Σ_r x[r][j] + beta y[j] (y not read when beta == 0). */
+    bcn_status (*colsum)(bcn_backend *be, int rows, int cols, float alpha,
+                         const bcn_buf *x, float beta, bcn_buf *y);
+    /* out[0] = a·b, out[1] = a·a, out[2] = b·b in double (reads back). */
+    bcn_status (*dot3)(bcn_backend *be, size_t n, const bcn_buf *a,
+                       const bcn_buf *b, double out[3]);
+    /* stats[2 slot] = Σ (e − t)² over rows x cols; stats[2 slot + 1] =
+     * number of rows whose argmax of e (first maximum) equals argmax of t. */
+    bcn_status (*output_stats)(bcn_backend *be, int rows, int cols,
+                               const bcn_buf *e, const bcn_buf *t,
+                               bcn_buf *stats, int slot);
+
+    /* ---- optimisers (SPEC §8), decoupled weight decay wd ---- */
+    /* w = w − lr g − wd w. */
+    bcn_status (*sgd_update)(bcn_backend *be, size_t n, float lr, float wd,
+                             const bcn_buf *g, bcn_buf *w);
+    /* v = mom v + g; w = w − lr v − wd w. */
+    bcn_status (*momentum_update)(bcn_backend *be, size_t n, float lr,
+                                  float mom, float wd, const bcn_buf *g,
+                                  bcn_buf *v, bcn_buf *w);
+    /* m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+     * w = w − lr (m / (1 − β1^step)) / (sqrt(v / (1 − β2^step)) + eps)
+     *       − wd w.  step >= 1. */
+    bcn_status (*adam_update)(bcn_backend *be, size_t n, float lr, float beta1,
+                              float beta2, float eps, int step, float wd,
+                              const bcn_buf *g, bcn_buf *m, bcn_buf *v,
+                              bcn_buf *w);
+
+    /* Block until queued work is done. */
+    bcn_status (*finish)(bcn_backend *be);
+};
+
+/* Create the reference backend (never fails but for memory). */
+bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out);
+
+#ifdef BCN_HAVE_OPENCL
+/* Enumerate OpenCL devices into a malloc'd array (count may be 0; then the
+ * context's message says why). */
+bcn_status bcn_cl_list_devices(bcn_ctx *ctx, bcn_device_info **out,
+                               size_t *count);
+/* Create the OpenCL backend on platform p, device d. */
+bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device,
+                                 bcn_backend **out);
+#endif
+
+#endif /* BCN_BACKEND_H */

@@ -1,0 +1,1 @@
+/* backend_ref.c — placeholder, being written */

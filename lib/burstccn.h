@@ -1,0 +1,387 @@
+/*
+ * burstccn.h — public API of libburstccn.
+ *
+ * libburstccn trains dense sigmoid networks with four learning rules —
+ * BurstCCN (Greedy et al. 2022), Burstprop (Payeur et al. 2021), feedback
+ * alignment and backprop — on a plain-C reference backend ("ref") or on any
+ * OpenCL device ("cl:P:D"), and compares the rules' update signals.
+ * The mathematics is in SPEC.md; section numbers below refer to it.
+ *
+ * Conventions
+ *  - Every function that can fail returns a bcn_status; the human-readable
+ *    detail is kept on the bcn_ctx and read back with bcn_errmsg().
+ *  - Matrices are row-major float arrays. Layers are numbered 1..L as in
+ *    SPEC §1: W_l is n_l x n_{l-1}; Y_l, Q_l (l = 1..L-1) are n_{l+1} x n_l.
+ *  - The library never prints and never aborts.
+ */
+#ifndef BURSTCCN_H
+#define BURSTCCN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BCN_BUILDING) && defined(__GNUC__)
+#define BCN_API __attribute__((visibility("default")))
+#else
+#define BCN_API
+#endif
+
+/* ------------------------------------------------------------------ status */
+
+/* X-macro: one list makes both the enum and the strings. */
+#define BCN_STATUS_LIST(X)                                                  \
+    X(BCN_OK, 0, "success")                                                 \
+    X(BCN_ERR_INVALID_ARG, 1, "invalid argument")                           \
+    X(BCN_ERR_NOMEM, 2, "out of memory")                                    \
+    X(BCN_ERR_IO, 3, "input/output error")                                  \
+    X(BCN_ERR_FORMAT, 4, "malformed data")                                  \
+    X(BCN_ERR_NO_DEVICE, 5, "no such device")                               \
+    X(BCN_ERR_OPENCL, 6, "OpenCL error")                                    \
+    X(BCN_ERR_KERNEL_BUILD, 7, "OpenCL kernel build failed")                \
+    X(BCN_ERR_BLAS, 8, "CLBlast error")                                     \
+    X(BCN_ERR_UNSUPPORTED, 9, "not supported")                              \
+    X(BCN_ERR_STATE, 10, "invalid state")
+
+typedef enum bcn_status {
+#define BCN_STATUS_ENUM_(name, value, text) name = value,
+    BCN_STATUS_LIST(BCN_STATUS_ENUM_)
+#undef BCN_STATUS_ENUM_
+} bcn_status;
+
+/* Short English description of a status code ("out of memory"). */
+BCN_API const char *bcn_status_str(bcn_status status);
+
+/* ----------------------------------------------------------------- context */
+
+/* A context owns one device (backend instance) and the last error message. */
+typedef struct bcn_ctx bcn_ctx;
+
+/* Create a context with no device yet; NULL only when out of memory. */
+BCN_API bcn_ctx *bcn_ctx_new(void);
+/* Destroy a context (after every network made on it). NULL is a no-op. */
+BCN_API void bcn_ctx_free(bcn_ctx *ctx);
+/* Open the device named by `spec` ("ref", "cl", "cl:P:D", a name substring,
+ * or NULL/"" for the default: first OpenCL device, else ref). */
+BCN_API bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec);
+/* Detail of the last error on this context ("" when none). Never NULL. */
+BCN_API const char *bcn_errmsg(const bcn_ctx *ctx);
+/* Status of the last error on this context (BCN_OK when none). */
+BCN_API bcn_status bcn_errcode(const bcn_ctx *ctx);
+/* Forget the last error. */
+BCN_API void bcn_clear_error(bcn_ctx *ctx);
+/* Block until all work queued on the context's device has finished. */
+BCN_API bcn_status bcn_ctx_finish(bcn_ctx *ctx);
+
+/* ----------------------------------------------------------------- devices */
+
+typedef enum bcn_device_type {
+    BCN_DEVICE_REF = 0, /* the plain-C reference backend */
+    BCN_DEVICE_CPU,
+    BCN_DEVICE_GPU,
+    BCN_DEVICE_ACCELERATOR,
+    BCN_DEVICE_OTHER
+} bcn_device_type;
+
+typedef struct bcn_device_info {
+    char id[32];        /* what --device takes: "ref" or "cl:P:D" */
+    char backend[8];    /* "ref" or "cl" */
+    bcn_device_type type;
+    char name[256];
+    char vendor[256];
+    char version[128];  /* OpenCL version string ("" for ref) */
+    char driver[128];   /* driver version ("" for ref) */
+    char platform[256]; /* OpenCL platform name ("" for ref) */
+    unsigned compute_units;
+    uint64_t global_mem_bytes;
+} bcn_device_info;
+
+/* "ref", "cpu", "gpu", "accelerator" or "other". */
+BCN_API const char *bcn_device_type_str(bcn_device_type type);
+/* List every device: ref first, then each OpenCL device. The array is
+ * malloc'd; free it with bcn_devices_free(). When OpenCL contributes no
+ * device the call still succeeds and bcn_errmsg(ctx) says why. */
+BCN_API bcn_status bcn_devices_list(bcn_ctx *ctx, bcn_device_info **out,
+                                    size_t *count);
+/* Free an array returned by bcn_devices_list(). */
+BCN_API void bcn_devices_free(bcn_device_info *list);
+/* Resolve a device spec (see bcn_ctx_open_device) to one device. */
+BCN_API bcn_status bcn_device_resolve(bcn_ctx *ctx, const char *spec,
+                                      bcn_device_info *out);
+/* Information on the device the context has open. */
+BCN_API bcn_status bcn_ctx_device(const bcn_ctx *ctx, bcn_device_info *out);
+
+/* ------------------------------------------------------------ random numbers */
+
+/* xoshiro256** seeded through splitmix64 (Blackman & Vigna); normals by the
+ * Box–Muller transform in double precision. The same seed gives the same
+ * stream on every platform. */
+typedef struct bcn_rng {
+    uint64_t s[4];
+    double spare;   /* second Box–Muller normal */
+    int has_spare;
+} bcn_rng;
+
+/* Seed the generator (every seed, 0 included, is valid). */
+BCN_API void bcn_rng_seed(bcn_rng *rng, uint64_t seed);
+/* Next 64 random bits. */
+BCN_API uint64_t bcn_rng_u64(bcn_rng *rng);
+/* Uniform double in [0, 1) with 53 random bits. */
+BCN_API double bcn_rng_uniform(bcn_rng *rng);
+/* Standard normal double. */
+BCN_API double bcn_rng_normal(bcn_rng *rng);
+/* Uniform integer in [0, n) without modulo bias (n > 0). */
+BCN_API uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n);
+/* Fisher–Yates shuffle of idx[0..n). */
+BCN_API void bcn_rng_shuffle(bcn_rng *rng, int *idx, int n);
+
+/* ------------------------------------------------------- rules and options */
+
+typedef enum bcn_rule {
+    BCN_RULE_BURSTCCN = 0, /* SPEC §5 */
+    BCN_RULE_BURSTPROP,    /* SPEC §6 */
+    BCN_RULE_FA,           /* SPEC §4 */
+    BCN_RULE_BACKPROP,     /* SPEC §3 */
+    BCN_RULE_COUNT
+} bcn_rule;
+
+#define BCN_RULE_BIT(rule) (1u << (unsigned)(rule))
+#define BCN_RULE_ALL ((1u << BCN_RULE_COUNT) - 1u)
+
+typedef enum bcn_fb_mode {
+    BCN_FB_RANDOM = 0, /* normal, std = scale */
+    BCN_FB_SYM,        /* symmetric at start, then free */
+    BCN_FB_TIED,       /* re-tied after every update */
+    BCN_FB_WSYM        /* Q only: Q_l = p_b * scale * W_{l+1} at start */
+} bcn_fb_mode;
+
+typedef enum bcn_optimizer {
+    BCN_OPT_SGD = 0,
+    BCN_OPT_MOMENTUM,
+    BCN_OPT_ADAM
+} bcn_optimizer;
+
+/* Names: "burstccn", "burstprop", "fa", "backprop". */
+BCN_API const char *bcn_rule_str(bcn_rule rule);
+/* Parse a rule name (case-insensitive); BCN_ERR_INVALID_ARG if unknown. */
+BCN_API bcn_status bcn_rule_parse(const char *text, bcn_rule *out);
+/* Names: "random", "sym", "tied", "wsym". */
+BCN_API const char *bcn_fb_mode_str(bcn_fb_mode mode);
+/* Parse a feedback mode name; BCN_ERR_INVALID_ARG if unknown. */
+BCN_API bcn_status bcn_fb_mode_parse(const char *text, bcn_fb_mode *out);
+/* Names: "sgd", "momentum", "adam". */
+BCN_API const char *bcn_optimizer_str(bcn_optimizer opt);
+/* Parse an optimiser name; BCN_ERR_INVALID_ARG if unknown. */
+BCN_API bcn_status bcn_optimizer_parse(const char *text, bcn_optimizer *out);
+
+/* ------------------------------------------------------------------ network */
+
+#define BCN_MAX_LAYERS 16 /* weight layers L */
+
+typedef struct bcn_net_config {
+    int n_layers;                  /* L: number of weight layers (>= 1) */
+    int sizes[BCN_MAX_LAYERS + 1]; /* n_0 (inputs) .. n_L (classes) */
+    bcn_rule rule;                 /* the rule the network trains with */
+    float lr[BCN_MAX_LAYERS];      /* learning rate of W_l, c_l (index l-1) */
+    float p_baseline;              /* p_b */
+    float error_scale;             /* s of SPEC §5 (output burst gain) */
+    bcn_fb_mode y_mode;
+    float y_scale;
+    float y_lr;                    /* 0: Y not learnt */
+    bcn_fb_mode q_mode;
+    float q_scale;
+    float q_lr;                    /* 0: Q not learnt */
+    int recurrent;                 /* Burstprop: recurrent input R on */
+    float r_scale;                 /* R uniform in +-r_scale */
+    float r_lr;                    /* 0: R not learnt */
+    bcn_optimizer optimizer;
+    float momentum;
+    float adam_beta1, adam_beta2, adam_eps;
+    float weight_decay;            /* decoupled: W <- W - lr g - wd W */
+    uint64_t seed;
+} bcn_net_config;
+
+/* Fill `cfg` with the authors' defaults (SPEC §10): 784-500-500-500-10, lr
+ * 0.3, p_b 0.5, Y random std 0.5, Q sym, Q learnt at 7.31e-4 (BurstCCN),
+ * recurrent input on for Burstprop, SGD, seed 1. */
+BCN_API void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule);
+/* Set every layer's learning rate to `lr`. */
+BCN_API void bcn_net_config_set_lr(bcn_net_config *cfg, float lr);
+/* Check a configuration; on error the message names the bad field. */
+BCN_API bcn_status bcn_net_config_check(bcn_ctx *ctx,
+                                        const bcn_net_config *cfg);
+
+typedef struct bcn_net bcn_net;
+
+/* Create a network on the context's device, initialised from cfg->seed as
+ * SPEC §7 (host PRNG, so identical on every backend). */
+BCN_API bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg,
+                                  bcn_net **out);
+/* Destroy a network. NULL is a no-op. */
+BCN_API void bcn_net_destroy(bcn_net *net);
+/* The configuration the network was made with. */
+BCN_API const bcn_net_config *bcn_net_config_of(const bcn_net *net);
+/* The context the network lives on. */
+BCN_API bcn_ctx *bcn_net_ctx(const bcn_net *net);
+
+/* Wall-clock split of one step; filled only when asked for (the device is
+ * then synchronised between phases, which costs a little). */
+typedef struct bcn_step_timing {
+    double forward_s;  /* forward pass */
+    double feedback_s; /* the rule's top-down sweep and gradients */
+    double update_s;   /* optimiser, Y/Q/R learning, tying */
+} bcn_step_timing;
+
+/* One training step on a batch: x is batch x n_0, t is batch x n_L
+ * (one-hot targets). Loss and accuracy of the batch are accumulated on the
+ * device; read them with bcn_net_train_stats(). `timing` may be NULL. */
+BCN_API bcn_status bcn_net_train_step(bcn_net *net, const float *x,
+                                      const float *t, int batch,
+                                      bcn_step_timing *timing);
+/* Read (and with reset != 0, clear) the training statistics accumulated
+ * since the last reset: mean loss per SPEC §2, correct count, samples. */
+BCN_API bcn_status bcn_net_train_stats(bcn_net *net, int reset,
+                                       double *mean_loss, long *n_correct,
+                                       long *n_samples);
+/* Compute, for the current weights and this batch, the update signal of
+ * every rule in `rule_mask` (BCN_RULE_BIT) without changing any weight.
+ * t == NULL means no teacher. Read them with bcn_net_get_signal(). */
+BCN_API bcn_status bcn_net_compute_signals(bcn_net *net, const float *x,
+                                           const float *t, int batch,
+                                           unsigned rule_mask);
+/* Forward pass only; copies the output rates e_L (batch x n_L) to `out`
+ * when out != NULL. */
+BCN_API bcn_status bcn_net_forward(bcn_net *net, const float *x, int batch,
+                                   float *out);
+/* Evaluate on n examples (in chunks): mean loss (SPEC §2) and the number of
+ * misclassified examples. Labels must be < n_L. */
+BCN_API bcn_status bcn_net_evaluate(bcn_net *net, const float *x,
+                                    const uint8_t *labels, int n,
+                                    double *mean_loss, long *n_errors);
+/* FLOPs of one training step of the network's rule at this batch size
+ * (2 per multiply-add of the GEMMs plus the element-wise work). */
+BCN_API double bcn_net_step_flops(const bcn_net *net, int batch);
+
+typedef enum bcn_param {
+    BCN_PARAM_W = 0, /* W_l, l = 1..L, n_l x n_{l-1} */
+    BCN_PARAM_C,     /* c_l, l = 1..L, n_l */
+    BCN_PARAM_Y,     /* Y_l, l = 1..L-1, n_{l+1} x n_l */
+    BCN_PARAM_Q,     /* Q_l, l = 1..L-1, n_{l+1} x n_l */
+    BCN_PARAM_R      /* R_l, l = 1..L-1, n_l x n_l (Burstprop) */
+} bcn_param;
+
+/* Shape of a parameter; BCN_ERR_INVALID_ARG if it does not exist. */
+BCN_API bcn_status bcn_net_param_shape(const bcn_net *net, bcn_param param,
+                                       int layer, int *rows, int *cols);
+/* Copy a parameter from the device to `out` (rows*cols floats). */
+BCN_API bcn_status bcn_net_get_param(bcn_net *net, bcn_param param, int layer,
+                                     float *out);
+/* Overwrite a parameter on the device from `in` (rows*cols floats). */
+BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
+                                     const float *in);
+/* Copy the last computed update signal of `rule` for layer l (∇W_l, n_l x
+ * n_{l-1}, and ∇c_l, n_l; either pointer may be NULL). The training step
+ * fills its own rule's signal; bcn_net_compute_signals fills any. */
+BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
+                                      float *grad_w, float *grad_c);
+
+/* ------------------------------------------------------------------ angles */
+
+typedef struct bcn_angle {
+    int valid;      /* 0 when either vector has zero norm (no angle) */
+    double degrees; /* in [0, 180] when valid */
+    double norm_a;  /* ||a|| */
+    double norm_b;  /* ||b|| */
+} bcn_angle;
+
+/* Angle from a·b, a·a and b·b in degrees (SPEC §9), cosine clipped to
+ * [-1, 1]; valid = 0 (degrees 0) when a norm is zero. */
+BCN_API bcn_angle bcn_angle_from_dots(double ab, double aa, double bb);
+/* Angle between two float vectors of length n, in double precision. */
+BCN_API bcn_angle bcn_vec_angle(const float *a, const float *b, size_t n);
+
+typedef struct bcn_comparison {
+    int n_layers;
+    /* [rule][l-1]: angle of the rule's ∇W_l to backprop's; norm_a is the
+     * rule's update norm, norm_b backprop's. Backprop's own row is 0°. */
+    bcn_angle to_bp[BCN_RULE_COUNT][BCN_MAX_LAYERS];
+    bcn_angle to_bp_global[BCN_RULE_COUNT]; /* all layers concatenated */
+    bcn_angle w_y[BCN_MAX_LAYERS];   /* [l-1]: ∠(W_{l+1}, Y_l), l < L */
+    bcn_angle y_q[BCN_MAX_LAYERS];   /* [l-1]: ∠(Y_l, Q_l), l < L */
+} bcn_comparison;
+
+/* On one batch and the current weights, compute every rule's update and
+ * the angles of SPEC §9. No weight changes. */
+BCN_API bcn_status bcn_net_compare(bcn_net *net, const float *x,
+                                   const float *t, int batch,
+                                   bcn_comparison *out);
+
+/* -------------------------------------------------------------------- data */
+
+/* An IDX file (SPEC §11): unsigned-byte payload, up to 4 dimensions. */
+typedef struct bcn_idx {
+    int ndim;
+    uint32_t dims[4];
+    size_t count;  /* product of dims */
+    uint8_t *data; /* count bytes */
+} bcn_idx;
+
+/* Read an IDX file, gzip-compressed or plain. Wrong magic, truncation,
+ * absurd dimensions and trailing data are BCN_ERR_FORMAT; a missing file
+ * BCN_ERR_IO; the message names the file. */
+BCN_API bcn_status bcn_idx_read(bcn_ctx *ctx, const char *path,
+                                bcn_idx **out);
+/* Free an IDX file. NULL is a no-op. */
+BCN_API void bcn_idx_free(bcn_idx *idx);
+
+/* One split of a dataset: n examples of dim floats in [0, 1]. */
+typedef struct bcn_split {
+    int n;
+    float *x;      /* n x dim */
+    uint8_t *y;    /* n labels in [0, n_classes) */
+} bcn_split;
+
+typedef struct bcn_dataset {
+    char name[64];     /* "fashion-mnist" or the directory's name */
+    char path[4096];   /* directory the files came from */
+    int dim;           /* 784 for MNIST-style data */
+    int rows, cols;    /* image shape */
+    int n_classes;     /* 10 */
+    bcn_split train;
+    bcn_split val;     /* last `validation` examples of the training set */
+    bcn_split test;
+} bcn_dataset;
+
+typedef struct bcn_data_options {
+    int train_limit; /* use the first N training examples (0: all) */
+    int test_limit;  /* use the first N test examples (0: all) */
+    int validation;  /* hold out the last N training examples (0: none) */
+} bcn_data_options;
+
+/* Load an MNIST-style dataset: `source` is "fashion-mnist" (Debian's
+ * dataset-fashion-mnist), "mnist" (Debian's dataset-mnist, if installed), or
+ * a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz).
+ * `opts` may be NULL. */
+BCN_API bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source,
+                                    const bcn_data_options *opts,
+                                    bcn_dataset **out);
+/* Free a dataset. NULL is a no-op. */
+BCN_API void bcn_dataset_free(bcn_dataset *ds);
+/* Gather a minibatch: rows idx[0..batch) of split into x (batch x dim) and
+ * one-hot targets t (batch x n_classes). */
+BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
+                               const int *idx, int batch, float *x, float *t);
+
+/* --------------------------------------------------------------- version */
+
+/* The library version, "MAJOR.MINOR.PATCH". */
+BCN_API const char *bcn_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BURSTCCN_H */

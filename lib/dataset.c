@@ -1,0 +1,1 @@
+/* dataset.c — placeholder, being written */

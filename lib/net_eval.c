@@ -1,0 +1,1 @@
+/* net_eval.c — placeholder, being written */

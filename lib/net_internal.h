@@ -1,0 +1,1 @@
+/* net_internal.h placeholder */

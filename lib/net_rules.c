@@ -1,0 +1,1 @@
+/* net_rules.c — placeholder, being written */

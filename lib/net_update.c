@@ -1,0 +1,1 @@
+/* net_update.c — placeholder, being written */
