@@ -1,1 +1,427 @@
-/* backend_ref.c — placeholder, being written */
+/*
+ * backend_ref.c — the reference backend: plain C loops over float storage,
+ * double accumulation in GEMM and reductions, deterministic (each output
+ * element is summed in a fixed order, whatever the thread count). It is the
+ * truth every other backend is tested against.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct bcn_buf {
+    size_t n;
+    float *p;
+};
+
+#define P(buf) ((buf)->p)
+#define CP(buf) ((const float *)(buf)->p)
+
+static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* ---- buffers ---- */
+
+static bcn_status ref_alloc(bcn_backend *be, size_t n, bcn_buf **out)
+{
+    bcn_buf *b = malloc(sizeof *b);
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    if (!b || !p) {
+        free(b);
+        free(p);
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM,
+                             "ref backend: cannot allocate %zu floats", n);
+    }
+    b->n = n;
+    b->p = p;
+    *out = b;
+    return BCN_OK;
+}
+
+static void ref_free(bcn_backend *be, bcn_buf *buf)
+{
+    (void)be;
+    if (buf) {
+        free(buf->p);
+        free(buf);
+    }
+}
+
+/* Reject an access past the end of a buffer (a caller bug, reported). */
+static bcn_status check_range(bcn_backend *be, const bcn_buf *b, size_t off, size_t n,
+                              const char *what)
+{
+    if (off > b->n || n > b->n - off)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref backend: %s of %zu floats at offset %zu exceeds buffer of %zu",
+                             what, n, off, b->n);
+    return BCN_OK;
+}
+
+static bcn_status ref_write(bcn_backend *be, bcn_buf *dst, size_t off, size_t n,
+                            const float *src)
+{
+    bcn_status st = check_range(be, dst, off, n, "write");
+    if (st == BCN_OK && n)
+        memcpy(dst->p + off, src, n * sizeof(float));
+    return st;
+}
+
+static bcn_status ref_read(bcn_backend *be, const bcn_buf *src, size_t off, size_t n,
+                           float *dst)
+{
+    bcn_status st = check_range(be, src, off, n, "read");
+    if (st == BCN_OK && n)
+        memcpy(dst, src->p + off, n * sizeof(float));
+    return st;
+}
+
+static bcn_status ref_fill(bcn_backend *be, size_t n, float value, bcn_buf *x)
+{
+    (void)be;
+    for (size_t i = 0; i < n; i++)
+        x->p[i] = value;
+    return BCN_OK;
+}
+
+static bcn_status ref_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x, float b,
+                            bcn_buf *y)
+{
+    (void)be;
+    const float *xp = CP(x);
+    float *yp = P(y);
+    if (b == 0.0f) {
+        for (size_t i = 0; i < n; i++)
+            yp[i] = (float)((double)a * xp[i]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            yp[i] = (float)((double)a * xp[i] + (double)b * yp[i]);
+    }
+    return BCN_OK;
+}
+
+/* ---- GEMM ---- */
+
+/* C = alpha op(A) op(B) + beta C. op(B) is packed once into a k x n
+ * row-major float panel so that the inner loop runs over contiguous j and
+ * vectorises; each C element accumulates its k products in double in
+ * order p = 0..k-1, so the result does not depend on threading. */
+static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
+                           float alpha, const bcn_buf *a, int lda, const bcn_buf *b, int ldb,
+                           float beta, bcn_buf *c, int ldc)
+{
+    if (m <= 0 || n <= 0)
+        return BCN_OK;
+    const float *A = CP(a), *B = CP(b);
+    float *C = P(c);
+    float *panel = NULL;
+    if (k > 0) {
+        panel = malloc((size_t)k * (size_t)n * sizeof(float));
+        if (!panel)
+            return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref gemm: cannot allocate %d x %d panel",
+                                 k, n);
+        for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++)
+                panel[(size_t)p * n + j] = tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j];
+    }
+    int failed = 0;
+#pragma omp parallel
+    {
+        double *acc = malloc((size_t)n * sizeof(double));
+        if (!acc) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int i = 0; i < m; i++) {
+            if (!acc)
+                continue;
+            for (int j = 0; j < n; j++)
+                acc[j] = 0.0;
+            for (int p = 0; p < k; p++) {
+                double av = ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p];
+                if (av == 0.0)
+                    continue; /* exact: adding 0*x changes nothing for finite x */
+                const float *row = panel + (size_t)p * n;
+                for (int j = 0; j < n; j++)
+                    acc[j] += av * (double)row[j];
+            }
+            float *crow = C + (size_t)i * ldc;
+            if (beta == 0.0f) {
+                for (int j = 0; j < n; j++)
+                    crow[j] = (float)((double)alpha * acc[j]);
+            } else {
+                for (int j = 0; j < n; j++)
+                    crow[j] = (float)((double)alpha * acc[j] + (double)beta * crow[j]);
+            }
+        }
+        free(acc);
+    }
+    free(panel);
+    if (failed)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref gemm: out of memory");
+    return BCN_OK;
+}
+
+/* ---- element-wise ---- */
+
+static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, bcn_buf *x,
+                                   const bcn_buf *bias)
+{
+    (void)be;
+    float *X = P(x);
+    const float *c = CP(bias);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j++) {
+            float *v = X + (size_t)r * cols + j;
+            *v = (float)sigmoid((double)*v + (double)c[j]);
+        }
+    return BCN_OK;
+}
+
+static bcn_status ref_dsigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *g,
+                                   const bcn_buf *e, bcn_buf *delta)
+{
+    (void)be;
+    const float *G = CP(g), *E = CP(e);
+    float *D = P(delta);
+    for (size_t i = 0; i < n; i++) {
+        double ev = E[i];
+        D[i] = (float)((double)G[i] * ev * (1.0 - ev));
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_output_delta(bcn_backend *be, size_t n, const bcn_buf *e,
+                                   const bcn_buf *t, bcn_buf *delta)
+{
+    (void)be;
+    const float *E = CP(e), *T = CP(t);
+    float *D = P(delta);
+    for (size_t i = 0; i < n; i++) {
+        double ev = E[i];
+        D[i] = (float)(-((double)T[i] - ev) * ev * (1.0 - ev));
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_output_burst(bcn_backend *be, size_t n, const bcn_buf *e,
+                                   const bcn_buf *t, float p_b, float s, bcn_buf *b,
+                                   bcn_buf *delta)
+{
+    (void)be;
+    const float *E = CP(e), *T = t ? CP(t) : NULL;
+    float *Bo = P(b), *D = delta ? P(delta) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        double ev = E[i];
+        double p = T ? (double)p_b * (1.0 + (double)s * ((double)T[i] - ev) * (1.0 - ev))
+                     : (double)p_b;
+        double burst = p * ev;
+        Bo[i] = (float)burst;
+        if (D)
+            D[i] = (float)(-(burst - (double)p_b * ev));
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_burstccn_hidden(bcn_backend *be, size_t n, const bcn_buf *u,
+                                      const bcn_buf *e, float p_b, bcn_buf *b, bcn_buf *delta)
+{
+    (void)be;
+    const float *U = CP(u), *E = CP(e);
+    float *Bo = P(b), *D = P(delta);
+    for (size_t i = 0; i < n; i++) {
+        double ev = E[i];
+        double p = sigmoid(4.0 * (double)U[i] * (1.0 - ev));
+        Bo[i] = (float)(p * ev);
+        D[i] = (float)(-(p - (double)p_b) * ev);
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_sigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *a,
+                                  const bcn_buf *e, bcn_buf *out)
+{
+    (void)be;
+    const float *A = CP(a), *E = CP(e);
+    float *O = P(out);
+    for (size_t i = 0; i < n; i++)
+        O[i] = (float)(sigmoid((double)A[i]) * (double)E[i]);
+    return BCN_OK;
+}
+
+static bcn_status ref_burstprop_hidden(bcn_backend *be, size_t n, const bcn_buf *ubar,
+                                       const bcn_buf *u, const bcn_buf *r, const bcn_buf *e,
+                                       bcn_buf *bbar, bcn_buf *b, bcn_buf *delta, bcn_buf *abar)
+{
+    (void)be;
+    const float *UB = CP(ubar), *U = CP(u), *R = r ? CP(r) : NULL, *E = CP(e);
+    float *BB = P(bbar), *Bo = P(b), *D = P(delta), *AB = abar ? P(abar) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        double ev = E[i];
+        double rv = R ? (double)R[i] : 0.0;
+        double ab = (double)UB[i] * (1.0 - ev) - rv;
+        double a = (double)U[i] * (1.0 - ev) - rv;
+        double bb = sigmoid(ab) * ev;
+        double bt = sigmoid(a) * ev;
+        BB[i] = (float)bb;
+        Bo[i] = (float)bt;
+        D[i] = (float)(-(bt - bb));
+        if (AB)
+            AB[i] = (float)ab;
+    }
+    return BCN_OK;
+}
+
+/* ---- reductions ---- */
+
+static bcn_status ref_colsum(bcn_backend *be, int rows, int cols, float alpha,
+                             const bcn_buf *x, float beta, bcn_buf *y)
+{
+    double *acc = calloc(cols > 0 ? (size_t)cols : 1, sizeof(double));
+    if (!acc)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref colsum: out of memory");
+    const float *X = CP(x);
+    float *Y = P(y);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < cols; j++)
+            acc[j] += X[(size_t)r * cols + j];
+    for (int j = 0; j < cols; j++)
+        Y[j] = beta == 0.0f ? (float)((double)alpha * acc[j])
+                            : (float)((double)alpha * acc[j] + (double)beta * Y[j]);
+    free(acc);
+    return BCN_OK;
+}
+
+static bcn_status ref_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn_buf *b,
+                           double out[3])
+{
+    (void)be;
+    const float *A = CP(a), *B = CP(b);
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = A[i], y = B[i];
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    out[0] = ab;
+    out[1] = aa;
+    out[2] = bb;
+    return BCN_OK;
+}
+
+static bcn_status ref_output_stats(bcn_backend *be, int rows, int cols, const bcn_buf *e,
+                                   const bcn_buf *t, bcn_buf *stats, int slot)
+{
+    (void)be;
+    const float *E = CP(e), *T = CP(t);
+    double sq = 0;
+    int correct = 0;
+    for (int r = 0; r < rows; r++) {
+        const float *er = E + (size_t)r * cols, *tr = T + (size_t)r * cols;
+        int ae = 0, at = 0;
+        for (int j = 0; j < cols; j++) {
+            double d = (double)er[j] - (double)tr[j];
+            sq += d * d;
+            if (er[j] > er[ae])
+                ae = j;
+            if (tr[j] > tr[at])
+                at = j;
+        }
+        correct += ae == at;
+    }
+    stats->p[2 * (size_t)slot] = (float)sq;
+    stats->p[2 * (size_t)slot + 1] = (float)correct;
+    return BCN_OK;
+}
+
+/* ---- optimisers ---- */
+
+static bcn_status ref_sgd(bcn_backend *be, size_t n, float lr, float wd, const bcn_buf *g,
+                          bcn_buf *w)
+{
+    (void)be;
+    const float *G = CP(g);
+    float *W = P(w);
+    for (size_t i = 0; i < n; i++)
+        W[i] = (float)((double)W[i] - (double)lr * G[i] - (double)wd * W[i]);
+    return BCN_OK;
+}
+
+static bcn_status ref_momentum(bcn_backend *be, size_t n, float lr, float mom, float wd,
+                               const bcn_buf *g, bcn_buf *v, bcn_buf *w)
+{
+    (void)be;
+    const float *G = CP(g);
+    float *V = P(v), *W = P(w);
+    for (size_t i = 0; i < n; i++) {
+        float vi = (float)((double)mom * V[i] + (double)G[i]);
+        V[i] = vi;
+        W[i] = (float)((double)W[i] - (double)lr * vi - (double)wd * W[i]);
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_adam(bcn_backend *be, size_t n, float lr, float beta1, float beta2,
+                           float eps, int step, float wd, const bcn_buf *g, bcn_buf *m,
+                           bcn_buf *v, bcn_buf *w)
+{
+    (void)be;
+    const float *G = CP(g);
+    float *M = P(m), *V = P(v), *W = P(w);
+    double c1 = 1.0 - pow((double)beta1, step), c2 = 1.0 - pow((double)beta2, step);
+    for (size_t i = 0; i < n; i++) {
+        double gi = G[i];
+        float mi = (float)((double)beta1 * M[i] + (1.0 - (double)beta1) * gi);
+        float vi = (float)((double)beta2 * V[i] + (1.0 - (double)beta2) * gi * gi);
+        M[i] = mi;
+        V[i] = vi;
+        double upd = ((double)mi / c1) / (sqrt((double)vi / c2) + (double)eps);
+        W[i] = (float)((double)W[i] - (double)lr * upd - (double)wd * W[i]);
+    }
+    return BCN_OK;
+}
+
+static bcn_status ref_finish(bcn_backend *be)
+{
+    (void)be;
+    return BCN_OK;
+}
+
+static void ref_destroy(bcn_backend *be) { free(be); }
+
+bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
+{
+    bcn_backend *be = calloc(1, sizeof *be);
+    if (!be)
+        return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory creating the ref backend");
+    be->name = "ref";
+    be->ctx = ctx;
+    be->destroy = ref_destroy;
+    be->buf_alloc = ref_alloc;
+    be->buf_free = ref_free;
+    be->buf_write = ref_write;
+    be->buf_read = ref_read;
+    be->fill = ref_fill;
+    be->axpby = ref_axpby;
+    be->gemm = ref_gemm;
+    be->bias_sigmoid = ref_bias_sigmoid;
+    be->dsigmoid_mul = ref_dsigmoid_mul;
+    be->output_delta = ref_output_delta;
+    be->output_burst = ref_output_burst;
+    be->burstccn_hidden = ref_burstccn_hidden;
+    be->sigmoid_mul = ref_sigmoid_mul;
+    be->burstprop_hidden = ref_burstprop_hidden;
+    be->colsum = ref_colsum;
+    be->dot3 = ref_dot3;
+    be->output_stats = ref_output_stats;
+    be->sgd_update = ref_sgd;
+    be->momentum_update = ref_momentum;
+    be->adam_update = ref_adam;
+    be->finish = ref_finish;
+    *out = be;
+    return BCN_OK;
+}
