@@ -1,1 +1,156 @@
-/* net_rules.c — placeholder, being written */
+/*
+ * net_rules.c — the forward pass and the four rules' top-down sweeps
+ * (SPEC §2-§6), written once against the backend interface.
+ */
+#include "config.h"
+
+#include "net_internal.h"
+
+/* Row-major GEMM shorthands over whole buffers (leading dim = columns). */
+#define GEMM(net, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) \
+    (net)->be->gemm((net)->be, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
+
+/* x_{l-1} of layer index li (0-based): the input for li == 0. */
+static bcn_buf *layer_input(bcn_net *net, int li)
+{
+    return li == 0 ? net->x0 : net->layer[li - 1].e;
+}
+
+bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batch)
+{
+    if (!x || batch < 1)
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "batch of %d rows (x %s): need x and at least one row", batch,
+                             x ? "given" : "NULL");
+    bcn_status st = bcn_net_reserve(net, batch);
+    if (st != BCN_OK)
+        return st;
+    bcn_backend *be = net->be;
+    int n0 = net->cfg.sizes[0], nL = net->cfg.sizes[net->L];
+    st = be->buf_write(be, net->x0, 0, (size_t)batch * n0, x);
+    if (st == BCN_OK && t)
+        st = be->buf_write(be, net->t, 0, (size_t)batch * nL, t);
+    net->batch = batch;
+    net->has_teacher = t != NULL;
+    return st;
+}
+
+/* SPEC §2: v_l = x_{l-1} W_lᵀ + c_l, e_l = σ(v_l). */
+bcn_status bcn_net_run_forward(bcn_net *net)
+{
+    bcn_status st = BCN_OK;
+    int B = net->batch;
+    for (int li = 0; li < net->L && st == BCN_OK; li++) {
+        bcn_layer *ly = &net->layer[li];
+        st = GEMM(net, 0, 1, B, ly->n_out, ly->n_in, 1.0f, layer_input(net, li), ly->n_in, ly->W,
+                  ly->n_in, 0.0f, ly->e, ly->n_out);
+        if (st == BCN_OK)
+            st = net->be->bias_sigmoid(net->be, B, ly->n_out, ly->e, ly->c);
+    }
+    return st;
+}
+
+/* Backprop (feedback = W_{l+1}) and FA (feedback = Y_l): δ_L from the
+ * output error, δ_l = (δ_{l+1} F) ⊙ e_l ⊙ (1 − e_l). */
+static bcn_status sweep_error(bcn_net *net, int use_y)
+{
+    bcn_backend *be = net->be;
+    int B = net->batch, L = net->L;
+    bcn_layer *top = &net->layer[L - 1];
+    bcn_status st = be->output_delta(be, (size_t)B * top->n_out, top->e, net->t, top->delta);
+    for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
+        bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
+        const bcn_buf *F = use_y ? ly->Y : up->W;
+        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->delta, up->n_out, F, ly->n_out,
+                  0.0f, ly->delta, ly->n_out);
+        if (st == BCN_OK)
+            st = be->dsigmoid_mul(be, (size_t)B * ly->n_out, ly->delta, ly->e, ly->delta);
+    }
+    return st;
+}
+
+/* BurstCCN (SPEC §5): one sweep, u_l = b_{l+1} Y_l − e_{l+1} Q_l. */
+static bcn_status sweep_burstccn(bcn_net *net)
+{
+    bcn_backend *be = net->be;
+    int B = net->batch, L = net->L;
+    float p_b = net->cfg.p_baseline;
+    bcn_layer *top = &net->layer[L - 1];
+    bcn_status st = be->output_burst(be, (size_t)B * top->n_out, top->e,
+                                     net->has_teacher ? net->t : NULL, p_b,
+                                     net->cfg.error_scale, top->b, top->delta);
+    for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
+        bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
+        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->b, up->n_out, ly->Y, ly->n_out,
+                  0.0f, ly->u, ly->n_out);
+        if (st == BCN_OK)
+            st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, -1.0f, up->e, up->n_out, ly->Q,
+                      ly->n_out, 1.0f, ly->u, ly->n_out);
+        if (st == BCN_OK)
+            st = be->burstccn_hidden(be, (size_t)B * ly->n_out, ly->u, ly->e, p_b, ly->b,
+                                     ly->delta);
+    }
+    return st;
+}
+
+/* Burstprop (SPEC §6): a no-teacher and a teacher sweep side by side,
+ * with the optional recurrent input r_l = (σ(ū_l) ⊙ e_l) R_lᵀ. */
+static bcn_status sweep_burstprop(bcn_net *net)
+{
+    bcn_backend *be = net->be;
+    int B = net->batch, L = net->L;
+    float p_b = net->cfg.p_baseline;
+    bcn_layer *top = &net->layer[L - 1];
+    size_t ntop = (size_t)B * top->n_out;
+    bcn_status st = be->axpby(be, ntop, p_b, top->e, 0.0f, top->bbar);
+    if (st == BCN_OK)
+        st = be->output_burst(be, ntop, top->e, net->has_teacher ? net->t : NULL, p_b,
+                              net->cfg.error_scale, top->b, top->delta);
+    for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
+        bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
+        size_t n = (size_t)B * ly->n_out;
+        int rec = net->cfg.recurrent && ly->R;
+        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->bbar, up->n_out, ly->Y,
+                  ly->n_out, 0.0f, ly->ubar, ly->n_out);
+        if (st == BCN_OK)
+            st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->b, up->n_out, ly->Y,
+                      ly->n_out, 0.0f, ly->u, ly->n_out);
+        if (st == BCN_OK && rec)
+            st = be->sigmoid_mul(be, n, ly->ubar, ly->e, ly->s);
+        if (st == BCN_OK && rec)
+            st = GEMM(net, 0, 1, B, ly->n_out, ly->n_out, 1.0f, ly->s, ly->n_out, ly->R,
+                      ly->n_out, 0.0f, ly->r, ly->n_out);
+        if (st == BCN_OK)
+            st = be->burstprop_hidden(be, n, ly->ubar, ly->u, rec ? ly->r : NULL, ly->e,
+                                      ly->bbar, ly->b, ly->delta, rec ? ly->abar : NULL);
+    }
+    return st;
+}
+
+bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule)
+{
+    if ((rule == BCN_RULE_BACKPROP || rule == BCN_RULE_FA) && !net->has_teacher)
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "%s needs a teacher: targets t are NULL", bcn_rule_str(rule));
+    bcn_status st = bcn_net_alloc_signal(net, rule);
+    if (st != BCN_OK)
+        return st;
+    switch (rule) {
+    case BCN_RULE_BACKPROP: st = sweep_error(net, 0); break;
+    case BCN_RULE_FA: st = sweep_error(net, 1); break;
+    case BCN_RULE_BURSTCCN: st = sweep_burstccn(net); break;
+    case BCN_RULE_BURSTPROP: st = sweep_burstprop(net); break;
+    default: return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG, "unknown rule %d", (int)rule);
+    }
+    /* ∇W_l = δ_lᵀ x_{l-1} / B, ∇c_l = Σ_rows δ_l / B. */
+    int B = net->batch;
+    float inv_b = 1.0f / (float)B;
+    for (int li = 0; li < net->L && st == BCN_OK; li++) {
+        bcn_layer *ly = &net->layer[li];
+        st = GEMM(net, 1, 0, ly->n_out, ly->n_in, B, inv_b, ly->delta, ly->n_out,
+                  layer_input(net, li), ly->n_in, 0.0f, ly->gW[rule], ly->n_in);
+        if (st == BCN_OK)
+            st = net->be->colsum(net->be, B, ly->n_out, inv_b, ly->delta, 0.0f, ly->gc[rule]);
+    }
+    return st;
+}

@@ -1,1 +1,78 @@
-/* net_update.c — placeholder, being written */
+/*
+ * net_update.c — applying a step (SPEC §8): the optimiser on W and c with
+ * the network's own rule's signal, learning of Y/Q (BurstCCN, SPEC §5) and
+ * R (Burstprop, SPEC §6), and re-tying of tied feedback (SPEC §7).
+ */
+#include "config.h"
+
+#include "net_internal.h"
+
+/* One optimiser step on a parameter of n floats. */
+static bcn_status optimise(bcn_net *net, size_t n, float lr, const bcn_buf *g, bcn_buf *m,
+                           bcn_buf *v, bcn_buf *w)
+{
+    bcn_backend *be = net->be;
+    const bcn_net_config *cfg = &net->cfg;
+    switch (cfg->optimizer) {
+    case BCN_OPT_MOMENTUM:
+        return be->momentum_update(be, n, lr, cfg->momentum, cfg->weight_decay, g, m, w);
+    case BCN_OPT_ADAM:
+        return be->adam_update(be, n, lr, cfg->adam_beta1, cfg->adam_beta2, cfg->adam_eps,
+                               (int)net->adam_step, cfg->weight_decay, g, m, v, w);
+    default:
+        return be->sgd_update(be, n, lr, cfg->weight_decay, g, w);
+    }
+}
+
+bcn_status bcn_net_apply_ties(bcn_net *net)
+{
+    bcn_backend *be = net->be;
+    const bcn_net_config *cfg = &net->cfg;
+    bcn_status st = BCN_OK;
+    for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
+        bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
+        size_t n = (size_t)up->n_out * up->n_in;
+        if (cfg->y_mode == BCN_FB_TIED)
+            st = be->axpby(be, n, cfg->y_scale, up->W, 0.0f, ly->Y);
+        if (st == BCN_OK && cfg->q_mode == BCN_FB_TIED)
+            st = be->axpby(be, n, cfg->p_baseline, ly->Y, 0.0f, ly->Q);
+    }
+    return st;
+}
+
+bcn_status bcn_net_run_update(bcn_net *net)
+{
+    const bcn_net_config *cfg = &net->cfg;
+    bcn_rule rule = cfg->rule;
+    int B = net->batch;
+    bcn_status st = BCN_OK;
+    net->adam_step++;
+    for (int li = 0; li < net->L && st == BCN_OK; li++) {
+        bcn_layer *ly = &net->layer[li];
+        float lr = cfg->lr[li];
+        st = optimise(net, (size_t)ly->n_out * ly->n_in, lr, ly->gW[rule], ly->mW, ly->vW, ly->W);
+        if (st == BCN_OK)
+            st = optimise(net, (size_t)ly->n_out, lr, ly->gc[rule], ly->mc, ly->vc, ly->c);
+    }
+    /* Feedback learning from the sweep just run (u_l, e_{l+1}, abar, s). */
+    for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
+        bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
+        if (rule == BCN_RULE_BURSTCCN && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
+            /* Y ← Y − lr_Y e_{l+1}ᵀ u_l / B */
+            st = net->be->gemm(net->be, 1, 0, up->n_out, ly->n_out, B, -cfg->y_lr / (float)B,
+                               up->e, up->n_out, ly->u, ly->n_out, 1.0f, ly->Y, ly->n_out);
+        if (st == BCN_OK && rule == BCN_RULE_BURSTCCN && cfg->q_lr > 0.0f &&
+            cfg->q_mode != BCN_FB_TIED)
+            /* Q ← Q − lr_Q (−e_{l+1}ᵀ u_l / B) */
+            st = net->be->gemm(net->be, 1, 0, up->n_out, ly->n_out, B, cfg->q_lr / (float)B,
+                               up->e, up->n_out, ly->u, ly->n_out, 1.0f, ly->Q, ly->n_out);
+        if (st == BCN_OK && rule == BCN_RULE_BURSTPROP && cfg->recurrent && ly->R &&
+            cfg->r_lr > 0.0f)
+            /* R ← R − lr_R ∇R, ∇R = −abarᵀ (σ(ū) ⊙ e) / B */
+            st = net->be->gemm(net->be, 1, 0, ly->n_out, ly->n_out, B, cfg->r_lr / (float)B,
+                               ly->abar, ly->n_out, ly->s, ly->n_out, 1.0f, ly->R, ly->n_out);
+    }
+    if (st == BCN_OK)
+        st = bcn_net_apply_ties(net);
+    return st;
+}
