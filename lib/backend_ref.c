@@ -153,8 +153,12 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
                 for (int j = 0; j < n; j++)
                     crow[j] = (float)((double)alpha * acc[j]);
             } else {
+                /* alpha op(A) op(B) is rounded to float before beta C is
+                 * added, as a float BLAS does: then C - AB is exactly 0
+                 * when C holds the same product. */
                 for (int j = 0; j < n; j++)
-                    crow[j] = (float)((double)alpha * acc[j] + (double)beta * crow[j]);
+                    crow[j] = (float)((double)(float)((double)alpha * acc[j]) +
+                                      (double)beta * crow[j]);
             }
         }
         free(acc);
