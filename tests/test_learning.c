@@ -21,6 +21,8 @@ static bcn_dataset *load_fashion(bcn_ctx *ctx)
 
 static void learn(bcn_rule rule)
 {
+    if (getenv("BCN_SKIP_SLOW_TESTS"))
+        cr_skip_test("BCN_SKIP_SLOW_TESTS is set (make distcheck re-run): learning tests skipped");
     bcn_ctx *ctx = mu_ctx("ref");
     bcn_dataset *ds = load_fashion(ctx);
     bcn_net_config cfg = mu_config(rule, 2, (const int[]){784, 256, 10}, 2024);
