@@ -1,0 +1,74 @@
+/*
+ * elementwise.cl -- one work-item per element; the global size is rounded up
+ * to the work-group size, so every kernel checks its bound. Formulas are
+ * those of lib/backend.h, term for term.
+ */
+
+/* x[i] = value. */
+__kernel void bcn_fill(const uint n, const float value, __global float *x)
+{
+    const size_t i = get_global_id(0);
+    if (i < n)
+        x[i] = value;
+}
+
+/* y = a x + b y; y is not read when b == 0 (it may hold NaN). */
+__kernel void bcn_axpby(const uint n, const float a, __global const float *x, const float b,
+                        __global float *y)
+{
+    const size_t i = get_global_id(0);
+    if (i < n)
+        y[i] = b == 0.0f ? a * x[i] : a * x[i] + b * y[i];
+}
+
+/* c[r][j] = beta c[r][j] over an m x n block with leading dimension ldc
+ * (GEMM with k == 0); c is not read when beta == 0. */
+__kernel void bcn_scale_matrix(const uint m, const uint n, const uint ldc, const float beta,
+                               __global float *c)
+{
+    const size_t j = get_global_id(0), r = get_global_id(1);
+    if (j < n && r < m) {
+        const size_t i = r * ldc + j;
+        c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    }
+}
+
+/* x[r][j] = sigma(x[r][j] + bias[j]) (forward pass, SPEC section 2). */
+__kernel void bcn_bias_sigmoid(const uint rows, const uint cols, __global float *x,
+                               __global const float *bias)
+{
+    const size_t i = get_global_id(0);
+    if (i < (size_t)rows * cols)
+        x[i] = bcn_sigmoid(x[i] + bias[i % cols]);
+}
+
+/* delta = g * e * (1 - e); delta may be the same buffer as g. */
+__kernel void bcn_dsigmoid_mul(const uint n, __global const float *g, __global const float *e,
+                               __global float *delta)
+{
+    const size_t i = get_global_id(0);
+    if (i < n) {
+        const float ei = e[i];
+        delta[i] = g[i] * ei * (1.0f - ei);
+    }
+}
+
+/* Backprop output (SPEC section 3): delta = -(t - e) * e * (1 - e). */
+__kernel void bcn_output_delta(const uint n, __global const float *e, __global const float *t,
+                               __global float *delta)
+{
+    const size_t i = get_global_id(0);
+    if (i < n) {
+        const float ei = e[i];
+        delta[i] = -(t[i] - ei) * ei * (1.0f - ei);
+    }
+}
+
+/* out = sigma(a) * e (Burstprop's recurrent drive, SPEC section 6). */
+__kernel void bcn_sigmoid_mul(const uint n, __global const float *a, __global const float *e,
+                              __global float *out)
+{
+    const size_t i = get_global_id(0);
+    if (i < n)
+        out[i] = bcn_sigmoid(a[i]) * e[i];
+}

@@ -1,0 +1,327 @@
+/*
+ * backend_cl.c — the OpenCL backend: creation and destruction, buffers, the
+ * launch helpers the op files share, and the assembly of the op table
+ * (element-wise ops in cl_ops.c, optimisers in cl_optim.c, reductions in
+ * cl_reduce.c, GEMM through CLBlast in cl_gemm.c).
+ *
+ * Everything is enqueued on one in-order queue; the host waits only in
+ * buf_read, dot3 and finish. Uploads (buf_write) do not block: the data is
+ * copied to a host staging block that is freed once the transfer is done.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_internal.h"
+
+/* ---------------------------------------------------------- helpers */
+
+cl_mem bcn_cl_mem(const bcn_backend *be, const bcn_buf *buf)
+{
+    return buf ? buf->mem : ((const bcn_cl *)be->impl)->dummy;
+}
+
+bcn_status bcn_cl_check_buf(bcn_backend *be, const char *op, const char *what,
+                            const bcn_buf *buf, size_t need)
+{
+    if (!buf)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl %s: buffer '%s' is NULL", op,
+                             what);
+    if (need > buf->n)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl %s: buffer '%s' holds %zu floats but %zu are needed", op, what,
+                             buf->n, need);
+    return BCN_OK;
+}
+
+bcn_status bcn_cl_check_count(bcn_backend *be, const char *op, size_t n)
+{
+    if (n > UINT_MAX)
+        return bcn_set_error(be->ctx, BCN_ERR_UNSUPPORTED,
+                             "cl %s: %zu elements exceed the kernels' 32-bit indices", op, n);
+    return BCN_OK;
+}
+
+static const char *const kernel_names[BCN_K_COUNT] = {
+#define BCN_CL_KERNEL_NAME_(id, name) name,
+    BCN_CL_KERNEL_LIST(BCN_CL_KERNEL_NAME_)
+#undef BCN_CL_KERNEL_NAME_
+};
+
+bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim, const size_t *global,
+                         const size_t *local, size_t nargs, const bcn_cl_arg *args)
+{
+    bcn_cl *cl = be->impl;
+    cl_kernel kern = cl->kernels[k];
+    for (size_t i = 0; i < nargs; i++) {
+        cl_int err = clSetKernelArg(kern, (cl_uint)i, args[i].size, args[i].value);
+        if (err != CL_SUCCESS)
+            return bcn_cl_fail(be->ctx, err, "clSetKernelArg", kernel_names[k]);
+    }
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, kern, dim, NULL, global, local, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return bcn_cl_fail(be->ctx, err, "clEnqueueNDRangeKernel", kernel_names[k]);
+    return BCN_OK;
+}
+
+bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_t nargs,
+                            const bcn_cl_arg *args)
+{
+    bcn_cl *cl = be->impl;
+    size_t local = cl->tune.wg < cl->kernel_wg[k] ? cl->tune.wg : cl->kernel_wg[k];
+    size_t global = (n + local - 1) / local * local;
+    if (global == 0)
+        return BCN_OK;
+    return bcn_cl_launch(be, k, 1, &global, &local, nargs, args);
+}
+
+bcn_status bcn_cl_scratch(bcn_backend *be, size_t n)
+{
+    bcn_cl *cl = be->impl;
+    if (cl->scratch_n >= n)
+        return BCN_OK;
+    if (cl->scratch) /* in-order queue: earlier kernels keep it alive */
+        clReleaseMemObject(cl->scratch);
+    cl->scratch = NULL;
+    cl->scratch_n = 0;
+    cl_int err = CL_SUCCESS;
+    cl->scratch = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS)
+        return bcn_cl_fail(be->ctx, err, "clCreateBuffer", "reduction scratch");
+    cl->scratch_n = n;
+    return BCN_OK;
+}
+
+/* ---------------------------------------------------------- buffers */
+
+static bcn_status cl_buf_alloc(bcn_backend *be, size_t n, bcn_buf **out)
+{
+    bcn_cl *cl = be->impl;
+    if (!out)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl buf_alloc: NULL output");
+    *out = NULL;
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX / sizeof(float) || n * sizeof(float) > cl->max_alloc)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM,
+                             "cl buf_alloc: %zu floats (%.1f MiB) exceed the largest buffer %s "
+                             "can hold (CL_DEVICE_MAX_MEM_ALLOC_SIZE = %.1f MiB)",
+                             n, (double)n * sizeof(float) / 1048576.0, be->info.name,
+                             (double)cl->max_alloc / 1048576.0);
+    bcn_buf *buf = calloc(1, sizeof *buf);
+    if (!buf)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "cl buf_alloc: out of host memory");
+    cl_int err = CL_SUCCESS;
+    buf->mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) {
+        free(buf);
+        bcn_status st = bcn_cl_fail(be->ctx, err, "clCreateBuffer", NULL);
+        bcn_append_error(be->ctx, " allocating %zu floats (%.1f MiB) on %s", n,
+                         (double)n * sizeof(float) / 1048576.0, be->info.name);
+        return st;
+    }
+    buf->n = n;
+    *out = buf;
+    return BCN_OK;
+}
+
+static void cl_buf_free(bcn_backend *be, bcn_buf *buf)
+{
+    (void)be;
+    if (!buf)
+        return;
+    clReleaseMemObject(buf->mem); /* the runtime keeps it until queued work ends */
+    free(buf);
+}
+
+/* Free the staging copies of uploads that have completed (all of them,
+ * waiting if needed, when wait_all). */
+static void uploads_reap(bcn_cl *cl, int wait_all)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < cl->n_uploads; i++) {
+        bcn_cl_upload *u = &cl->uploads[i];
+        cl_int state = CL_COMPLETE;
+        if (wait_all)
+            clWaitForEvents(1, &u->done);
+        else if (clGetEventInfo(u->done, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof state, &state,
+                                NULL) != CL_SUCCESS)
+            state = CL_QUEUED; /* unknowable: keep it until finish() waits */
+        if (!wait_all && state > CL_COMPLETE) { /* queued, submitted or running */
+            cl->uploads[kept++] = *u;
+            continue;
+        }
+        clReleaseEvent(u->done);
+        free(u->host);
+    }
+    cl->n_uploads = kept;
+}
+
+static bcn_status cl_buf_write(bcn_backend *be, bcn_buf *dst, size_t offset, size_t n,
+                               const float *src)
+{
+    bcn_cl *cl = be->impl;
+    if (n == 0)
+        return BCN_OK;
+    if (!dst || !src || offset > dst->n || n > dst->n - offset)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl buf_write: %zu floats at offset %zu do not fit a buffer of %zu",
+                             n, offset, dst ? dst->n : 0);
+    uploads_reap(cl, 0);
+    cl_int err = CL_SUCCESS;
+    void *copy = NULL;
+    if (cl->n_uploads == cl->cap_uploads) {
+        size_t cap = cl->cap_uploads ? 2 * cl->cap_uploads : 8;
+        bcn_cl_upload *grown = realloc(cl->uploads, cap * sizeof *grown);
+        if (grown) {
+            cl->uploads = grown;
+            cl->cap_uploads = cap;
+        }
+    }
+    if (cl->n_uploads < cl->cap_uploads)
+        copy = malloc(n * sizeof(float));
+    if (!copy) { /* no memory to stage it: write synchronously instead */
+        err = clEnqueueWriteBuffer(cl->queue, dst->mem, CL_TRUE, offset * sizeof(float),
+                                   n * sizeof(float), src, 0, NULL, NULL);
+        return err == CL_SUCCESS ? BCN_OK
+                                 : bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
+    }
+    memcpy(copy, src, n * sizeof(float));
+    cl_event done = NULL;
+    err = clEnqueueWriteBuffer(cl->queue, dst->mem, CL_FALSE, offset * sizeof(float),
+                               n * sizeof(float), copy, 0, NULL, &done);
+    if (err != CL_SUCCESS) {
+        free(copy);
+        return bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
+    }
+    cl->uploads[cl->n_uploads].done = done;
+    cl->uploads[cl->n_uploads].host = copy;
+    cl->n_uploads++;
+    return BCN_OK;
+}
+
+static bcn_status cl_buf_read(bcn_backend *be, const bcn_buf *src, size_t offset, size_t n,
+                              float *dst)
+{
+    bcn_cl *cl = be->impl;
+    if (n == 0)
+        return BCN_OK;
+    if (!src || !dst || offset > src->n || n > src->n - offset)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl buf_read: %zu floats at offset %zu do not fit a buffer of %zu",
+                             n, offset, src ? src->n : 0);
+    cl_int err = clEnqueueReadBuffer(cl->queue, src->mem, CL_TRUE, offset * sizeof(float),
+                                     n * sizeof(float), dst, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return bcn_cl_fail(be->ctx, err, "clEnqueueReadBuffer", NULL);
+    uploads_reap(cl, 0);
+    return BCN_OK;
+}
+
+static bcn_status cl_finish(bcn_backend *be)
+{
+    bcn_cl *cl = be->impl;
+    cl_int err = clFinish(cl->queue);
+    if (err != CL_SUCCESS)
+        return bcn_cl_fail(be->ctx, err, "clFinish", NULL);
+    uploads_reap(cl, 1);
+    return BCN_OK;
+}
+
+/* ---------------------------------------------------------- lifetime */
+
+static void cl_destroy(bcn_backend *be)
+{
+    if (!be)
+        return;
+    bcn_cl *cl = be->impl;
+    if (cl) {
+        if (cl->queue)
+            clFinish(cl->queue);
+        uploads_reap(cl, 1);
+        free(cl->uploads);
+        free(cl->host_partials);
+        if (cl->scratch)
+            clReleaseMemObject(cl->scratch);
+        if (cl->dummy)
+            clReleaseMemObject(cl->dummy);
+        bcn_cl_program_release(cl);
+        if (cl->queue)
+            clReleaseCommandQueue(cl->queue);
+        if (cl->context)
+            clReleaseContext(cl->context);
+        free(cl);
+    }
+    free(be);
+}
+
+bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_backend **out)
+{
+    if (!out)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_backend_cl_create: NULL output");
+    *out = NULL;
+    bcn_status st = BCN_OK;
+    cl_int err = CL_SUCCESS;
+    bcn_backend *be = calloc(1, sizeof *be);
+    bcn_cl *cl = calloc(1, sizeof *cl);
+    if (!be || !cl) {
+        free(be);
+        free(cl);
+        return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory creating the OpenCL backend");
+    }
+    be->name = "cl";
+    be->ctx = ctx;
+    be->impl = cl;
+    be->destroy = cl_destroy;
+    st = bcn_cl_device_ids(ctx, platform, device, &cl->platform, &cl->device);
+    if (st != BCN_OK)
+        goto fail;
+    st = bcn_cl_device_info(ctx, platform, device, cl->platform, cl->device, &be->info);
+    if (st != BCN_OK)
+        goto fail;
+    err = clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof cl->max_alloc,
+                          &cl->max_alloc, NULL);
+    if (err != CL_SUCCESS) {
+        st = bcn_cl_fail(ctx, err, "clGetDeviceInfo", "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
+        goto fail;
+    }
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)cl->platform,
+                                     0};
+    cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
+    if (err != CL_SUCCESS) {
+        st = bcn_cl_fail(ctx, err, "clCreateContext", be->info.id);
+        goto fail;
+    }
+    cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &err); /* in order */
+    if (err != CL_SUCCESS) {
+        st = bcn_cl_fail(ctx, err, "clCreateCommandQueue", be->info.id);
+        goto fail;
+    }
+    st = bcn_cl_tuning_pick(ctx, cl->device, &cl->tune);
+    if (st != BCN_OK)
+        goto fail;
+    st = bcn_cl_program_build(ctx, cl);
+    if (st != BCN_OK)
+        goto fail;
+    cl->dummy = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) {
+        st = bcn_cl_fail(ctx, err, "clCreateBuffer", "placeholder");
+        goto fail;
+    }
+    be->buf_alloc = cl_buf_alloc;
+    be->buf_free = cl_buf_free;
+    be->buf_write = cl_buf_write;
+    be->buf_read = cl_buf_read;
+    be->finish = cl_finish;
+    bcn_cl_ops_elementwise(be);
+    bcn_cl_ops_optim(be);
+    bcn_cl_ops_reduce(be);
+    bcn_cl_ops_gemm(be);
+    *out = be;
+    return BCN_OK;
+fail:
+    cl_destroy(be);
+    return st;
+}

@@ -1,0 +1,72 @@
+/*
+ * cl_gemm.c — the GEMM slot of the OpenCL backend, through CLBlast's C API
+ * on the backend's own queue (CLBlast compiles and caches its kernels per
+ * device on first use). Shapes are checked here so that a bad call names
+ * the operand; k == 0 (no products) is handled without CLBlast, which
+ * rejects it.
+ */
+#include "config.h"
+
+#include <clblast_c.h>
+
+#include "cl_internal.h"
+
+/* Fail unless a stored rows x cols row-major matrix with leading dimension
+ * ld fits `buf` (named `what`). */
+static bcn_status check_matrix(bcn_backend *be, const char *what, const bcn_buf *buf, int rows,
+                               int cols, int ld)
+{
+    if (ld < (cols > 1 ? cols : 1))
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl gemm: leading dimension of %s is %d, below its %d columns", what,
+                             ld, cols);
+    return bcn_cl_check_buf(be, "gemm", what, buf,
+                            (size_t)(rows - 1) * (size_t)ld + (size_t)cols);
+}
+
+static bcn_status cl_gemm(bcn_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                          float alpha, const bcn_buf *a, int lda, const bcn_buf *b, int ldb,
+                          float beta, bcn_buf *c, int ldc)
+{
+    bcn_cl *cl = be->impl;
+    if (m < 0 || n < 0 || k < 0)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl gemm: negative size %d x %d x %d",
+                             m, n, k);
+    if (m == 0 || n == 0)
+        return BCN_OK;
+    bcn_status st = check_matrix(be, "C", c, m, n, ldc);
+    if (st != BCN_OK)
+        return st;
+    if (k == 0) { /* C = beta C */
+        cl_uint m32 = (cl_uint)m, n32 = (cl_uint)n, ld32 = (cl_uint)ldc;
+        cl_mem mc = c->mem;
+        size_t tx = cl->tune.colsum_tx, ty = cl->tune.colsum_ty;
+        size_t local[2] = {tx, ty};
+        size_t global[2] = {((size_t)n + tx - 1) / tx * tx, ((size_t)m + ty - 1) / ty * ty};
+        if (local[0] * local[1] > cl->kernel_wg[BCN_K_SCALE_MATRIX])
+            local[0] = local[1] = 1;
+        bcn_cl_arg args[] = {BCN_CL_ARG(m32), BCN_CL_ARG(n32), BCN_CL_ARG(ld32),
+                             BCN_CL_ARG(beta), BCN_CL_ARG(mc)};
+        return bcn_cl_launch(be, BCN_K_SCALE_MATRIX, 2, global, local, 5, args);
+    }
+    st = check_matrix(be, "A", a, trans_a ? k : m, trans_a ? m : k, lda);
+    if (st == BCN_OK)
+        st = check_matrix(be, "B", b, trans_b ? n : k, trans_b ? k : n, ldb);
+    if (st != BCN_OK)
+        return st;
+    CLBlastStatusCode code = CLBlastSgemm(
+        CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)m, (size_t)n, (size_t)k,
+        alpha, a->mem, 0, (size_t)lda, b->mem, 0, (size_t)ldb, beta, c->mem, 0, (size_t)ldc,
+        &cl->queue, NULL);
+    if (code != CLBlastSuccess) {
+        bcn_status fail = bcn_cl_status_of((int)code);
+        return bcn_set_error(be->ctx, fail == BCN_ERR_NOMEM ? fail : BCN_ERR_BLAS,
+                             "CLBlastSgemm(%s, %s, m=%d, n=%d, k=%d) failed on %s: %s (%d)",
+                             trans_a ? "A^T" : "A", trans_b ? "B^T" : "B", m, n, k,
+                             be->info.name, bcn_cl_error_name((int)code), (int)code);
+    }
+    return BCN_OK;
+}
+
+void bcn_cl_ops_gemm(bcn_backend *be) { be->gemm = cl_gemm; }

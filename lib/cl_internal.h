@@ -1,0 +1,119 @@
+/*
+ * cl_internal.h — private state of the OpenCL backend, shared by its
+ * source files (backend_cl.c, cl_devices.c, cl_program.c, cl_ops.c,
+ * cl_reduce.c, cl_gemm.c). Nothing here is visible to model code.
+ */
+#ifndef BCN_CL_INTERNAL_H
+#define BCN_CL_INTERNAL_H
+
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+
+#include "internal.h"
+#include "cl_errors.h"
+#include "cl_kernels.h"
+
+/* A device buffer of n floats (n >= 1 allocated). */
+struct bcn_buf {
+    cl_mem mem;
+    size_t n;
+};
+
+/* Work-group shapes, passed to the compiler as -D defines (the reduction
+ * kernels size their local memory with them) and used for the launches.
+ * All are powers of two. */
+typedef struct bcn_cl_tuning {
+    size_t wg;         /* BCN_WG: 1-D kernels and tree reductions */
+    size_t colsum_tx;  /* BCN_COLSUM_TX: columns per colsum work-group */
+    size_t colsum_ty;  /* BCN_COLSUM_TY: row lanes per colsum work-group */
+    size_t colsum_rpi; /* rows each colsum work-item adds before the tree */
+    size_t max_groups; /* cap on work-groups of the 1-D reductions */
+} bcn_cl_tuning;
+
+/* A host copy of an upload still in flight (buf_write does not block). */
+typedef struct bcn_cl_upload {
+    cl_event done;
+    void *host;
+} bcn_cl_upload;
+
+typedef struct bcn_cl {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue; /* in order */
+    cl_program program;
+    cl_kernel kernels[BCN_K_COUNT];
+    size_t kernel_wg[BCN_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE */
+    bcn_cl_tuning tune;
+    cl_ulong max_alloc;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    cl_mem dummy;        /* one float bound to absent optional arguments */
+    cl_mem scratch;      /* per-group partial sums of the reductions */
+    size_t scratch_n;    /* its size in floats */
+    float *host_partials; /* dot3's read-back of the partial sums */
+    size_t host_partials_n;
+    bcn_cl_upload *uploads; /* pending non-blocking writes */
+    size_t n_uploads, cap_uploads;
+} bcn_cl;
+
+/* ---- cl_devices.c ---- */
+
+/* Find platform p, device d (indices as in bcn_cl_list_devices). Errors:
+ * BCN_ERR_NO_DEVICE with a message saying what exists and how to install a
+ * driver. */
+bcn_status bcn_cl_device_ids(bcn_ctx *ctx, int p, int d, cl_platform_id *pid,
+                             cl_device_id *did);
+/* Fill `info` for device `did` of platform `pid` known as cl:p:d. */
+bcn_status bcn_cl_device_info(bcn_ctx *ctx, int p, int d, cl_platform_id pid,
+                              cl_device_id did, bcn_device_info *info);
+
+/* ---- cl_program.c ---- */
+
+/* Choose work-group shapes for the device (vendor/type table, clamped to
+ * the device's limits). */
+bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out);
+/* Build the program from the embedded sources (or from $BURSTCCN_KERNEL_DIR
+ * when set), create every kernel and record its work-group limit; shrinks
+ * cl->tune.wg and rebuilds once if a kernel cannot run at the chosen size. */
+bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl);
+/* Release the program and kernels (safe on a partly built state). */
+void bcn_cl_program_release(bcn_cl *cl);
+
+/* ---- backend_cl.c: launch helpers used by the op files ---- */
+
+/* One kernel argument: its size and a pointer to its value. */
+typedef struct bcn_cl_arg {
+    size_t size;
+    const void *value;
+} bcn_cl_arg;
+#define BCN_CL_ARG(x) {sizeof(x), &(x)}
+
+/* Set the arguments of kernel k and enqueue it over `dim` dimensions with
+ * the given global and local sizes (global already rounded up). */
+bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim,
+                         const size_t *global, const size_t *local, size_t nargs,
+                         const bcn_cl_arg *args);
+/* Enqueue a 1-D element-wise kernel over n items (n <= UINT_MAX checked by
+ * the caller). */
+bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_t nargs,
+                            const bcn_cl_arg *args);
+/* Fail with BCN_ERR_INVALID_ARG unless buffer `buf` (named `what` in
+ * operation `op`) is non-NULL and holds at least `need` floats. */
+bcn_status bcn_cl_check_buf(bcn_backend *be, const char *op, const char *what,
+                            const bcn_buf *buf, size_t need);
+/* Fail with BCN_ERR_UNSUPPORTED when n does not fit the kernels' uint
+ * indices. */
+bcn_status bcn_cl_check_count(bcn_backend *be, const char *op, size_t n);
+/* Make cl->scratch hold at least n floats. */
+bcn_status bcn_cl_scratch(bcn_backend *be, size_t n);
+/* The cl_mem of a buffer, or the dummy buffer for NULL. */
+cl_mem bcn_cl_mem(const bcn_backend *be, const bcn_buf *buf);
+
+/* ---- op tables filled by each file ---- */
+void bcn_cl_ops_elementwise(bcn_backend *be); /* cl_ops.c */
+void bcn_cl_ops_reduce(bcn_backend *be);      /* cl_reduce.c */
+void bcn_cl_ops_gemm(bcn_backend *be);        /* cl_gemm.c */
+void bcn_cl_ops_optim(bcn_backend *be);       /* cl_optim.c */
+
+#endif /* BCN_CL_INTERNAL_H */

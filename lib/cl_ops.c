@@ -1,0 +1,173 @@
+/*
+ * cl_ops.c — the element-wise slots of the OpenCL backend (kernels in
+ * kernels/elementwise.cl and kernels/burst.cl): argument checks, then one
+ * kernel launch each.
+ */
+#include "config.h"
+
+#include "cl_internal.h"
+
+/* Check a count and the buffers an element-wise op reads or writes. */
+#define CHECK(st, call) \
+    do {                \
+        st = (call);    \
+        if (st != BCN_OK) \
+            return st;  \
+    } while (0)
+
+static bcn_status cl_fill(bcn_backend *be, size_t n, float value, bcn_buf *x)
+{
+    bcn_status st;
+    CHECK(st, bcn_cl_check_count(be, "fill", n));
+    CHECK(st, bcn_cl_check_buf(be, "fill", "x", x, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_mem mx = x->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(value), BCN_CL_ARG(mx)};
+    return bcn_cl_launch_1d(be, BCN_K_FILL, n, 3, args);
+}
+
+static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x, float b,
+                           bcn_buf *y)
+{
+    bcn_status st;
+    CHECK(st, bcn_cl_check_count(be, "axpby", n));
+    CHECK(st, bcn_cl_check_buf(be, "axpby", "x", x, n));
+    CHECK(st, bcn_cl_check_buf(be, "axpby", "y", y, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_mem mx = x->mem, my = y->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(a), BCN_CL_ARG(mx), BCN_CL_ARG(b),
+                         BCN_CL_ARG(my)};
+    return bcn_cl_launch_1d(be, BCN_K_AXPBY, n, 5, args);
+}
+
+static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, bcn_buf *x,
+                                  const bcn_buf *bias)
+{
+    bcn_status st;
+    if (rows < 0 || cols < 0)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl bias_sigmoid: negative shape %d x %d", rows, cols);
+    size_t n = (size_t)rows * (size_t)cols;
+    if (n == 0)
+        return BCN_OK;
+    CHECK(st, bcn_cl_check_count(be, "bias_sigmoid", n));
+    CHECK(st, bcn_cl_check_buf(be, "bias_sigmoid", "x", x, n));
+    CHECK(st, bcn_cl_check_buf(be, "bias_sigmoid", "bias", bias, (size_t)cols));
+    cl_uint r32 = (cl_uint)rows, c32 = (cl_uint)cols;
+    cl_mem mx = x->mem, mb = bias->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(mx), BCN_CL_ARG(mb)};
+    return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID, n, 4, args);
+}
+
+/* The shared shape of out = f(in1, in2) over n elements. */
+static bcn_status binary_op(bcn_backend *be, bcn_cl_kernel_id k, const char *op, size_t n,
+                            const bcn_buf *in1, const char *name1, const bcn_buf *in2,
+                            const char *name2, bcn_buf *out, const char *name_out)
+{
+    bcn_status st;
+    CHECK(st, bcn_cl_check_count(be, op, n));
+    CHECK(st, bcn_cl_check_buf(be, op, name1, in1, n));
+    CHECK(st, bcn_cl_check_buf(be, op, name2, in2, n));
+    CHECK(st, bcn_cl_check_buf(be, op, name_out, out, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_mem m1 = in1->mem, m2 = in2->mem, mo = out->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(m1), BCN_CL_ARG(m2), BCN_CL_ARG(mo)};
+    return bcn_cl_launch_1d(be, k, n, 4, args);
+}
+
+static bcn_status cl_dsigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *g, const bcn_buf *e,
+                                  bcn_buf *delta)
+{
+    return binary_op(be, BCN_K_DSIGMOID_MUL, "dsigmoid_mul", n, g, "g", e, "e", delta,
+                     "delta");
+}
+
+static bcn_status cl_output_delta(bcn_backend *be, size_t n, const bcn_buf *e, const bcn_buf *t,
+                                  bcn_buf *delta)
+{
+    return binary_op(be, BCN_K_OUTPUT_DELTA, "output_delta", n, e, "e", t, "t", delta, "delta");
+}
+
+static bcn_status cl_sigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *a, const bcn_buf *e,
+                                 bcn_buf *out)
+{
+    return binary_op(be, BCN_K_SIGMOID_MUL, "sigmoid_mul", n, a, "a", e, "e", out, "out");
+}
+
+static bcn_status cl_output_burst(bcn_backend *be, size_t n, const bcn_buf *e, const bcn_buf *t,
+                                  float p_b, float s, bcn_buf *b, bcn_buf *delta)
+{
+    bcn_status st;
+    CHECK(st, bcn_cl_check_count(be, "output_burst", n));
+    CHECK(st, bcn_cl_check_buf(be, "output_burst", "e", e, n));
+    CHECK(st, bcn_cl_check_buf(be, "output_burst", "b", b, n));
+    if (t)
+        CHECK(st, bcn_cl_check_buf(be, "output_burst", "t", t, n));
+    if (delta)
+        CHECK(st, bcn_cl_check_buf(be, "output_burst", "delta", delta, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_int has_t = t != NULL, has_delta = delta != NULL;
+    cl_mem me = e->mem, mt = bcn_cl_mem(be, t), mb = b->mem, md = bcn_cl_mem(be, delta);
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(me),  BCN_CL_ARG(mt),
+                         BCN_CL_ARG(has_t), BCN_CL_ARG(p_b), BCN_CL_ARG(s),
+                         BCN_CL_ARG(mb),  BCN_CL_ARG(md),  BCN_CL_ARG(has_delta)};
+    return bcn_cl_launch_1d(be, BCN_K_OUTPUT_BURST, n, 9, args);
+}
+
+static bcn_status cl_burstccn_hidden(bcn_backend *be, size_t n, const bcn_buf *u,
+                                     const bcn_buf *e, float p_b, bcn_buf *b, bcn_buf *delta)
+{
+    bcn_status st;
+    const char *op = "burstccn_hidden";
+    CHECK(st, bcn_cl_check_count(be, op, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "u", u, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "e", e, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "b", b, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "delta", delta, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_mem mu = u->mem, me = e->mem, mb = b->mem, md = delta->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(mu), BCN_CL_ARG(me),
+                         BCN_CL_ARG(p_b), BCN_CL_ARG(mb), BCN_CL_ARG(md)};
+    return bcn_cl_launch_1d(be, BCN_K_BURSTCCN_HIDDEN, n, 6, args);
+}
+
+static bcn_status cl_burstprop_hidden(bcn_backend *be, size_t n, const bcn_buf *ubar,
+                                      const bcn_buf *u, const bcn_buf *r, const bcn_buf *e,
+                                      bcn_buf *bbar, bcn_buf *b, bcn_buf *delta, bcn_buf *abar)
+{
+    bcn_status st;
+    const char *op = "burstprop_hidden";
+    CHECK(st, bcn_cl_check_count(be, op, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "ubar", ubar, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "u", u, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "e", e, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "bbar", bbar, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "b", b, n));
+    CHECK(st, bcn_cl_check_buf(be, op, "delta", delta, n));
+    if (r)
+        CHECK(st, bcn_cl_check_buf(be, op, "r", r, n));
+    if (abar)
+        CHECK(st, bcn_cl_check_buf(be, op, "abar", abar, n));
+    cl_uint n32 = (cl_uint)n;
+    cl_int has_r = r != NULL, has_abar = abar != NULL;
+    cl_mem mub = ubar->mem, mu = u->mem, mr = bcn_cl_mem(be, r), me = e->mem;
+    cl_mem mbb = bbar->mem, mb = b->mem, md = delta->mem, ma = bcn_cl_mem(be, abar);
+    bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(mub), BCN_CL_ARG(mu),
+                         BCN_CL_ARG(mr),  BCN_CL_ARG(has_r), BCN_CL_ARG(me),
+                         BCN_CL_ARG(mbb), BCN_CL_ARG(mb),  BCN_CL_ARG(md),
+                         BCN_CL_ARG(ma),  BCN_CL_ARG(has_abar)};
+    return bcn_cl_launch_1d(be, BCN_K_BURSTPROP_HIDDEN, n, 11, args);
+}
+
+void bcn_cl_ops_elementwise(bcn_backend *be)
+{
+    be->fill = cl_fill;
+    be->axpby = cl_axpby;
+    be->bias_sigmoid = cl_bias_sigmoid;
+    be->dsigmoid_mul = cl_dsigmoid_mul;
+    be->output_delta = cl_output_delta;
+    be->output_burst = cl_output_burst;
+    be->burstccn_hidden = cl_burstccn_hidden;
+    be->sigmoid_mul = cl_sigmoid_mul;
+    be->burstprop_hidden = cl_burstprop_hidden;
+}
