@@ -176,6 +176,25 @@ void bcn_json_number(bcn_json *j, double v)
     after_value(j);
 }
 
+void bcn_json_float(bcn_json *j, float v)
+{
+    char buf[40];
+    if (before_value(j) < 0)
+        return;
+    if (!isfinite(v)) {
+        put(j, "null");
+    } else {
+        /* 9 significant digits always identify a float; try fewer first. */
+        for (int digits = 6; digits <= 9; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, (double)v);
+            if ((float)strtod(buf, NULL) == v)
+                break;
+        }
+        put(j, buf);
+    }
+    after_value(j);
+}
+
 void bcn_json_int(bcn_json *j, long long v)
 {
     char buf[32];
@@ -212,6 +231,12 @@ void bcn_json_kv_number(bcn_json *j, const char *key, double v)
 {
     bcn_json_key(j, key);
     bcn_json_number(j, v);
+}
+
+void bcn_json_kv_float(bcn_json *j, const char *key, float v)
+{
+    bcn_json_key(j, key);
+    bcn_json_float(j, v);
 }
 
 void bcn_json_kv_int(bcn_json *j, const char *key, long long v)

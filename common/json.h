@@ -40,12 +40,16 @@ void bcn_json_key(bcn_json *j, const char *key);
 /* Scalar values; a NULL string is written as null. */
 void bcn_json_string(bcn_json *j, const char *s);
 void bcn_json_number(bcn_json *j, double v); /* NaN/inf -> null */
+/* A float written with the fewest digits that read back as the same float
+ * (0.3f is written 0.3, not 0.30000001192092896); NaN/inf -> null. */
+void bcn_json_float(bcn_json *j, float v);
 void bcn_json_int(bcn_json *j, long long v);
 void bcn_json_bool(bcn_json *j, int v);
 void bcn_json_null(bcn_json *j);
 /* Key + value shorthands. */
 void bcn_json_kv_string(bcn_json *j, const char *key, const char *s);
 void bcn_json_kv_number(bcn_json *j, const char *key, double v);
+void bcn_json_kv_float(bcn_json *j, const char *key, float v);
 void bcn_json_kv_int(bcn_json *j, const char *key, long long v);
 void bcn_json_kv_bool(bcn_json *j, const char *key, int v);
 /* Finish the document (trailing newline). Returns 0 if the document is

@@ -95,6 +95,26 @@ Test(json, numbers_read_back_exactly)
     free(s);
 }
 
+static void doc_floats(bcn_json *j)
+{
+    bcn_json_begin_array(j);
+    bcn_json_float(j, 0.3f);
+    bcn_json_float(j, 7.31e-4f);
+    bcn_json_float(j, 1e-8f);
+    bcn_json_float(j, 1.0f / 3.0f);
+    bcn_json_float(j, NAN);
+    bcn_json_end_array(j);
+}
+
+Test(json, floats_use_the_shortest_exact_text)
+{
+    int rc;
+    char *s = json_text(doc_floats, 0, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert_str_eq(s, "[0.3,0.000731,1e-08,0.33333334,null]\n");
+    free(s);
+}
+
 static void doc_value_without_key(bcn_json *j)
 {
     bcn_json_begin_object(j);
