@@ -1,0 +1,605 @@
+/*
+ * test_backend_ops.c — every slot of the backend interface on every OpenCL
+ * device, compared with the ref backend (in the manner of ggml's
+ * test-backend-ops).
+ *
+ * One table of cases (op, shapes, parameters, tolerance). For each case and
+ * device: fresh random inputs from a fixed seed (printed), the same inputs
+ * uploaded to ref and to cl, outputs poisoned with NaN before the op so that
+ * an element the op fails to write is caught, and every buffer followed by a
+ * guard band of sentinel values that must come back untouched. Inputs must
+ * come back bit-identical. Then, per output buffer: NaN and infinity
+ * mismatches first, then ||out - ref|| / ||ref|| against the case's
+ * tolerance (1e-5 element-wise, 1e-4 for GEMMs and GEMM chains). For
+ * optimiser states the error is measured on the change the op made, which
+ * is far stricter than on the weights themselves.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "internal.h"
+
+#define GUARD 37             /* guard elements after every buffer */
+#define SENTINEL -7.125e29f  /* value of the guard elements */
+#define SEED_BASE 20240917u  /* case i uses seed SEED_BASE + i */
+#define TOL_ELT 1e-5
+#define TOL_GEMM 1e-4
+#define MAX_BUFS 16
+
+typedef enum op {
+    OP_FILL,
+    OP_AXPBY,
+    OP_GEMM,
+    OP_BIAS_SIGMOID,
+    OP_DSIGMOID_MUL,
+    OP_OUTPUT_DELTA,
+    OP_OUTPUT_BURST,
+    OP_BURSTCCN_HIDDEN,
+    OP_SIGMOID_MUL,
+    OP_BURSTPROP_HIDDEN,
+    OP_COLSUM,
+    OP_DOT3,
+    OP_OUTPUT_STATS,
+    OP_SGD,
+    OP_MOMENTUM,
+    OP_ADAM,
+    OP_CHAIN, /* a whole backprop step of a 2-layer net: GEMMs + element-wise */
+} op;
+
+/* Case flags. */
+#define F_NO_T 1u      /* output_burst without teacher */
+#define F_NO_DELTA 2u  /* output_burst without delta */
+#define F_NO_R 4u      /* burstprop_hidden with r == NULL */
+#define F_NO_ABAR 8u   /* burstprop_hidden with abar == NULL */
+#define F_ALIAS 16u    /* dsigmoid_mul with delta == g */
+
+typedef struct tcase {
+    const char *name;
+    op op;
+    int m, n, k;       /* 1-D ops use n; rows x cols ops use m x n; GEMM m, n, k */
+    int ta, tb, pad;   /* GEMM transposes; extra leading-dimension padding */
+    float a, b;        /* alpha/beta, a/b of axpby, lr/wd, value of fill */
+    float p1, p2;      /* p_b and s; momentum; Adam eps; stats slot */
+    int step;          /* Adam step */
+    unsigned flags;
+    double tol;
+} tcase;
+
+/* The one table. Sizes are the awkward ones of the issue: 1, 3, 17, 64,
+ * 500, 784, 1025, with batches 1, 7, 32, 100. */
+static const tcase cases[] = {
+    /* buffers */
+    {"fill_1", OP_FILL, 0, 1, 0, 0, 0, 0, 2.5f, 0, 0, 0, 0, 0, TOL_ELT},
+    {"fill_1025", OP_FILL, 0, 1025, 0, 0, 0, 0, -0.75f, 0, 0, 0, 0, 0, TOL_ELT},
+    {"axpby_17", OP_AXPBY, 0, 17, 0, 0, 0, 0, 0.5f, -1.25f, 0, 0, 0, 0, TOL_ELT},
+    {"axpby_78400", OP_AXPBY, 0, 78400, 0, 0, 0, 0, -2.0f, 0.75f, 0, 0, 0, 0, TOL_ELT},
+    {"axpby_b0_3", OP_AXPBY, 0, 3, 0, 0, 0, 0, 1.5f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"axpby_b0_500", OP_AXPBY, 0, 500, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    /* GEMM: all four transposes, beta 0 (C poisoned: must not be read) and
+     * beta != 0, padded leading dimensions */
+    {"gemm_NN_1x1x1", OP_GEMM, 1, 1, 1, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NT_7x17x3", OP_GEMM, 7, 17, 3, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TN_17x64x100", OP_GEMM, 17, 64, 100, 1, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TT_3x1025x17", OP_GEMM, 3, 1025, 17, 1, 1, 0, -0.5f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NT_32x500x784", OP_GEMM, 32, 500, 784, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TN_500x784x32", OP_GEMM, 500, 784, 32, 1, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NN_100x784x10", OP_GEMM, 100, 784, 10, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NT_100x10x1025", OP_GEMM, 100, 10, 1025, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NN_beta_7x64x17", OP_GEMM, 7, 64, 17, 0, 0, 0, 0.5f, 0.75f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NT_beta_1x1025x500", OP_GEMM, 1, 1025, 500, 0, 1, 0, 1.0f, -1.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TN_beta_64x17x7", OP_GEMM, 64, 17, 7, 1, 0, 0, -1.0f, 1.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TT_beta_17x3x64", OP_GEMM, 17, 3, 64, 1, 1, 0, 2.0f, 0.25f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_NT_ld_32x17x64", OP_GEMM, 32, 17, 64, 0, 1, 5, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_TT_ld_beta_7x3x17", OP_GEMM, 7, 3, 17, 1, 1, 3, 1.0f, 0.5f, 0, 0, 0, 0, TOL_GEMM},
+    {"gemm_k0_beta_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT},
+    {"gemm_k0_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    /* forward and derivative products */
+    {"bias_sigmoid_1x1", OP_BIAS_SIGMOID, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_7x17", OP_BIAS_SIGMOID, 7, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_100x1025", OP_BIAS_SIGMOID, 100, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_32x784", OP_BIAS_SIGMOID, 32, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"dsigmoid_mul_3", OP_DSIGMOID_MUL, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"dsigmoid_mul_16000", OP_DSIGMOID_MUL, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"dsigmoid_mul_alias_3200", OP_DSIGMOID_MUL, 0, 3200, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_ALIAS,
+     TOL_ELT},
+    {"output_delta_1", OP_OUTPUT_DELTA, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"output_delta_1000", OP_OUTPUT_DELTA, 0, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"sigmoid_mul_17", OP_SIGMOID_MUL, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"sigmoid_mul_50000", OP_SIGMOID_MUL, 0, 50000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    /* bursts */
+    {"output_burst_70", OP_OUTPUT_BURST, 0, 70, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, 0, TOL_ELT},
+    {"output_burst_s2_1000", OP_OUTPUT_BURST, 0, 1000, 0, 0, 0, 0, 0, 0, 0.2f, 2.0f, 0, 0,
+     TOL_ELT},
+    {"output_burst_no_t_320", OP_OUTPUT_BURST, 0, 320, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, F_NO_T,
+     TOL_ELT},
+    {"output_burst_no_delta_7", OP_OUTPUT_BURST, 0, 7, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0,
+     F_NO_DELTA, TOL_ELT},
+    {"output_burst_no_t_no_delta_1", OP_OUTPUT_BURST, 0, 1, 0, 0, 0, 0, 0, 0, 0.3f, 1.0f, 0,
+     F_NO_T | F_NO_DELTA, TOL_ELT},
+    {"burstccn_hidden_1", OP_BURSTCCN_HIDDEN, 0, 1, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0, 0, TOL_ELT},
+    {"burstccn_hidden_16000", OP_BURSTCCN_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0, 0,
+     TOL_ELT},
+    {"burstccn_hidden_pb02_3200", OP_BURSTCCN_HIDDEN, 0, 3200, 0, 0, 0, 0, 0, 0, 0.2f, 0, 0, 0,
+     TOL_ELT},
+    {"burstprop_hidden_3", OP_BURSTPROP_HIDDEN, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"burstprop_hidden_16000", OP_BURSTPROP_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+     TOL_ELT},
+    {"burstprop_hidden_no_r_1025", OP_BURSTPROP_HIDDEN, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+     F_NO_R, TOL_ELT},
+    {"burstprop_hidden_no_abar_64", OP_BURSTPROP_HIDDEN, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+     F_NO_ABAR, TOL_ELT},
+    {"burstprop_hidden_no_r_no_abar_500", OP_BURSTPROP_HIDDEN, 0, 500, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+     F_NO_R | F_NO_ABAR, TOL_ELT},
+    /* reductions */
+    {"colsum_1x1", OP_COLSUM, 1, 1, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_7x3", OP_COLSUM, 7, 3, 0, 0, 0, 0, 1.0f / 7, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_32x17_beta", OP_COLSUM, 32, 17, 0, 0, 0, 0, 1.0f / 32, 0.5f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_100x500", OP_COLSUM, 100, 500, 0, 0, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_1000x10", OP_COLSUM, 1000, 10, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_1000x1025_beta", OP_COLSUM, 1000, 1025, 0, 0, 0, 0, 1e-3f, -1.0f, 0, 0, 0, 0,
+     TOL_ELT},
+    {"colsum_17x784", OP_COLSUM, 17, 784, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_0x64_beta", OP_COLSUM, 0, 64, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT},
+    {"dot3_1", OP_DOT3, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"dot3_1025", OP_DOT3, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"dot3_392000", OP_DOT3, 0, 392000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"output_stats_1x10", OP_OUTPUT_STATS, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"output_stats_7x3_slot2", OP_OUTPUT_STATS, 7, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, TOL_ELT},
+    {"output_stats_100x10", OP_OUTPUT_STATS, 100, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"output_stats_1000x17_slot5", OP_OUTPUT_STATS, 1000, 17, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0,
+     TOL_ELT},
+    /* optimisers */
+    {"sgd_1", OP_SGD, 0, 1, 0, 0, 0, 0, 0.1f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"sgd_wd_392000", OP_SGD, 0, 392000, 0, 0, 0, 0, 0.1f, 1e-3f, 0, 0, 0, 0, TOL_ELT},
+    {"momentum_17", OP_MOMENTUM, 0, 17, 0, 0, 0, 0, 0.1f, 0.0f, 0.9f, 0, 0, 0, TOL_ELT},
+    {"momentum_wd_50000", OP_MOMENTUM, 0, 50000, 0, 0, 0, 0, 0.05f, 1e-4f, 0.8f, 0, 0, 0,
+     TOL_ELT},
+    {"adam_step1_1025", OP_ADAM, 0, 1025, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 1, 0, TOL_ELT},
+    {"adam_step5_wd_16000", OP_ADAM, 0, 16000, 0, 0, 0, 0, 0.05f, 1e-4f, 1e-8f, 0, 5, 0,
+     TOL_ELT},
+    {"adam_step5_3", OP_ADAM, 0, 3, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 5, 0, TOL_ELT},
+    /* GEMM chains: a backprop step of a 2-layer net, batch m, n_0 = k,
+     * n_1 = n, 10 outputs */
+    {"chain_7x64x17", OP_CHAIN, 7, 17, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
+    {"chain_100x784x500", OP_CHAIN, 100, 500, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
+    {"chain_1x3x1025", OP_CHAIN, 1, 3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
+};
+#define N_CASES (sizeof cases / sizeof cases[0])
+
+/* --------------------------------------------------------- buffer specs */
+
+typedef enum role {
+    R_IN,     /* read only: must come back bit-identical */
+    R_OUT,    /* poisoned with NaN before the op, compared */
+    R_INOUT,  /* random contents read and overwritten, compared */
+    R_UPDATE, /* like R_INOUT, compared on the change (out - in) */
+} role;
+
+typedef enum dist {
+    D_NORMAL, /* normal, std `scale` */
+    D_RATE,   /* uniform in (0.02, 0.98): sigmoid outputs */
+    D_ONEHOT, /* one-hot rows of `cols` */
+    D_SQUARE, /* squares of normals times `scale` (Adam's v) */
+} dist;
+
+typedef struct bspec {
+    const char *name;
+    size_t n;
+    role role;
+    dist dist;
+    double scale;
+    int cols; /* for D_ONEHOT */
+} bspec;
+
+/* The buffers of a case, in the order run_op expects them. */
+static int case_buffers(const tcase *c, bspec *b)
+{
+    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n;
+    int i = 0;
+#define B(...) b[i++] = (bspec){__VA_ARGS__}
+    switch (c->op) {
+    case OP_FILL:
+        B("x", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_AXPBY:
+        B("x", n, R_IN, D_NORMAL, 1, 0);
+        B("y", n, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
+        break;
+    case OP_GEMM: {
+        int lda = (c->ta ? c->m : c->k) + c->pad, ldb = (c->tb ? c->k : c->n) + c->pad;
+        int ldc = c->n + c->pad;
+        size_t ra = (size_t)(c->ta ? c->k : c->m), rb = (size_t)(c->tb ? c->n : c->k);
+        B("A", ra ? ra * (size_t)lda : 1, R_IN, D_NORMAL, 1, 0);
+        B("B", rb ? rb * (size_t)ldb : 1, R_IN, D_NORMAL, 1, 0);
+        B("C", (size_t)c->m * (size_t)ldc, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
+        break;
+    }
+    case OP_BIAS_SIGMOID:
+        B("x", mn, R_INOUT, D_NORMAL, 2, 0);
+        B("bias", (size_t)c->n, R_IN, D_NORMAL, 1, 0);
+        break;
+    case OP_DSIGMOID_MUL:
+        B("g", n, (c->flags & F_ALIAS) ? R_INOUT : R_IN, D_NORMAL, 1, 0);
+        B("e", n, R_IN, D_RATE, 1, 0);
+        if (!(c->flags & F_ALIAS))
+            B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_OUTPUT_DELTA:
+        B("e", n, R_IN, D_RATE, 1, 0);
+        B("t", n, R_IN, D_ONEHOT, 1, 10);
+        B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_OUTPUT_BURST:
+        B("e", n, R_IN, D_RATE, 1, 0);
+        B("t", n, R_IN, D_ONEHOT, 1, 10);
+        B("b", n, R_OUT, D_NORMAL, 1, 0);
+        B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_BURSTCCN_HIDDEN:
+        B("u", n, R_IN, D_NORMAL, 0.5, 0);
+        B("e", n, R_IN, D_RATE, 1, 0);
+        B("b", n, R_OUT, D_NORMAL, 1, 0);
+        B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_SIGMOID_MUL:
+        B("a", n, R_IN, D_NORMAL, 2, 0);
+        B("e", n, R_IN, D_RATE, 1, 0);
+        B("out", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_BURSTPROP_HIDDEN:
+        B("ubar", n, R_IN, D_NORMAL, 1, 0);
+        B("u", n, R_IN, D_NORMAL, 1, 0);
+        B("r", n, R_IN, D_NORMAL, 0.1, 0);
+        B("e", n, R_IN, D_RATE, 1, 0);
+        B("bbar", n, R_OUT, D_NORMAL, 1, 0);
+        B("b", n, R_OUT, D_NORMAL, 1, 0);
+        B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        B("abar", n, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_COLSUM:
+        B("x", mn ? mn : 1, R_IN, D_NORMAL, 1, 0);
+        B("y", n, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
+        break;
+    case OP_DOT3:
+        B("a", n, R_IN, D_NORMAL, 1, 0);
+        B("b", n, R_IN, D_NORMAL, 1, 0);
+        break;
+    case OP_OUTPUT_STATS:
+        B("e", mn, R_IN, D_RATE, 1, 0);
+        B("t", mn, R_IN, D_ONEHOT, 1, c->n);
+        B("stats", 2 * ((size_t)c->p1 + 1) + 3, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_SGD:
+        B("g", n, R_IN, D_NORMAL, 1, 0);
+        B("w", n, R_UPDATE, D_NORMAL, 1, 0);
+        break;
+    case OP_MOMENTUM:
+        B("g", n, R_IN, D_NORMAL, 1, 0);
+        B("v", n, R_UPDATE, D_NORMAL, 1, 0);
+        B("w", n, R_UPDATE, D_NORMAL, 1, 0);
+        break;
+    case OP_ADAM:
+        B("g", n, R_IN, D_NORMAL, 1, 0);
+        B("m", n, R_UPDATE, D_NORMAL, 0.1, 0);
+        B("v", n, R_UPDATE, D_SQUARE, 0.01, 0);
+        B("w", n, R_UPDATE, D_NORMAL, 1, 0);
+        break;
+    case OP_CHAIN: {
+        size_t bt = (size_t)c->m, n0 = (size_t)c->k, n1 = (size_t)c->n, n2 = 10;
+        B("x", bt * n0, R_IN, D_RATE, 1, 0);
+        B("W1", n1 * n0, R_IN, D_NORMAL, 3.6 * sqrt(2.0 / (double)(n0 + n1)), 0);
+        B("c1", n1, R_IN, D_NORMAL, 0.1, 0);
+        B("W2", n2 * n1, R_IN, D_NORMAL, 3.6 * sqrt(2.0 / (double)(n1 + n2)), 0);
+        B("c2", n2, R_IN, D_NORMAL, 0.1, 0);
+        B("t", bt * n2, R_IN, D_ONEHOT, 1, (int)n2);
+        B("e1", bt * n1, R_OUT, D_NORMAL, 1, 0);
+        B("e2", bt * n2, R_OUT, D_NORMAL, 1, 0);
+        B("d2", bt * n2, R_OUT, D_NORMAL, 1, 0);
+        B("d1", bt * n1, R_OUT, D_NORMAL, 1, 0);
+        B("gW1", n1 * n0, R_OUT, D_NORMAL, 1, 0);
+        B("gc1", n1, R_OUT, D_NORMAL, 1, 0);
+        B("gW2", n2 * n1, R_OUT, D_NORMAL, 1, 0);
+        break;
+    }
+    }
+#undef B
+    return i;
+}
+
+/* Fill the logical part of a buffer's initial contents. */
+static void init_values(const bspec *s, bcn_rng *rng, float *v)
+{
+    if (s->role == R_OUT) {
+        for (size_t i = 0; i < s->n; i++)
+            v[i] = NAN;
+        return;
+    }
+    switch (s->dist) {
+    case D_NORMAL:
+        for (size_t i = 0; i < s->n; i++)
+            v[i] = (float)(s->scale * bcn_rng_normal(rng));
+        break;
+    case D_RATE:
+        for (size_t i = 0; i < s->n; i++)
+            v[i] = (float)(0.02 + 0.96 * bcn_rng_uniform(rng));
+        break;
+    case D_ONEHOT:
+        memset(v, 0, s->n * sizeof *v);
+        for (size_t r = 0; r + (size_t)s->cols <= s->n; r += (size_t)s->cols)
+            v[r + bcn_rng_below(rng, (uint64_t)s->cols)] = 1.0f;
+        break;
+    case D_SQUARE:
+        for (size_t i = 0; i < s->n; i++) {
+            double z = bcn_rng_normal(rng);
+            v[i] = (float)(s->scale * z * z);
+        }
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ running */
+
+/* Run the case's op on one backend over buffers b[] (as case_buffers lists
+ * them); dot3 results go to dots. */
+static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double dots[3])
+{
+    size_t n = (size_t)c->n;
+    switch (c->op) {
+    case OP_FILL:
+        return be->fill(be, n, c->a, b[0]);
+    case OP_AXPBY:
+        return be->axpby(be, n, c->a, b[0], c->b, b[1]);
+    case OP_GEMM: {
+        int lda = (c->ta ? c->m : c->k) + c->pad, ldb = (c->tb ? c->k : c->n) + c->pad;
+        return be->gemm(be, c->ta, c->tb, c->m, c->n, c->k, c->a, b[0], lda, b[1], ldb, c->b,
+                        b[2], c->n + c->pad);
+    }
+    case OP_BIAS_SIGMOID:
+        return be->bias_sigmoid(be, c->m, c->n, b[0], b[1]);
+    case OP_DSIGMOID_MUL:
+        return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2]);
+    case OP_OUTPUT_DELTA:
+        return be->output_delta(be, n, b[0], b[1], b[2]);
+    case OP_OUTPUT_BURST:
+        return be->output_burst(be, n, b[0], (c->flags & F_NO_T) ? NULL : b[1], c->p1, c->p2,
+                                b[2], (c->flags & F_NO_DELTA) ? NULL : b[3]);
+    case OP_BURSTCCN_HIDDEN:
+        return be->burstccn_hidden(be, n, b[0], b[1], c->p1, b[2], b[3]);
+    case OP_SIGMOID_MUL:
+        return be->sigmoid_mul(be, n, b[0], b[1], b[2]);
+    case OP_BURSTPROP_HIDDEN:
+        return be->burstprop_hidden(be, n, b[0], b[1], (c->flags & F_NO_R) ? NULL : b[2], b[3],
+                                    b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7]);
+    case OP_COLSUM:
+        return be->colsum(be, c->m, c->n, c->a, b[0], c->b, b[1]);
+    case OP_DOT3:
+        return be->dot3(be, n, b[0], b[1], dots);
+    case OP_OUTPUT_STATS:
+        return be->output_stats(be, c->m, c->n, b[0], b[1], b[2], (int)c->p1);
+    case OP_SGD:
+        return be->sgd_update(be, n, c->a, c->b, b[0], b[1]);
+    case OP_MOMENTUM:
+        return be->momentum_update(be, n, c->a, c->p1, c->b, b[0], b[1], b[2]);
+    case OP_ADAM:
+        return be->adam_update(be, n, c->a, 0.9f, 0.999f, c->p1, c->step, c->b, b[0], b[1],
+                               b[2], b[3]);
+    case OP_CHAIN: {
+        /* forward, backprop deltas and gradients of SPEC §2-§3 */
+        int bt = c->m, n0 = c->k, n1 = c->n, n2 = 10;
+        float inv = 1.0f / (float)bt;
+        bcn_status st;
+#define DO(call)              \
+    if ((st = (call)) != BCN_OK) \
+    return st
+        DO(be->gemm(be, 0, 1, bt, n1, n0, 1.0f, b[0], n0, b[1], n0, 0.0f, b[6], n1));
+        DO(be->bias_sigmoid(be, bt, n1, b[6], b[2]));
+        DO(be->gemm(be, 0, 1, bt, n2, n1, 1.0f, b[6], n1, b[3], n1, 0.0f, b[7], n2));
+        DO(be->bias_sigmoid(be, bt, n2, b[7], b[4]));
+        DO(be->output_delta(be, (size_t)bt * n2, b[7], b[5], b[8]));
+        DO(be->gemm(be, 0, 0, bt, n1, n2, 1.0f, b[8], n2, b[3], n1, 0.0f, b[9], n1));
+        DO(be->dsigmoid_mul(be, (size_t)bt * n1, b[9], b[6], b[9]));
+        DO(be->gemm(be, 1, 0, n1, n0, bt, inv, b[9], n1, b[0], n0, 0.0f, b[10], n0));
+        DO(be->colsum(be, bt, n1, inv, b[9], 0.0f, b[11]));
+        DO(be->gemm(be, 1, 0, n2, n1, bt, inv, b[8], n2, b[6], n1, 0.0f, b[12], n1));
+#undef DO
+        return BCN_OK;
+    }
+    }
+    return BCN_ERR_INVALID_ARG;
+}
+
+/* ------------------------------------------------------------ checking */
+
+/* Compare one buffer (logical n, then GUARD sentinels) of cl against ref;
+ * `init` is what both started from. Returns the relative error (or
+ * INFINITY on a structural mismatch, which is reported). */
+static double compare(const char *label, const bspec *s, const float *init, const float *got,
+                      const float *ref)
+{
+    static const float sentinel = SENTINEL;
+    for (size_t i = s->n; i < s->n + GUARD; i++) {
+        cr_expect(memcmp(&got[i], &sentinel, sizeof sentinel) == 0,
+                  "%s: %s: guard element %zu past the end was overwritten (%g)", label, s->name,
+                  i - s->n, (double)got[i]);
+        cr_expect(memcmp(&ref[i], &sentinel, sizeof sentinel) == 0,
+                  "%s: %s: ref overwrote guard element %zu", label, s->name, i - s->n);
+    }
+    if (s->role == R_IN) {
+        int same = memcmp(got, init, s->n * sizeof *got) == 0;
+        cr_expect(same, "%s: input %s was modified", label, s->name);
+        return same ? 0.0 : INFINITY;
+    }
+    size_t nan_bad = 0, inf_bad = 0, first = 0;
+    double d2 = 0, r2 = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        /* NaN on both sides only where neither wrote (GEMM padding). */
+        if (isnan(got[i]) != isnan(ref[i])) {
+            if (!nan_bad++)
+                first = i;
+            continue;
+        }
+        if (isnan(ref[i]))
+            continue;
+        if (isinf(got[i]) || isinf(ref[i])) {
+            if (got[i] != ref[i] && !inf_bad++)
+                first = i;
+            continue;
+        }
+        double base = s->role == R_UPDATE ? (double)init[i] : 0.0;
+        double x = (double)got[i] - base, y = (double)ref[i] - base;
+        d2 += (x - y) * (x - y);
+        r2 += y * y;
+    }
+    cr_expect(nan_bad == 0, "%s: %s: %zu elements NaN on one side only (first at %zu: cl %g, ref %g)",
+              label, s->name, nan_bad, first, (double)got[first], (double)ref[first]);
+    cr_expect(inf_bad == 0, "%s: %s: %zu infinities differ (first at %zu)", label, s->name,
+              inf_bad, first);
+    if (nan_bad || inf_bad)
+        return INFINITY;
+    return r2 > 0 ? sqrt(d2 / r2) : sqrt(d2);
+}
+
+/* Run case c on device `dev` and on ref, and check it; returns the worst
+ * error. */
+static double check_case(const tcase *c, size_t index, bcn_backend *ref, bcn_backend *cl,
+                         const char *dev)
+{
+    bspec specs[MAX_BUFS];
+    int nb = case_buffers(c, specs);
+    float *init[MAX_BUFS] = {0}, *got[MAX_BUFS] = {0}, *want[MAX_BUFS] = {0};
+    bcn_buf *bref[MAX_BUFS] = {0}, *bcl[MAX_BUFS] = {0};
+    uint64_t seed = SEED_BASE + index;
+    char label[160];
+    snprintf(label, sizeof label, "%s on %s (seed %llu)", c->name, dev,
+             (unsigned long long)seed);
+    bcn_rng rng;
+    bcn_rng_seed(&rng, seed);
+    for (int i = 0; i < nb; i++) {
+        size_t total = specs[i].n + GUARD;
+        init[i] = malloc(total * sizeof(float));
+        got[i] = malloc(total * sizeof(float));
+        want[i] = malloc(total * sizeof(float));
+        cr_assert(init[i] && got[i] && want[i]);
+        init_values(&specs[i], &rng, init[i]);
+        for (size_t j = specs[i].n; j < total; j++)
+            init[i][j] = SENTINEL;
+        cr_assert_eq(ref->buf_alloc(ref, total, &bref[i]), BCN_OK, "%s", bcn_errmsg(ref->ctx));
+        cr_assert_eq(cl->buf_alloc(cl, total, &bcl[i]), BCN_OK, "%s", bcn_errmsg(cl->ctx));
+        cr_assert_eq(ref->buf_write(ref, bref[i], 0, total, init[i]), BCN_OK);
+        cr_assert_eq(cl->buf_write(cl, bcl[i], 0, total, init[i]), BCN_OK, "%s",
+                     bcn_errmsg(cl->ctx));
+    }
+    double dref[3] = {0}, dcl[3] = {0};
+    bcn_status st = run_op(ref, c, bref, dref);
+    cr_assert_eq(st, BCN_OK, "%s: ref failed: %s", label, bcn_errmsg(ref->ctx));
+    st = run_op(cl, c, bcl, dcl);
+    cr_assert_eq(st, BCN_OK, "%s: cl failed: %s", label, bcn_errmsg(cl->ctx));
+    cr_assert_eq(cl->finish(cl), BCN_OK, "%s: %s", label, bcn_errmsg(cl->ctx));
+    double worst = 0;
+    for (int i = 0; i < nb; i++) {
+        size_t total = specs[i].n + GUARD;
+        cr_assert_eq(ref->buf_read(ref, bref[i], 0, total, want[i]), BCN_OK);
+        cr_assert_eq(cl->buf_read(cl, bcl[i], 0, total, got[i]), BCN_OK, "%s",
+                     bcn_errmsg(cl->ctx));
+        double err = compare(label, &specs[i], init[i], got[i], want[i]);
+        cr_expect(err < c->tol, "%s: %s: ||cl - ref|| / ||ref|| = %.3g, above %.0e", label,
+                  specs[i].name, err, c->tol);
+        if (err > worst)
+            worst = err;
+    }
+    if (c->op == OP_DOT3) {
+        /* Errors relative to the norms: a.b is judged as a cosine. */
+        double scale = sqrt(dref[1] * dref[2]);
+        double e_ab = fabs(dcl[0] - dref[0]) / scale, e_aa = fabs(dcl[1] - dref[1]) / dref[1],
+               e_bb = fabs(dcl[2] - dref[2]) / dref[2];
+        double e = fmax(e_ab, fmax(e_aa, e_bb));
+        cr_expect(e < c->tol, "%s: dot3 (%.9g %.9g %.9g) vs ref (%.9g %.9g %.9g): error %.3g",
+                  label, dcl[0], dcl[1], dcl[2], dref[0], dref[1], dref[2], e);
+        worst = fmax(worst, e);
+    }
+    if (c->op == OP_OUTPUT_STATS) { /* the count is an integer: exactly equal */
+        size_t slot = (size_t)c->p1;
+        cr_expect(got[2][2 * slot + 1] == want[2][2 * slot + 1],
+                  "%s: correct count %g, ref %g", label, (double)got[2][2 * slot + 1],
+                  (double)want[2][2 * slot + 1]);
+    }
+    fprintf(stderr, "  %-34s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
+            (unsigned long long)seed, worst, c->tol);
+    for (int i = 0; i < nb; i++) {
+        ref->buf_free(ref, bref[i]);
+        cl->buf_free(cl, bcl[i]);
+        free(init[i]);
+        free(got[i]);
+        free(want[i]);
+    }
+    return worst;
+}
+
+/* Run every case whose op is in `mask` (bit per op) on every OpenCL
+ * device; skip plainly when there is none. */
+static void run_cases(unsigned mask)
+{
+#ifndef BCN_HAVE_OPENCL
+    (void)mask;
+    cr_skip_test("this build has no OpenCL backend (configured with --disable-opencl)");
+#else
+    bcn_ctx *ctx_ref = bcn_ctx_new();
+    cr_assert_not_null(ctx_ref);
+    cr_assert_eq(bcn_ctx_open_device(ctx_ref, "ref"), BCN_OK, "%s", bcn_errmsg(ctx_ref));
+    bcn_device_info *devs = NULL;
+    size_t ndev = 0;
+    bcn_status st = bcn_cl_list_devices(ctx_ref, &devs, &ndev);
+    if (st != BCN_OK || ndev == 0) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", bcn_errmsg(ctx_ref));
+        bcn_ctx_free(ctx_ref);
+        free(devs);
+        cr_skip_test("no OpenCL device, OpenCL op tests skipped: %s", why);
+    }
+    for (size_t d = 0; d < ndev; d++) {
+        bcn_ctx *ctx_cl = bcn_ctx_new();
+        cr_assert_not_null(ctx_cl);
+        st = bcn_ctx_open_device(ctx_cl, devs[d].id);
+        cr_assert_eq(st, BCN_OK, "open %s (%s): %s", devs[d].id, devs[d].name,
+                     bcn_errmsg(ctx_cl));
+        fprintf(stderr, "device %s: %s (%s)\n", devs[d].id, devs[d].name, devs[d].platform);
+        for (size_t i = 0; i < N_CASES; i++)
+            if (mask & (1u << cases[i].op))
+                check_case(&cases[i], i, ctx_ref->backend, ctx_cl->backend, devs[d].id);
+        bcn_ctx_free(ctx_cl);
+    }
+    free(devs);
+    bcn_ctx_free(ctx_ref);
+#endif
+}
+
+#define BIT(op) (1u << (op))
+
+Test(backend_ops, buffers_fill_axpby) { run_cases(BIT(OP_FILL) | BIT(OP_AXPBY)); }
+Test(backend_ops, gemm, .timeout = 300) { run_cases(BIT(OP_GEMM)); }
+Test(backend_ops, elementwise)
+{
+    run_cases(BIT(OP_BIAS_SIGMOID) | BIT(OP_DSIGMOID_MUL) | BIT(OP_OUTPUT_DELTA) |
+              BIT(OP_SIGMOID_MUL));
+}
+Test(backend_ops, bursts)
+{
+    run_cases(BIT(OP_OUTPUT_BURST) | BIT(OP_BURSTCCN_HIDDEN) | BIT(OP_BURSTPROP_HIDDEN));
+}
+Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS)); }
+/* The same reductions with tiny work-groups and few groups, so that the
+ * multi-group, grid-stride and capped-group paths run on any device. */
+Test(backend_ops, reductions_small_workgroups)
+{
+    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5", 1);
+    run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS));
+}
+Test(backend_ops, optimisers) { run_cases(BIT(OP_SGD) | BIT(OP_MOMENTUM) | BIT(OP_ADAM)); }
+Test(backend_ops, gemm_chains, .timeout = 300) { run_cases(BIT(OP_CHAIN)); }
