@@ -1,0 +1,482 @@
+/*
+ * options.c — the flags of `burstccn train` and `burstccn compare`: one
+ * table gives each flag's name, value, subcommands and meaning; the parser
+ * reads argv strictly (unknown flags, missing and bad values are usage
+ * errors naming the flag and value) and the help is printed from the same
+ * table, with the defaults of the chosen rule (bcn_net_config_init).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+
+enum opt_key {
+    O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION,
+    O_HIDDEN, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
+    O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
+    O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
+    O_Q_SCALE, O_Q_LR, O_RECURRENT, O_R_SCALE, O_R_LR,
+    O_JSON, O_CSV, O_QUIET, O_HELP, O_COUNT
+};
+
+#define BOTH (CLI_CMD_TRAIN | CLI_CMD_COMPARE)
+#define TRAIN CLI_CMD_TRAIN
+#define COMPARE CLI_CMD_COMPARE
+
+typedef struct opt {
+    const char *name;  /* without the leading "--" */
+    const char *meta;  /* value placeholder; NULL for a switch */
+    unsigned cmds;     /* subcommands that take it */
+    const char *group; /* help section it starts, or NULL */
+    const char *help;
+} opt;
+
+static const opt opts[O_COUNT] = {
+    [O_RULE] = {"rule", "RULE", BOTH, "Rule and data",
+                "learning rule: burstccn, burstprop, fa or backprop"},
+    [O_DATA] = {"data", "SRC", BOTH, NULL,
+                "fashion-mnist, mnist, or a directory holding train-images-idx3-ubyte, "
+                "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte "
+                "(each may be .gz)"},
+    [O_DEVICE] = {"device", "DEV", BOTH, NULL,
+                  "ref, cl, cl:P:D or a device-name substring (see `burstccn devices`)"},
+    [O_TRAIN_LIMIT] = {"train-limit", "N", BOTH, NULL,
+                       "use only the first N training examples (0: all)"},
+    [O_TEST_LIMIT] = {"test-limit", "N", BOTH, NULL, "use only the first N test examples (0: all)"},
+    [O_VALIDATION] = {"validation", "N", TRAIN, NULL,
+                      "hold out the last N training examples as a validation set (0: none)"},
+    [O_HIDDEN] = {"hidden", "N,N,...", BOTH, "Network and training",
+                  "hidden layer widths, or 'none' (input size and classes come from the data)"},
+    [O_EPOCHS] = {"epochs", "N", TRAIN, NULL, "passes over the training set"},
+    [O_STEPS] = {"steps", "N", COMPARE, NULL,
+                 "training steps (of --rule) before the comparison batch"},
+    [O_BATCH] = {"batch", "N", BOTH, NULL, "minibatch size"},
+    [O_LR] = {"lr", "LR[,LR...]", BOTH, NULL,
+              "learning rate of W and c: one value, or one per weight layer (input side first)"},
+    [O_OPTIMIZER] = {"optimizer", "OPT", BOTH, NULL, "sgd, momentum or adam"},
+    [O_MOMENTUM] = {"momentum", "M", BOTH, NULL,
+                    "momentum coefficient in [0, 1); giving it alone selects --optimizer momentum "
+                    "(whose momentum is 0.9 when not given)"},
+    [O_ADAM_BETA1] = {"adam-beta1", "B", BOTH, NULL, "Adam's beta1 in [0, 1)"},
+    [O_ADAM_BETA2] = {"adam-beta2", "B", BOTH, NULL, "Adam's beta2 in [0, 1)"},
+    [O_ADAM_EPS] = {"adam-eps", "E", BOTH, NULL, "Adam's epsilon (> 0)"},
+    [O_WEIGHT_DECAY] = {"weight-decay", "WD", BOTH, NULL,
+                        "decoupled weight decay in [0, 1): W <- W - lr g - WD W"},
+    [O_SEED] = {"seed", "S", BOTH, NULL,
+                "seed of the initial weights and of the data order (any integer >= 0)"},
+    [O_P_BASELINE] = {"p-baseline", "P", BOTH, "Burst model (SPEC 5-7)",
+                      "baseline burst probability p_b, strictly between 0 and 1"},
+    [O_ERROR_SCALE] = {"error-scale", "S", BOTH, NULL,
+                       "output burst gain s: p_L = p_b (1 + s (t - e)(1 - e))"},
+    [O_Y_MODE] = {"y-mode", "MODE", BOTH, NULL,
+                  "feedback weights Y: random (normal, std --y-scale), sym (--y-scale W at "
+                  "start) or tied (--y-scale W after every update)"},
+    [O_Y_SCALE] = {"y-scale", "S", BOTH, NULL, "std (random) or factor (sym, tied) of Y, >= 0"},
+    [O_Y_LR] = {"y-lr", "LR", BOTH, NULL, "learning rate of Y (0: Y fixed)"},
+    [O_Q_MODE] = {"q-mode", "MODE", BOTH, NULL,
+                  "interneuron weights Q: sym (p_b Y at start), tied (p_b Y after every "
+                  "update), random (normal, std --q-scale) or wsym (p_b --q-scale W)"},
+    [O_Q_SCALE] = {"q-scale", "S", BOTH, NULL, "std (random) or factor (wsym) of Q, >= 0"},
+    [O_Q_LR] = {"q-lr", "LR", BOTH, NULL, "learning rate of Q (0: Q fixed)"},
+    [O_RECURRENT] = {"recurrent", "on|off", BOTH, NULL,
+                     "Burstprop's recurrent input R (uniform in +-r-scale)"},
+    [O_R_SCALE] = {"r-scale", "S", BOTH, NULL, "half-width of R's initial uniform range, >= 0"},
+    [O_R_LR] = {"r-lr", "LR", BOTH, NULL, "learning rate of R (0: R fixed)"},
+    [O_JSON] = {"json", "FILE", BOTH, "Output",
+                "write a JSON summary to FILE (atomically)"},
+    [O_CSV] = {"csv", "FILE", TRAIN, NULL,
+               "write one CSV row per epoch to FILE (atomically, rewritten after each epoch)"},
+    [O_QUIET] = {"quiet", NULL, BOTH, NULL, "print only the final result"},
+    [O_HELP] = {"help", NULL, BOTH, NULL, "show this help (also -h)"},
+};
+
+/* Print a usage error naming the subcommand; returns CLI_EXIT_USAGE. */
+static int usage_error(const char *cmd_name, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static int usage_error(const char *cmd_name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "burstccn %s: ", cmd_name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'burstccn %s --help'.\n", cmd_name);
+    return CLI_EXIT_USAGE;
+}
+
+/* The default shown in the help for option k, given the rule's config. */
+static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    switch (k) {
+    case O_RULE: snprintf(buf, len, "burstccn"); break;
+    case O_DATA: snprintf(buf, len, "fashion-mnist"); break;
+    case O_DEVICE: snprintf(buf, len, "the first OpenCL device, else ref"); break;
+    case O_TRAIN_LIMIT: case O_TEST_LIMIT: case O_VALIDATION: case O_STEPS:
+        snprintf(buf, len, "0");
+        break;
+    case O_HIDDEN: {
+        size_t used = 0;
+        for (int l = 1; l < c->n_layers && used < len; l++)
+            used += (size_t)snprintf(buf + used, len - used, "%s%d", l > 1 ? "," : "",
+                                     c->sizes[l]);
+        if (c->n_layers == 1)
+            snprintf(buf, len, "none");
+        break;
+    }
+    case O_EPOCHS: snprintf(buf, len, "10"); break;
+    case O_BATCH: snprintf(buf, len, "32"); break;
+    case O_LR: snprintf(buf, len, "%g", (double)c->lr[0]); break;
+    case O_OPTIMIZER: snprintf(buf, len, "%s", bcn_optimizer_str(c->optimizer)); break;
+    case O_MOMENTUM: snprintf(buf, len, "%g", (double)c->momentum); break;
+    case O_ADAM_BETA1: snprintf(buf, len, "%g", (double)c->adam_beta1); break;
+    case O_ADAM_BETA2: snprintf(buf, len, "%g", (double)c->adam_beta2); break;
+    case O_ADAM_EPS: snprintf(buf, len, "%g", (double)c->adam_eps); break;
+    case O_WEIGHT_DECAY: snprintf(buf, len, "%g", (double)c->weight_decay); break;
+    case O_SEED: snprintf(buf, len, "%llu", (unsigned long long)c->seed); break;
+    case O_P_BASELINE: snprintf(buf, len, "%g", (double)c->p_baseline); break;
+    case O_ERROR_SCALE: snprintf(buf, len, "%g", (double)c->error_scale); break;
+    case O_Y_MODE: snprintf(buf, len, "%s", bcn_fb_mode_str(c->y_mode)); break;
+    case O_Y_SCALE: snprintf(buf, len, "%g", (double)c->y_scale); break;
+    case O_Y_LR: snprintf(buf, len, "%g", (double)c->y_lr); break;
+    case O_Q_MODE: snprintf(buf, len, "%s", bcn_fb_mode_str(c->q_mode)); break;
+    case O_Q_SCALE: snprintf(buf, len, "%g", (double)c->q_scale); break;
+    case O_Q_LR: snprintf(buf, len, "%g", (double)c->q_lr); break;
+    case O_RECURRENT: snprintf(buf, len, "%s", c->recurrent ? "on" : "off"); break;
+    case O_R_SCALE: snprintf(buf, len, "%g", (double)c->r_scale); break;
+    case O_R_LR: snprintf(buf, len, "%g", (double)c->r_lr); break;
+    default: break;
+    }
+}
+
+/* Print `text` wrapped at ~78 columns, continuation lines indented. */
+static void print_wrapped(FILE *out, const char *text, int col, int indent)
+{
+    const int width = 78;
+    const char *p = text;
+    while (*p) {
+        int room = width - col;
+        int n = (int)strlen(p);
+        if (n > room) {
+            int cut = room;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = room;
+            n = cut;
+        }
+        fprintf(out, "%.*s", n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+        if (*p) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        }
+    }
+    fputc('\n', out);
+}
+
+void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out)
+{
+    bcn_net_config c;
+    bcn_net_config_init(&c, rule);
+    fprintf(out, "Usage: burstccn %s [OPTIONS]\n\n", cmd_name);
+    if (cmd == CLI_CMD_TRAIN)
+        print_wrapped(out,
+                      "Train a dense sigmoid network with one learning rule on an MNIST-style "
+                      "dataset. Each epoch prints the training loss and error, the test error "
+                      "and loss (and the validation error with --validation) and the seconds "
+                      "the epoch's training took; a progress bar is drawn on a terminal. The "
+                      "final test error is printed at the end.",
+                      0, 0);
+    else
+        print_wrapped(out,
+                      "Build a network (optionally train it for --steps steps), take one "
+                      "minibatch and, on the same weights, compute the update of every rule. "
+                      "Prints per layer and globally the angle of each rule's weight update to "
+                      "backprop's, the update norms, and the weight angles W(l+1)-Y(l) and "
+                      "Y(l)-Q(l). 'n/a' marks an angle with a zero-norm vector.",
+                      0, 0);
+    fprintf(out, "\nDefaults are the authors' settings for --rule %s (give --rule R --help to "
+                 "see another rule's).\n",
+            bcn_rule_str(rule));
+    for (int k = 0; k < O_COUNT; k++) {
+        const opt *o = &opts[k];
+        if (!(o->cmds & cmd))
+            continue;
+        if (o->group)
+            fprintf(out, "\n%s:\n", o->group);
+        char head[64], def[128];
+        snprintf(head, sizeof head, "  --%s%s%s", o->name, o->meta ? " " : "",
+                 o->meta ? o->meta : "");
+        default_text(k, &c, def, sizeof def);
+        char line[1024];
+        if (def[0])
+            snprintf(line, sizeof line, "%s (default: %s)", o->help, def);
+        else
+            snprintf(line, sizeof line, "%s", o->help);
+        const int col = 26;
+        if ((int)strlen(head) + 1 > col)
+            fprintf(out, "%s\n%*s", head, col, "");
+        else
+            fprintf(out, "%-*s", col, head);
+        print_wrapped(out, line, col, col);
+    }
+    if (cmd == CLI_CMD_TRAIN)
+        fprintf(out,
+                "\nData order: the training set starts in file order; before each epoch it is\n"
+                "shuffled in place (Fisher-Yates, bcn_rng_shuffle) by a bcn_rng seeded with\n"
+                "SEED XOR 0x9E3779B97F4A7C15, kept across epochs. The last batch of an epoch\n"
+                "may be smaller. 'seconds' counts training steps only, not evaluation.\n"
+                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
+                "error.\n");
+    else
+        fprintf(out,
+                "\nThe comparison batch is the next minibatch of the training order after the\n"
+                "--steps steps (the data order is that of `burstccn train`).\n"
+                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
+                "error.\n");
+}
+
+/* Index of the option called `name` (length len), or -1. */
+static int find_opt(const char *name, size_t len)
+{
+    for (int k = 0; k < O_COUNT; k++)
+        if (strlen(opts[k].name) == len && strncmp(opts[k].name, name, len) == 0)
+            return k;
+    return -1;
+}
+
+/* Parse a float in [lo, hi], with optional open ends; -1 on error. */
+static int float_in(const char *flag, const char *text, double lo, double hi, int lo_open,
+                    int hi_open, float *out, char *err, size_t errlen)
+{
+    double v;
+    if (bcn_arg_double(flag, text, lo, hi, &v, err, errlen) < 0)
+        return -1;
+    if ((lo_open && v == lo) || (hi_open && v == hi)) {
+        snprintf(err, errlen, "%s: '%s' is out of range (must be %s%g and %s%g)", flag, text,
+                 lo_open ? "> " : ">= ", lo, hi_open ? "< " : "<= ", hi);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+/* Convert the collected values into settings; 0 or -1 with err set. */
+static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *err,
+                   size_t errlen)
+{
+    static const char *const rules[] = {"burstccn", "burstprop", "fa", "backprop"};
+    static const char *const y_modes[] = {"random", "sym", "tied"};
+    static const char *const q_modes[] = {"random", "sym", "tied", "wsym"};
+    static const char *const optimizers[] = {"sgd", "momentum", "adam"};
+    bcn_net_config *c = &s->cfg;
+    int rule = BCN_RULE_BURSTCCN, v;
+    char flag[40];
+#define FLAG(k) (snprintf(flag, sizeof flag, "--%s", opts[k].name), flag)
+
+    if (val[O_RULE] && bcn_arg_choice(FLAG(O_RULE), val[O_RULE], rules, 4, &rule, err, errlen))
+        return -1;
+    memset(s, 0, sizeof *s);
+    bcn_net_config_init(c, (bcn_rule)rule);
+    s->data = "fashion-mnist";
+    s->epochs = 10;
+    s->batch = 32;
+    s->n_hidden = c->n_layers - 1;
+    for (int l = 0; l < s->n_hidden; l++)
+        s->hidden[l] = c->sizes[l + 1];
+
+    for (int k = 0; k < O_COUNT; k++) {
+        const char *t = val[k];
+        if (!t || k == O_RULE)
+            continue;
+        if (!(opts[k].cmds & cmd))
+            continue;
+        const char *f = FLAG(k);
+        int rc = 0;
+        long lv;
+        switch (k) {
+        case O_DATA: case O_DEVICE: case O_JSON: case O_CSV:
+            if (!*t) {
+                snprintf(err, errlen, "%s: empty value", f);
+                return -1;
+            }
+            if (k == O_DATA) s->data = t;
+            else if (k == O_DEVICE) s->device = t;
+            else if (k == O_JSON) s->json_path = t;
+            else s->csv_path = t;
+            break;
+        case O_TRAIN_LIMIT: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->data_opts.train_limit, err, errlen); break;
+        case O_TEST_LIMIT: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->data_opts.test_limit, err, errlen); break;
+        case O_VALIDATION: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->data_opts.validation, err, errlen); break;
+        case O_HIDDEN:
+            if (strcmp(t, "none") == 0)
+                s->n_hidden = 0;
+            else
+                rc = bcn_arg_int_list(f, t, 1, 1 << 20, s->hidden, BCN_MAX_LAYERS - 1,
+                                      &s->n_hidden, err, errlen);
+            break;
+        case O_EPOCHS: rc = bcn_arg_int(f, t, 0, 1000000, &s->epochs, err, errlen); break;
+        case O_STEPS: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->steps, err, errlen); break;
+        case O_BATCH: rc = bcn_arg_int(f, t, 1, 65536, &s->batch, err, errlen); break;
+        case O_LR: break; /* after --hidden: needs the layer count */
+        case O_OPTIMIZER:
+            rc = bcn_arg_choice(f, t, optimizers, 3, &v, err, errlen);
+            c->optimizer = (bcn_optimizer)v;
+            break;
+        case O_MOMENTUM: rc = float_in(f, t, 0, 1, 0, 1, &c->momentum, err, errlen); break;
+        case O_ADAM_BETA1: rc = float_in(f, t, 0, 1, 0, 1, &c->adam_beta1, err, errlen); break;
+        case O_ADAM_BETA2: rc = float_in(f, t, 0, 1, 0, 1, &c->adam_beta2, err, errlen); break;
+        case O_ADAM_EPS: rc = float_in(f, t, 0, 1, 1, 0, &c->adam_eps, err, errlen); break;
+        case O_WEIGHT_DECAY: rc = float_in(f, t, 0, 1, 0, 1, &c->weight_decay, err, errlen); break;
+        case O_SEED:
+            rc = bcn_arg_long(f, t, 0, LONG_MAX, &lv, err, errlen);
+            c->seed = (uint64_t)lv;
+            break;
+        case O_P_BASELINE: rc = float_in(f, t, 0, 1, 1, 1, &c->p_baseline, err, errlen); break;
+        case O_ERROR_SCALE: rc = float_in(f, t, -1e6, 1e6, 0, 0, &c->error_scale, err, errlen); break;
+        case O_Y_MODE:
+            rc = bcn_arg_choice(f, t, y_modes, 3, &v, err, errlen);
+            c->y_mode = (bcn_fb_mode)v;
+            break;
+        case O_Q_MODE:
+            rc = bcn_arg_choice(f, t, q_modes, 4, &v, err, errlen);
+            c->q_mode = (bcn_fb_mode)v;
+            break;
+        case O_Y_SCALE: rc = float_in(f, t, 0, 1e6, 0, 0, &c->y_scale, err, errlen); break;
+        case O_Q_SCALE: rc = float_in(f, t, 0, 1e6, 0, 0, &c->q_scale, err, errlen); break;
+        case O_R_SCALE: rc = float_in(f, t, 0, 1e6, 0, 0, &c->r_scale, err, errlen); break;
+        case O_Y_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->y_lr, err, errlen); break;
+        case O_Q_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->q_lr, err, errlen); break;
+        case O_R_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->r_lr, err, errlen); break;
+        case O_RECURRENT: rc = bcn_arg_bool(f, t, &c->recurrent, err, errlen); break;
+        case O_QUIET: s->quiet = 1; break;
+        default: break;
+        }
+        if (rc)
+            return -1;
+    }
+
+    /* Layer structure (sizes[0] and sizes[L] are set from the data later). */
+    c->n_layers = s->n_hidden + 1;
+    c->sizes[0] = 1;
+    for (int l = 0; l < s->n_hidden; l++)
+        c->sizes[l + 1] = s->hidden[l];
+    c->sizes[c->n_layers] = 1;
+
+    if (val[O_LR]) {
+        double lr[BCN_MAX_LAYERS];
+        int n = 0;
+        if (bcn_arg_double_list(FLAG(O_LR), val[O_LR], 0, 1e6, lr, BCN_MAX_LAYERS, &n, err,
+                                errlen))
+            return -1;
+        if (n != 1 && n != c->n_layers) {
+            snprintf(err, errlen,
+                     "--lr: '%s' gives %d values but the network has %d weight layers (give "
+                     "one value or %d)",
+                     val[O_LR], n, c->n_layers, c->n_layers);
+            return -1;
+        }
+        for (int l = 0; l < BCN_MAX_LAYERS; l++)
+            c->lr[l] = (float)lr[n == 1 ? 0 : (l < n ? l : n - 1)];
+    }
+
+    /* Momentum alone selects the momentum optimiser; momentum with plain
+     * SGD would be silently ignored, so it is refused. */
+    if (val[O_MOMENTUM] && !val[O_OPTIMIZER])
+        c->optimizer = BCN_OPT_MOMENTUM;
+    if (val[O_MOMENTUM] && c->optimizer != BCN_OPT_MOMENTUM && c->momentum != 0.0f) {
+        snprintf(err, errlen, "--momentum: '%s' has no effect with --optimizer %s",
+                 val[O_MOMENTUM], bcn_optimizer_str(c->optimizer));
+        return -1;
+    }
+    if (!val[O_MOMENTUM] && c->optimizer == BCN_OPT_MOMENTUM && c->momentum == 0.0f)
+        c->momentum = 0.9f;
+#undef FLAG
+    return 0;
+}
+
+int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s)
+{
+    const char *val[O_COUNT] = {0};
+    char err[512];
+
+    /* --help anywhere wins (defaults shown for --rule when it parses). */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            bcn_rule rule = BCN_RULE_BURSTCCN;
+            for (int j = 1; j < argc; j++) {
+                if (strcmp(argv[j], "--rule") == 0 && j + 1 < argc)
+                    bcn_rule_parse(argv[j + 1], &rule);
+                else if (strncmp(argv[j], "--rule=", 7) == 0)
+                    bcn_rule_parse(argv[j] + 7, &rule);
+            }
+            cli_print_help(cmd, cmd_name, rule, stdout);
+            return CLI_HELP_SHOWN;
+        }
+    }
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+            return usage_error(cmd_name, a[0] == '-' && a[1] ? "unknown option '%s'"
+                                                             : "unexpected argument '%s'",
+                               a);
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        int k = find_opt(name, len);
+        if (k < 0)
+            return usage_error(cmd_name, "unknown option '--%.*s'", (int)len, name);
+        if (!(opts[k].cmds & cmd))
+            return usage_error(cmd_name, "option '--%s' does not apply to `burstccn %s`",
+                               opts[k].name, cmd_name);
+        if (!opts[k].meta) {
+            if (eq)
+                return usage_error(cmd_name, "option '--%s' takes no value (got '%s')",
+                                   opts[k].name, eq + 1);
+            val[k] = "1";
+            continue;
+        }
+        const char *v;
+        if (eq) {
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                return usage_error(cmd_name, "--%s: missing value (%s)", opts[k].name,
+                                   opts[k].meta);
+            v = argv[++i];
+            if (strncmp(v, "--", 2) == 0)
+                return usage_error(cmd_name, "--%s: missing value (%s) before '%s'",
+                                   opts[k].name, opts[k].meta, v);
+        }
+        val[k] = v;
+    }
+
+    if (resolve(cmd, val, s, err, sizeof err) < 0)
+        return usage_error(cmd_name, "%s", err);
+
+    /* Last line of defence: what the library itself would refuse. */
+    bcn_ctx *ctx = bcn_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "burstccn %s: out of memory\n", cmd_name);
+        return CLI_EXIT_RUNTIME;
+    }
+    bcn_status st = bcn_net_config_check(ctx, &s->cfg);
+    if (st != BCN_OK) {
+        int rc = usage_error(cmd_name, "invalid configuration: %s", bcn_errmsg(ctx));
+        bcn_ctx_free(ctx);
+        return rc;
+    }
+    bcn_ctx_free(ctx);
+    return CLI_EXIT_OK;
+}

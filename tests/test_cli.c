@@ -1,0 +1,551 @@
+/*
+ * test_cli.c — the `burstccn` command, run as a separate process
+ * ($BCN_TOP_BUILDDIR/burstccn) with stdout and stderr captured: usage
+ * errors exit 2 naming the flag, runtime errors exit 1 naming the cause,
+ * help exits 0, and train/compare write JSON that a strict reader accepts
+ * and a CSV with one row per epoch. Data: a small dataset written at test
+ * time; the real Fashion-MNIST when installed.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "burstccn.h"
+#include "idx_fixture.h"
+#include "json_check.h"
+
+extern char **environ;
+
+static char *dir;   /* temporary directory of the test */
+static char *data;  /* a small MNIST-style dataset inside it */
+
+typedef struct run_result {
+    int status; /* exit status, or 128 + signal */
+    char *out;  /* captured stdout */
+    char *err;  /* captured stderr */
+} run_result;
+
+/* Whole file as a string ("" when missing). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Run burstccn with the NULL-terminated arguments. */
+static run_result run(const char *const *args)
+{
+    const char *top = getenv("BCN_TOP_BUILDDIR");
+    char exe[4096];
+    snprintf(exe, sizeof exe, "%s/burstccn", top && *top ? top : ".");
+    cr_assert_eq(access(exe, X_OK), 0, "cannot run %s (set BCN_TOP_BUILDDIR)", exe);
+    char *argv[64];
+    int n = 0;
+    argv[n++] = exe;
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+
+    char *out_path = fx_path(dir, "stdout.txt"), *err_path = fx_path(dir, "stderr.txt");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0, "posix_spawn %s failed", exe);
+    int ws;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    run_result r;
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    r.out = slurp(out_path);
+    r.err = slurp(err_path);
+    unlink(out_path);
+    unlink(err_path);
+    free(out_path);
+    free(err_path);
+    return r;
+}
+
+static void run_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* A dataset of 28x28 images: 300 training and 60 test examples whose
+ * class is written into the image (a bright 8-pixel bar in row class*2),
+ * over random noise, so that a network can learn it. */
+static void write_dataset(const char *d)
+{
+    enum { NTR = 300, NTE = 60, DIMS = 784 };
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 99);
+    for (int split = 0; split < 2; split++) {
+        int n = split ? NTE : NTR;
+        uint8_t *img = malloc((size_t)n * DIMS), *lbl = malloc((size_t)n);
+        cr_assert(img && lbl);
+        for (int i = 0; i < n; i++) {
+            lbl[i] = (uint8_t)bcn_rng_below(&rng, 10);
+            for (int j = 0; j < DIMS; j++)
+                img[i * DIMS + j] = (uint8_t)bcn_rng_below(&rng, 64);
+            for (int j = 0; j < 8; j++)
+                img[i * DIMS + (lbl[i] * 2 + 4) * 28 + 10 + j] = 255;
+        }
+        const uint32_t di[3] = {(uint32_t)n, 28, 28}, dl[1] = {(uint32_t)n};
+        char *p = fx_path(d, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte.gz");
+        fx_write_idx(p, !split, 0x08, 3, di, img, (size_t)n * DIMS, NULL, 0);
+        free(p);
+        p = fx_path(d, split ? "t10k-labels-idx1-ubyte.gz" : "train-labels-idx1-ubyte");
+        fx_write_idx(p, split, 0x08, 1, dl, lbl, (size_t)n, NULL, 0);
+        free(p);
+        free(img);
+        free(lbl);
+    }
+}
+
+static void setup(void)
+{
+    dir = fx_tmpdir();
+    data = fx_path(dir, "data");
+    cr_assert_eq(mkdir(data, 0755), 0);
+    write_dataset(data);
+}
+
+static void teardown(void)
+{
+    char *d = strdup(data);
+    fx_rmtree(d);
+    free(data);
+    fx_rmtree(dir);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- the strict JSON reader itself ---- */
+
+Test(cli, json_reader_is_strict)
+{
+    const char *good[] = {"{}", "[]", "0", "-1.5e-3", "\"a\\n\\u0041\"", "[1, {\"a\": null}]",
+                          " {\"x\": [true, false]} "};
+    const char *bad[] = {"", "[1,]", "{\"a\":1,}", "tru", "01", "NaN", "[1] 2", "{a:1}",
+                         "\"tab\there\"", "[", "{\"a\" 1}", "1.", "-", "[\"\\x\"]"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        jv *v = jv_parse(good[i]);
+        cr_assert_not_null(v, "rejected %s", good[i]);
+        jv_free(v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_null(jv_parse(bad[i]), "accepted %s", bad[i]);
+}
+
+/* ---- help and version ---- */
+
+Test(cli, help_and_version)
+{
+    run_result r = run((const char *[]){"--help", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "train") && strstr(r.out, "compare") && strstr(r.out, "devices"));
+    run_free(&r);
+    r = run((const char *[]){"-h", NULL});
+    cr_assert_eq(r.status, 0);
+    run_free(&r);
+    r = run((const char *[]){"--version", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, bcn_version()), "version output: %s", r.out);
+    run_free(&r);
+
+    /* Every flag of train appears in its help, with a default where it has one. */
+    const char *flags[] = {"--rule", "--data", "--device", "--hidden", "--epochs", "--batch",
+                           "--lr", "--p-baseline", "--error-scale", "--y-mode", "--y-scale",
+                           "--q-mode", "--q-scale", "--y-lr", "--q-lr", "--recurrent",
+                           "--r-lr", "--momentum", "--optimizer", "--weight-decay", "--seed",
+                           "--train-limit", "--test-limit", "--validation", "--json", "--csv",
+                           "--quiet"};
+    r = run((const char *[]){"train", "--help", NULL});
+    cr_assert_eq(r.status, 0);
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        cr_assert(strstr(r.out, flags[i]), "train --help lacks %s", flags[i]);
+    cr_assert(strstr(r.out, "(default: 500,500,500)"), "%s", r.out);
+    cr_assert(strstr(r.out, "(default: 10)"));
+    cr_assert(strstr(r.out, "(default: 0.3)"));
+    run_free(&r);
+
+    /* Defaults follow --rule: Burstprop has its recurrent input on. */
+    r = run((const char *[]){"train", "--rule", "burstprop", "-h", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "(default: on)"), "%s", r.out);
+    run_free(&r);
+
+    const char *const *cmds[] = {(const char *[]){"compare", "--help", NULL},
+                                 (const char *[]){"devices", "--help", NULL},
+                                 (const char *[]){"help", "train", NULL}};
+    for (size_t i = 0; i < 3; i++) {
+        r = run(cmds[i]);
+        cr_assert_eq(r.status, 0, "%s --help: %s", cmds[i][0], r.err);
+        cr_assert(strstr(r.out, "Usage: burstccn"), "%s", r.out);
+        run_free(&r);
+    }
+    r = run((const char *[]){"compare", "--help", NULL});
+    cr_assert(strstr(r.out, "--steps") && strstr(r.out, "--batch"));
+    run_free(&r);
+}
+
+/* ---- usage errors ---- */
+
+Test(cli, usage_errors_exit_2_naming_the_flag)
+{
+    static const struct {
+        const char *args[8];
+        const char *words; /* must appear on stderr */
+    } cases[] = {
+        {{NULL}, "Usage"},
+        {{"frobnicate"}, "frobnicate"},
+        {{"train", "--bogus"}, "--bogus"},
+        {{"train", "-x"}, "-x"},
+        {{"train", "stray"}, "stray"},
+        {{"train", "--epochs"}, "--epochs"},
+        {{"train", "--epochs", "abc"}, "abc"},
+        {{"train", "--epochs", "-1"}, "-1"},
+        {{"train", "--epochs", "2x"}, "--epochs"},
+        {{"train", "--batch", "0"}, "--batch"},
+        {{"train", "--lr", "fast"}, "--lr"},
+        {{"train", "--lr", "0.1,0.2"}, "--lr"},
+        {{"train", "--lr", "-0.1"}, "-0.1"},
+        {{"train", "--rule", "sideways"}, "sideways"},
+        {{"train", "--p-baseline", "1"}, "--p-baseline"},
+        {{"train", "--p-baseline", "nan"}, "--p-baseline"},
+        {{"train", "--y-mode", "wsym"}, "wsym"},
+        {{"train", "--q-mode", "mirror"}, "mirror"},
+        {{"train", "--optimizer", "rmsprop"}, "rmsprop"},
+        {{"train", "--recurrent", "maybe"}, "--recurrent"},
+        {{"train", "--hidden", "10,,5"}, "--hidden"},
+        {{"train", "--hidden", "0"}, "--hidden"},
+        {{"train", "--seed", "-3"}, "--seed"},
+        {{"train", "--weight-decay", "1"}, "--weight-decay"},
+        {{"train", "--train-limit", "-5"}, "--train-limit"},
+        {{"train", "--json", "--quiet"}, "--json"},
+        {{"train", "--quiet=yes"}, "--quiet"},
+        {{"train", "--momentum", "0.9", "--optimizer", "sgd"}, "--momentum"},
+        {{"train", "--steps", "3"}, "--steps"},
+        {{"compare", "--epochs", "3"}, "--epochs"},
+        {{"compare", "--csv", "x.csv"}, "--csv"},
+        {{"devices", "--bogus"}, "--bogus"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = run(cases[i].args);
+        cr_assert_eq(r.status, 2, "case %zu (%s %s): exit %d, stderr: %s", i,
+                     cases[i].args[0] ? cases[i].args[0] : "", cases[i].args[1] ? cases[i].args[1] : "",
+                     r.status, r.err);
+        cr_assert(strstr(r.err, cases[i].words), "case %zu: stderr lacks '%s': %s", i,
+                  cases[i].words, r.err);
+        cr_assert_str_eq(r.out, "", "case %zu printed on stdout: %s", i, r.out);
+        run_free(&r);
+    }
+}
+
+/* ---- runtime errors ---- */
+
+Test(cli, missing_or_broken_data_exit_1)
+{
+    char *missing = fx_path(dir, "no-such-data");
+    run_result r = run((const char *[]){"train", "--device", "ref", "--data", missing, NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, missing), "stderr does not name the directory: %s", r.err);
+    run_free(&r);
+    free(missing);
+
+    /* A labels file that does not match its images. */
+    char *bad = fx_path(dir, "bad");
+    cr_assert_eq(mkdir(bad, 0755), 0);
+    write_dataset(bad);
+    char *lbl = fx_path(bad, "t10k-labels-idx1-ubyte.gz");
+    const uint32_t dl[1] = {3};
+    const uint8_t three[3] = {1, 2, 3};
+    fx_write_idx(lbl, 1, 0x08, 1, dl, three, 3, NULL, 0);
+    r = run((const char *[]){"compare", "--device", "ref", "--data", bad, NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, lbl), "stderr does not name the file: %s", r.err);
+    run_free(&r);
+    free(lbl);
+    fx_rmtree(bad);
+
+    /* An unknown device. */
+    r = run((const char *[]){"train", "--device", "no-such-device-xyz", "--data", data, NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "no-such-device-xyz"), "%s", r.err);
+    run_free(&r);
+}
+
+Test(cli, unwritable_output_exit_1)
+{
+    const char *path = "/nonexistent-bcn-dir/out.json";
+    run_result r = run((const char *[]){"train", "--device", "ref", "--data", data, "--hidden",
+                                        "8", "--epochs", "1", "--json", path, "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, path), "%s", r.err);
+    run_free(&r);
+}
+
+/* ---- train writes JSON and CSV ---- */
+
+/* Parse a CSV data row into 7 doubles (empty field -> NaN). */
+static int csv_row(const char *line, double v[7])
+{
+    const char *p = line;
+    for (int i = 0; i < 7; i++) {
+        char *end;
+        if (*p == ',' || *p == '\n' || *p == '\0') {
+            v[i] = NAN;
+            end = (char *)p;
+        } else {
+            v[i] = strtod(p, &end);
+            if (end == p)
+                return -1;
+        }
+        p = end;
+        if (i < 6) {
+            if (*p != ',')
+                return -1;
+            p++;
+        }
+    }
+    return *p == '\n' || *p == '\0' ? 0 : -1;
+}
+
+/* Check a train JSON summary and CSV; returns the parsed JSON. */
+static jv *check_outputs(const char *json_path, const char *csv_path, int epochs,
+                         int validation)
+{
+    char *text = slurp(json_path);
+    jv *doc = jv_parse(text);
+    cr_assert_not_null(doc, "invalid JSON in %s:\n%s", json_path, text);
+    free(text);
+    cr_assert_eq(doc->type, JV_OBJECT);
+    const char *keys[] = {"rule", "device", "config", "epochs", "test_error", "test_loss",
+                          "train_error", "seconds", "seconds_per_epoch", "history", "data"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_assert_not_null(jv_get(doc, keys[i]), "JSON lacks '%s'", keys[i]);
+    const jv *dev = jv_get(doc, "device");
+    cr_assert_eq(dev->type, JV_OBJECT);
+    cr_assert_str_eq(jv_get(dev, "id")->string, "ref");
+    cr_assert_eq(jv_get(dev, "name")->type, JV_STRING);
+    cr_assert_eq(jv_get(doc, "epochs")->number, epochs);
+    double te = jv_get(doc, "test_error")->number;
+    cr_assert_eq(jv_get(doc, "test_error")->type, JV_NUMBER);
+    cr_assert(te >= 0 && te <= 100, "test_error %g", te);
+    cr_assert(jv_get(doc, "seconds")->number >= 0);
+    const jv *cfg = jv_get(doc, "config");
+    const char *cfg_keys[] = {"sizes", "lr", "batch", "seed", "p_baseline", "error_scale",
+                              "y_mode", "y_scale", "y_lr", "q_mode", "q_scale", "q_lr",
+                              "recurrent", "r_lr", "optimizer", "momentum", "weight_decay"};
+    for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
+        cr_assert_not_null(jv_get(cfg, cfg_keys[i]), "config lacks '%s'", cfg_keys[i]);
+    const jv *hist = jv_get(doc, "history");
+    cr_assert_eq(hist->type, JV_ARRAY);
+    cr_assert_eq(hist->n, (size_t)epochs);
+
+    char *csv = slurp(csv_path);
+    const char *header = "epoch,train_loss,train_error,val_error,test_loss,test_error,seconds\n";
+    cr_assert(strncmp(csv, header, strlen(header)) == 0, "CSV header: %s", csv);
+    const char *line = csv + strlen(header);
+    for (int e = 0; e < epochs; e++) {
+        double v[7];
+        cr_assert_eq(csv_row(line, v), 0, "bad CSV row %d: %s", e + 1, line);
+        cr_assert_eq(v[0], e + 1);
+        cr_assert(v[2] >= 0 && v[2] <= 100 && v[5] >= 0 && v[5] <= 100);
+        cr_assert_eq(isnan(v[3]), !validation, "val_error field of row %d", e + 1);
+        /* The CSV and the JSON history agree. */
+        const jv *h = hist->items[e];
+        cr_assert_float_eq(v[5], jv_get(h, "test_error")->number, 1e-4);
+        cr_assert_float_eq(v[2], jv_get(h, "train_error")->number, 1e-4);
+        if (e == epochs - 1)
+            cr_assert_float_eq(v[5], te, 1e-4);
+        line = strchr(line, '\n');
+        cr_assert_not_null(line);
+        line++;
+    }
+    cr_assert_str_eq(line, "", "CSV has extra rows: %s", line);
+    free(csv);
+    return doc;
+}
+
+/* Number of directory entries whose name starts with '.' (temp files). */
+static int hidden_files(const char *d)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c '^\\.' || true", d);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+Test(cli, train_writes_json_and_csv)
+{
+    char *json = fx_path(dir, "run.json"), *csv = fx_path(dir, "run.csv");
+    run_result r = run((const char *[]){"train", "--device", "ref", "--data", data, "--hidden",
+                                        "16", "--epochs", "3", "--validation", "50", "--json",
+                                        json, "--csv", csv, "--seed", "7", NULL});
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.out, "final test error:"), "%s", r.out);
+    cr_assert(strstr(r.out, "epoch 3/3"), "%s", r.out);
+    jv *doc = check_outputs(json, csv, 3, 1);
+    cr_assert_str_eq(jv_get(doc, "rule")->string, "burstccn");
+    const jv *cfg = jv_get(doc, "config");
+    cr_assert_eq(jv_get(cfg, "seed")->number, 7);
+    const jv *sizes = jv_get(cfg, "sizes");
+    cr_assert_eq(sizes->n, 3);
+    cr_assert(sizes->items[0]->number == 784 && sizes->items[1]->number == 16 &&
+              sizes->items[2]->number == 10);
+    const jv *d = jv_get(doc, "data");
+    cr_assert_eq(jv_get(d, "train")->number, 250);
+    cr_assert_eq(jv_get(d, "validation")->number, 50);
+    cr_assert_eq(jv_get(d, "test")->number, 60);
+    jv_free(doc);
+    cr_assert_eq(hidden_files(dir), 0, "temporary files left in %s", dir);
+    run_free(&r);
+
+    /* The same seed gives the same run (weights and data order). */
+    char *json2 = fx_path(dir, "run2.json"), *csv2 = fx_path(dir, "run2.csv");
+    r = run((const char *[]){"train", "--device", "ref", "--data", data, "--hidden", "16",
+                             "--epochs", "3", "--validation", "50", "--json", json2, "--csv",
+                             csv2, "--seed", "7", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_null(strstr(r.out, "epoch 1/3"), "--quiet printed epochs: %s", r.out);
+    jv *a = check_outputs(json, csv, 3, 1), *b = check_outputs(json2, csv2, 3, 1);
+    for (int e = 0; e < 3; e++) {
+        const jv *ha = jv_get(a, "history")->items[e], *hb = jv_get(b, "history")->items[e];
+        cr_assert_eq(jv_get(ha, "train_loss")->number, jv_get(hb, "train_loss")->number);
+        cr_assert_eq(jv_get(ha, "test_loss")->number, jv_get(hb, "test_loss")->number);
+    }
+    jv_free(a);
+    jv_free(b);
+    run_free(&r);
+    free(json2);
+    free(csv2);
+    free(json);
+    free(csv);
+}
+
+Test(cli, train_learns_the_fixture)
+{
+    /* The class is drawn into each image; backprop must learn it. */
+    char *json = fx_path(dir, "bp.json"), *csv = fx_path(dir, "bp.csv");
+    run_result r = run((const char *[]){"train", "--rule", "backprop", "--device", "ref",
+                                        "--data", data, "--hidden", "32", "--epochs", "8",
+                                        "--lr", "0.5", "--json", json, "--csv", csv, NULL});
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    jv *doc = check_outputs(json, csv, 8, 0);
+    double te = jv_get(doc, "test_error")->number;
+    cr_assert_lt(te, 50.0, "backprop did not learn the drawn classes: %g%% test error", te);
+    jv_free(doc);
+    run_free(&r);
+    free(json);
+    free(csv);
+}
+
+Test(cli, train_on_fashion_mnist)
+{
+    struct stat sb;
+    if (stat("/usr/share/datasets/fashion-mnist", &sb) != 0)
+        cr_skip_test("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
+    char *json = fx_path(dir, "f.json"), *csv = fx_path(dir, "f.csv");
+    run_result r = run((const char *[]){"train", "--hidden", "16", "--epochs", "1",
+                                        "--train-limit", "500", "--test-limit", "200",
+                                        "--device", "ref", "--json", json, "--csv", csv, NULL});
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    jv *doc = check_outputs(json, csv, 1, 0);
+    const jv *d = jv_get(doc, "data");
+    cr_assert_str_eq(jv_get(d, "name")->string, "fashion-mnist");
+    cr_assert_eq(jv_get(d, "train")->number, 500);
+    cr_assert_eq(jv_get(d, "test")->number, 200);
+    jv_free(doc);
+    run_free(&r);
+    free(json);
+    free(csv);
+}
+
+/* ---- compare ---- */
+
+Test(cli, compare_prints_and_writes_angles)
+{
+    char *json = fx_path(dir, "cmp.json");
+    /* With Y tied to W, FA's update is backprop's exactly (SPEC §4). */
+    run_result r = run((const char *[]){"compare", "--device", "ref", "--data", data,
+                                        "--hidden", "20,12", "--y-mode", "tied", "--q-mode",
+                                        "tied", "--steps", "5", "--json", json, NULL});
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.out, "burstprop") && strstr(r.out, "W(l+1)-Y(l)"), "%s", r.out);
+    char *text = slurp(json);
+    jv *doc = jv_parse(text);
+    cr_assert_not_null(doc, "invalid JSON:\n%s", text);
+    free(text);
+    cr_assert_eq(jv_get(doc, "steps")->number, 5);
+    const jv *layers = jv_get(doc, "layers");
+    cr_assert_eq(layers->n, 3);
+    for (size_t l = 0; l < 3; l++) {
+        const jv *to = jv_get(layers->items[l], "to_backprop");
+        const jv *fa = jv_get(jv_get(to, "fa"), "angle");
+        const jv *bp = jv_get(jv_get(to, "backprop"), "angle");
+        cr_assert_eq(fa->type, JV_NUMBER, "layer %zu: FA angle missing", l + 1);
+        cr_assert_lt(fa->number, 1e-3, "layer %zu: FA angle %g with tied Y", l + 1, fa->number);
+        cr_assert_lt(bp->number, 1e-3);
+        cr_assert_gt(jv_get(jv_get(to, "burstccn"), "norm")->number, 0);
+        const jv *wy = jv_get(layers->items[l], "w_y");
+        if (l < 2) {
+            cr_assert_eq(wy->type, JV_NUMBER);
+            cr_assert_lt(wy->number, 1e-3, "W-Y angle %g with tied Y", wy->number);
+        } else {
+            cr_assert_eq(wy->type, JV_NULL, "the output layer has no Y");
+        }
+    }
+    cr_assert_not_null(jv_get(jv_get(jv_get(doc, "global"), "to_backprop"), "burstccn"));
+    jv_free(doc);
+    run_free(&r);
+
+    /* With random Y, FA's hidden updates are far from backprop's. */
+    r = run((const char *[]){"compare", "--device", "ref", "--data", data, "--hidden", "20,12",
+                             "--json", json, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    text = slurp(json);
+    doc = jv_parse(text);
+    cr_assert_not_null(doc);
+    free(text);
+    double fa1 = jv_get(jv_get(jv_get(jv_get(doc, "layers")->items[0], "to_backprop"), "fa"),
+                        "angle")->number;
+    cr_assert_gt(fa1, 20.0, "FA with random Y at %g degrees", fa1);
+    jv_free(doc);
+    run_free(&r);
+    free(json);
+}
+
+Test(cli, devices_lists_ref)
+{
+    run_result r = run((const char *[]){"devices", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nref "), "%s", r.out);
+    run_free(&r);
+}
