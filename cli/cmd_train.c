@@ -177,10 +177,10 @@ int cli_cmd_train(int argc, char **argv)
     if (!s.quiet) {
         printf("burstccn train: rule %s, network %s, device %s (%s)\n", bcn_rule_str(c->rule),
                sizes, env.dev.id, env.dev.name);
-        printf("data %s: %d training, %d validation, %d test examples; batch %d, %d epochs, "
+        printf("data %s: %d training, %d validation, %d test examples; batch %d, %d epoch%s, "
                "seed %llu\n",
                ds->name, ds->train.n, ds->val.n, ds->test.n, s.batch, s.epochs,
-               (unsigned long long)c->seed);
+               s.epochs == 1 ? "" : "s", (unsigned long long)c->seed);
         fflush(stdout);
     }
 

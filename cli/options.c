@@ -206,9 +206,13 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                       "backprop's, the update norms, and the weight angles W(l+1)-Y(l) and "
                       "Y(l)-Q(l). 'n/a' marks an angle with a zero-norm vector.",
                       0, 0);
-    fprintf(out, "\nDefaults are the authors' settings for --rule %s (give --rule R --help to "
-                 "see another rule's).\n",
-            bcn_rule_str(rule));
+    char note[160];
+    snprintf(note, sizeof note,
+             "Defaults are the authors' settings for --rule %s (give --rule R --help to see "
+             "another rule's).",
+             bcn_rule_str(rule));
+    fputc('\n', out);
+    print_wrapped(out, note, 0, 0);
     for (int k = 0; k < O_COUNT; k++) {
         const opt *o = &opts[k];
         if (!(o->cmds & cmd))
