@@ -549,3 +549,16 @@ Test(cli, devices_lists_ref)
     cr_assert(strstr(r.out, "\nref "), "%s", r.out);
     run_free(&r);
 }
+
+Test(cli, devices_explains_missing_opencl)
+{
+    /* The ICD loader finds no platform when pointed at an empty vendor dir. */
+    setenv("OCL_ICD_VENDORS", "/nonexistent-bcn-vendors", 1);
+    run_result r = run((const char *[]){"devices", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nref "), "%s", r.out);
+    cr_assert_null(strstr(r.out, "cl:"), "an OpenCL device was listed: %s", r.out);
+    cr_assert(strstr(r.err, "note: no OpenCL device: ") && strlen(r.err) > 30,
+              "stderr does not say why: %s", r.err);
+    run_free(&r);
+}
