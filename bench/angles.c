@@ -1,0 +1,329 @@
+/*
+ * angles.c — `burstccn-bench angles`: train one network with the driving
+ * rule and, every K steps, on the batch about to be trained on and the
+ * current weights, compute every rule's update (bcn_net_compare) and record
+ * per layer and overall the angle of each to backprop's (SPEC §9), the
+ * update norms, and the W–Y and Y–Q weight angles.
+ *
+ * Output in the results folder: angles.csv (one row per step × rule ×
+ * layer, plus the rows of layer "all"), angles.json (settings, mean and
+ * final angles), angles_meta.gp (for the figures).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "progress.h"
+
+#define ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg"
+
+/* Running statistics of one angle series (invalid angles are skipped). */
+typedef struct series {
+    double sum, last;
+    long n;
+} series;
+
+static void series_add(series *s, const bcn_angle *a)
+{
+    if (!a->valid)
+        return;
+    s->sum += a->degrees;
+    s->last = a->degrees;
+    s->n++;
+}
+
+/* Mean of a series, NaN when it never had a valid angle. */
+static double series_mean(const series *s) { return s->n ? s->sum / (double)s->n : NAN; }
+
+typedef struct angles_run {
+    const bench_opts *o;
+    bcn_net_config cfg;
+    int L, batch;
+    series to_bp[BCN_RULE_COUNT][BCN_MAX_LAYERS + 1]; /* [rule][l-1], [rule][L] = all */
+    series w_y[BCN_MAX_LAYERS], y_q[BCN_MAX_LAYERS];
+    int compares;
+    double train_loss, train_error, seconds;
+} angles_run;
+
+/* One angle as a CSV field: empty when invalid (zero-norm update). */
+static void csv_angle(bench_csv *c, const bcn_angle *a)
+{
+    if (a->valid)
+        bench_csv_num(c, a->degrees);
+    else
+        bench_csv_empty(c);
+}
+
+/* The rows of one comparison: every rule × (each layer, then "all"). */
+static void write_rows(bench_csv *c, angles_run *run, long step, const bcn_comparison *cmp)
+{
+    int L = run->L;
+    for (int r = 0; r < BCN_RULE_COUNT; r++) {
+        for (int l = 0; l <= L; l++) {
+            const bcn_angle *a = l < L ? &cmp->to_bp[r][l] : &cmp->to_bp_global[r];
+            bench_csv_int(c, step);
+            bench_csv_str(c, bcn_rule_str((bcn_rule)r));
+            if (l < L)
+                bench_csv_int(c, l + 1);
+            else
+                bench_csv_str(c, "all");
+            csv_angle(c, a);
+            bench_csv_num(c, a->norm_a);
+            bench_csv_num(c, a->norm_b);
+            if (l < L - 1) {
+                csv_angle(c, &cmp->w_y[l]);
+                csv_angle(c, &cmp->y_q[l]);
+            } else {
+                bench_csv_empty(c);
+                bench_csv_empty(c);
+            }
+            bench_csv_end_row(c);
+            series_add(&run->to_bp[r][l], a);
+        }
+    }
+    for (int l = 0; l < L - 1; l++) {
+        series_add(&run->w_y[l], &cmp->w_y[l]);
+        series_add(&run->y_q[l], &cmp->y_q[l]);
+    }
+    run->compares++;
+}
+
+/* {"1": v, ..., "all": v} of one statistic over the layers (NaN -> null). */
+static void json_layers(bcn_json *j, const char *key, const series *s, int n, int with_all,
+                        int mean)
+{
+    bcn_json_key(j, key);
+    bcn_json_begin_object(j);
+    for (int l = 0; l < n + (with_all ? 1 : 0); l++) {
+        char name[16];
+        if (l < n)
+            snprintf(name, sizeof name, "%d", l + 1);
+        else
+            snprintf(name, sizeof name, "all");
+        bcn_json_kv_number(j, name, mean ? series_mean(&s[l]) : (s[l].n ? s[l].last : NAN));
+    }
+    bcn_json_end_object(j);
+}
+
+/* angles.json: settings, device, machine, and the mean/final angles. */
+static int write_json(const angles_run *run, const char *dir, const bcn_device_info *dev,
+                      const bcn_dataset *ds, char *err, size_t errlen)
+{
+    char path[4096];
+    bench_jsonfile jf;
+    if (bench_path(path, sizeof path, dir, "angles.json") != 0 ||
+        bench_json_open(&jf, path, err, errlen) != 0)
+        return -1;
+    bcn_json *j = &jf.j;
+    bench_machine m;
+    bench_machine_read(&m);
+    bcn_json_begin_object(j);
+    bcn_json_kv_string(j, "command", "angles");
+    bcn_json_kv_string(j, "csv", "angles.csv");
+    bcn_json_kv_string(j, "driving_rule", bcn_rule_str(run->cfg.rule));
+    bcn_json_key(j, "net");
+    bench_json_net_config(j, &run->cfg);
+    bcn_json_kv_int(j, "batch", run->batch);
+    bcn_json_kv_int(j, "steps", run->o->steps);
+    bcn_json_kv_int(j, "every", run->o->every);
+    bcn_json_kv_int(j, "comparisons", run->compares);
+    bcn_json_kv_string(j, "data", ds->name);
+    bcn_json_kv_int(j, "train_examples", ds->train.n);
+    bcn_json_kv_number(j, "final_train_loss", run->train_loss);
+    bcn_json_kv_number(j, "final_train_error", run->train_error);
+    bcn_json_kv_number(j, "seconds", run->seconds);
+    bcn_json_key(j, "device");
+    bench_json_device(j, dev);
+    bench_json_machine(j, &m);
+    bench_json_build(j);
+    for (int mean = 1; mean >= 0; mean--) {
+        bcn_json_key(j, mean ? "mean_angle_deg" : "final_angle_deg");
+        bcn_json_begin_object(j);
+        for (int r = 0; r < BCN_RULE_COUNT; r++)
+            json_layers(j, bcn_rule_str((bcn_rule)r), run->to_bp[r], run->L, 1, mean);
+        bcn_json_end_object(j);
+    }
+    json_layers(j, "mean_w_y_deg", run->w_y, run->L - 1, 0, 1);
+    json_layers(j, "final_w_y_deg", run->w_y, run->L - 1, 0, 0);
+    json_layers(j, "mean_y_q_deg", run->y_q, run->L - 1, 0, 1);
+    json_layers(j, "final_y_q_deg", run->y_q, run->L - 1, 0, 0);
+    bcn_json_end_object(j);
+    return bench_json_commit(&jf, err, errlen);
+}
+
+/* angles_meta.gp: what the angle and alignment figures print. */
+static int write_meta(const angles_run *run, const char *dir, const bcn_device_info *dev,
+                      const bcn_dataset *ds, char *err, size_t errlen)
+{
+    bench_meta m;
+    if (bench_meta_open(&m, dir, "angles", err, errlen) != 0)
+        return -1;
+    char net[512], devd[512], info[1024], footer[2048];
+    bench_describe_net(&run->cfg, run->batch, net, sizeof net);
+    bench_describe_device(dev, devd, sizeof devd);
+    snprintf(info, sizeof info, "%s; trained with %s on %s, compared every %d steps", net,
+             bcn_rule_str(run->cfg.rule), ds->name, run->o->every);
+    bench_machine mach;
+    bench_machine_read(&mach);
+    snprintf(footer, sizeof footer, "run %s on %s · device %s · libburstccn %s", mach.date,
+             mach.hostname, devd, bcn_version());
+    bench_meta_str(&m, "meta_rules", "burstccn burstprop fa backprop");
+    bench_meta_str(&m, "meta_driver", bcn_rule_str(run->cfg.rule));
+    bench_meta_num(&m, "meta_layers", run->L);
+    bench_meta_str(&m, "meta_device", dev->id);
+    bench_meta_str(&m, "meta_info", info);
+    bench_meta_str(&m, "meta_footer", footer);
+    return bench_meta_commit(&m, err, errlen);
+}
+
+/* Train and compare; rows go to `csv`. 0 or -1 (message printed). */
+static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_csv *csv)
+{
+    const bench_opts *o = run->o;
+    int B = run->batch, n = ds->train.n, rc = -1;
+    int *idx = malloc((size_t)n * sizeof *idx);
+    float *x = malloc((size_t)B * ds->dim * sizeof *x);
+    float *t = malloc((size_t)B * ds->n_classes * sizeof *t);
+    if (!idx || !x || !t) {
+        fprintf(stderr, "burstccn-bench angles: out of memory\n");
+        goto done;
+    }
+    /* The data order comes from the seed too (its own stream). */
+    bcn_rng rng;
+    bcn_rng_seed(&rng, o->seed ^ 0x616e676c6573ULL);
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    bcn_rng_shuffle(&rng, idx, n);
+    bcn_progress bar;
+    bcn_progress_init(&bar, stderr, o->quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO, "angles",
+                      o->steps, "step");
+    double t0 = bcn_progress_now();
+    int pos = 0;
+    for (long step = 0; step <= o->steps; step++) {
+        if (pos + B > n) { /* next epoch: reshuffle */
+            bcn_rng_shuffle(&rng, idx, n);
+            pos = 0;
+        }
+        bcn_dataset_batch(ds, &ds->train, idx + pos, B, x, t);
+        pos += B;
+        bcn_status st = BCN_OK;
+        if (step % o->every == 0 || step == o->steps) {
+            bcn_comparison cmp;
+            st = bcn_net_compare(net, x, t, B, &cmp);
+            if (st == BCN_OK)
+                write_rows(csv, run, step, &cmp);
+        }
+        if (st == BCN_OK && step < o->steps)
+            st = bcn_net_train_step(net, x, t, B, NULL);
+        if (st != BCN_OK) {
+            bcn_progress_finish(&bar);
+            fprintf(stderr, "burstccn-bench angles: step %ld: %s\n", step,
+                    bcn_errmsg(bcn_net_ctx(net)));
+            goto done;
+        }
+        bcn_progress_update(&bar, step);
+    }
+    bcn_progress_finish(&bar);
+    run->seconds = bcn_progress_now() - t0;
+    double loss = NAN;
+    long correct = 0, seen = 0;
+    if (bcn_net_train_stats(net, 1, &loss, &correct, &seen) == BCN_OK && seen > 0) {
+        run->train_loss = loss;
+        run->train_error = 100.0 * (1.0 - (double)correct / (double)seen);
+    }
+    rc = 0;
+done:
+    free(idx);
+    free(x);
+    free(t);
+    return rc;
+}
+
+/* Print the mean angles per rule and layer. */
+static void print_summary(const angles_run *run)
+{
+    printf("mean angle to backprop over %d comparisons (degrees):\n  %-10s", run->compares,
+           "rule");
+    for (int l = 0; l < run->L; l++)
+        printf("  layer %-3d", l + 1);
+    printf("  all\n");
+    for (int r = 0; r < BCN_RULE_COUNT; r++) {
+        printf("  %-10s", bcn_rule_str((bcn_rule)r));
+        for (int l = 0; l <= run->L; l++)
+            printf("  %9.3f", series_mean(&run->to_bp[r][l]));
+        printf("\n");
+    }
+}
+
+/* The angles run without drawing: results into o->out. 0 or 1. */
+int bench_angles_run(const bench_opts *o)
+{
+    char err[1024], path[4096];
+    int rc = BENCH_EXIT_FAIL;
+    bcn_device_info dev;
+    bcn_dataset *ds = NULL;
+    bcn_net *net = NULL;
+    bench_csv csv = {0};
+    angles_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return BENCH_EXIT_FAIL;
+    run->o = o;
+    if (bench_mkdirs(o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench angles: %s\n", err);
+        free(run);
+        return BENCH_EXIT_FAIL;
+    }
+    bcn_ctx *ctx = bench_open_device(o->device, &dev);
+    if (!ctx) {
+        free(run);
+        return BENCH_EXIT_FAIL;
+    }
+    if (!(ds = bench_load_data(o, ctx)))
+        goto done;
+    run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
+    bench_net_config(o, o->rule, ds->dim, ds->n_classes, &run->cfg);
+    run->L = run->cfg.n_layers;
+    if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
+        fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
+                bcn_errmsg(ctx));
+        goto done;
+    }
+    char sizes[256];
+    bench_sizes_str(&run->cfg, sizes, sizeof sizes);
+    if (!o->quiet)
+        fprintf(stderr, "angles: %s trained with %s on %s, %d steps of %d, compared every %d\n",
+                sizes, bcn_rule_str(o->rule), dev.id, o->steps, run->batch, o->every);
+    if (bench_path(path, sizeof path, o->out, "angles.csv") != 0 ||
+        bench_csv_open(&csv, path, ANGLES_COLS, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench angles: %s\n", err);
+        goto done;
+    }
+    if (run_loop(run, net, ds, &csv) != 0)
+        goto done;
+    if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
+        write_json(run, o->out, &dev, ds, err, sizeof err) != 0 ||
+        write_meta(run, o->out, &dev, ds, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench angles: %s\n", err);
+        goto done;
+    }
+    print_summary(run);
+    rc = 0;
+done:
+    bench_csv_abort(&csv);
+    bcn_net_destroy(net);
+    bcn_dataset_free(ds);
+    bcn_ctx_free(ctx);
+    free(run);
+    return rc;
+}
+
+int bench_cmd_angles(const bench_opts *o)
+{
+    int rc = bench_angles_run(o);
+    if (rc == 0 && !o->no_plots)
+        rc = bench_render(o, o->out);
+    return rc;
+}

@@ -1,0 +1,242 @@
+/*
+ * bench.h — shared declarations of burstccn-bench, the benchmark harness:
+ * options, output helpers (CSV, gnuplot metadata, JSON blocks), and the
+ * subcommands angles, curves, timing, all and plots.
+ *
+ * Every subcommand writes into one results folder (--out DIR): NAME.csv,
+ * NAME.json and NAME_meta.gp (what the gnuplot scripts print on the
+ * figures), then redraws the figures and summary.md from whatever results
+ * the folder holds.
+ */
+#ifndef BCN_BENCH_H
+#define BCN_BENCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "burstccn.h"
+#include "json.h"
+
+/* Exit statuses: 0 success, 1 a run failed, 2 a usage error. */
+#define BENCH_EXIT_FAIL 1
+#define BENCH_EXIT_USAGE 2
+
+#define BENCH_MAX_LIST 16 /* longest --batches / --widths / --devices list */
+
+/* Subcommands, as bits so an option can name those that accept it. */
+enum {
+    BENCH_CMD_ANGLES = 1u << 0,
+    BENCH_CMD_CURVES = 1u << 1,
+    BENCH_CMD_TIMING = 1u << 2,
+    BENCH_CMD_ALL = 1u << 3,
+    BENCH_CMD_PLOTS = 1u << 4
+};
+
+/* A float option that is applied only when given on the command line. */
+typedef struct bench_fopt {
+    int set;
+    float value;
+} bench_fopt;
+
+typedef struct bench_opts {
+    unsigned cmd;               /* the BENCH_CMD_* being run */
+    /* data */
+    char data[4096];            /* "fashion-mnist", "mnist" or a directory */
+    int train_limit, test_limit;
+    /* network: authors' defaults (bcn_net_config_init) unless given */
+    int n_hidden;
+    int hidden[BCN_MAX_LAYERS - 1];
+    bench_fopt lr, p_baseline, y_scale, y_lr, q_scale, q_lr;
+    int y_mode_set, q_mode_set;
+    bcn_fb_mode y_mode, q_mode;
+    unsigned long long seed;
+    int batch;
+    /* rules: the driving rule (angles) and the set compared (curves, timing) */
+    bcn_rule rule;
+    unsigned rules;             /* BCN_RULE_BIT mask */
+    /* angles */
+    int steps, every;
+    /* curves */
+    int epochs, evals_per_epoch;
+    /* devices: --device for angles/curves ("" = library default), --devices
+     * for timing (n_devices == 0: ref and every OpenCL device) */
+    char device[256];
+    int n_devices;
+    char devices[BENCH_MAX_LIST][256];
+    /* timing sweep */
+    int n_batches, batches[BENCH_MAX_LIST];
+    int n_widths, widths[BENCH_MAX_LIST];
+    int depth;                  /* hidden layers of the timed networks */
+    int reps, warmup;
+    double target_s;            /* seconds per timed repetition */
+    /* all */
+    int quick;
+    /* output */
+    char out[4096];
+    char plots_dir[4096];       /* "" = find them (see plots.c) */
+    int no_plots;
+    int quiet;                  /* no progress display */
+} bench_opts;
+
+/* ------------------------------------------------------------ options */
+
+/* Defaults of every option for subcommand `cmd`. */
+void bench_opts_init(bench_opts *o, unsigned cmd);
+/* Parse argv[first..argc) for subcommand o->cmd into o. Returns 0, or
+ * BENCH_EXIT_USAGE after printing the problem; 3 when --help was shown. */
+int bench_opts_parse(bench_opts *o, int argc, char **argv, int first);
+/* Print the usage of one subcommand (its options) to `out`. */
+void bench_usage_cmd(FILE *out, unsigned cmd);
+/* The network configuration of `rule` for inputs n_in and classes n_out:
+ * the authors' defaults for that rule with the options given applied. */
+void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
+                      bcn_net_config *cfg);
+/* "784-500-500-500-10" into buf. */
+void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len);
+
+/* ------------------------------------------------------------ files */
+
+/* Create `dir` and its parents (like mkdir -p). 0 or -1 with err set. */
+int bench_mkdirs(const char *dir, char *err, size_t errlen);
+/* dir + "/" + name into buf; -1 if it does not fit. */
+int bench_path(char *buf, size_t len, const char *dir, const char *name);
+
+/* A CSV file written through a temporary file and renamed at the end. */
+typedef struct bench_csv {
+    FILE *f;
+    void *atomic;  /* bcn_atomic_file */
+    int ncols, col, rows;
+    int bad;       /* a row had the wrong number of fields */
+} bench_csv;
+
+/* Open `path` and write the header `cols` ("a,b,c"). 0 or -1 with err. */
+int bench_csv_open(bench_csv *c, const char *path, const char *cols, char *err,
+                   size_t errlen);
+/* Append a field: text (quoted when it holds a comma, quote or newline). */
+void bench_csv_str(bench_csv *c, const char *s);
+/* Append a number (%.6g); NaN/inf and invalid values give an empty field. */
+void bench_csv_num(bench_csv *c, double v);
+/* Append an integer. */
+void bench_csv_int(bench_csv *c, long long v);
+/* Append an empty field (a missing value). */
+void bench_csv_empty(bench_csv *c);
+/* End the current row (its field count must match the header). */
+void bench_csv_end_row(bench_csv *c);
+/* Close and rename into place. 0, or -1 with err (nothing is left). */
+int bench_csv_commit(bench_csv *c, char *err, size_t errlen);
+/* Give up on the file. */
+void bench_csv_abort(bench_csv *c);
+
+/* A parsed CSV file: rows of fields, the header is row 0. */
+typedef struct bench_table {
+    int nrows, ncols;    /* ncols of the header */
+    char ***cell;        /* cell[r][c], r < nrows, c < ncols ("" if absent) */
+} bench_table;
+
+/* Read a CSV file. 0, or -1 with err set (missing file, bad quoting). */
+int bench_table_read(bench_table *t, const char *path, char *err, size_t errlen);
+/* Index of the header column `name`, or -1. */
+int bench_table_col(const bench_table *t, const char *name);
+/* Free a table. */
+void bench_table_free(bench_table *t);
+
+/* NAME_meta.gp: gnuplot assignments read by the plot scripts. */
+typedef struct bench_meta {
+    FILE *f;
+    void *atomic;
+} bench_meta;
+
+/* Start DIR/NAME_meta.gp with the date, host and library version. */
+int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err,
+                    size_t errlen);
+/* key = "value" (escaped for a gnuplot double-quoted string). */
+void bench_meta_str(bench_meta *m, const char *key, const char *value);
+/* key = number. */
+void bench_meta_num(bench_meta *m, const char *key, double value);
+/* Close and rename into place. */
+int bench_meta_commit(bench_meta *m, char *err, size_t errlen);
+/* Read the string or number assigned to `key` in a NAME_meta.gp file into
+ * buf (without quotes). 0 when found. */
+int bench_meta_read(const char *path, const char *key, char *buf, size_t len);
+
+/* "cl:0:0 = NAME (OpenCL version, driver D)" or "ref = NAME". */
+void bench_describe_device(const bcn_device_info *d, char *buf, size_t len);
+/* "784-500-10, batch 32, lr 0.3, p_b 0.5, Y random (std 0.5), Q sym (x1, lr
+ * 0.000731)": the network and its feedback as the figures print it. */
+void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t len);
+
+/* Write a JSON document through a temporary file: open, fill, commit. */
+typedef struct bench_jsonfile {
+    bcn_json j;
+    void *atomic;
+} bench_jsonfile;
+
+int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen);
+int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen);
+void bench_json_abort(bench_jsonfile *jf);
+
+/* ------------------------------------------------------- machine, build */
+
+typedef struct bench_machine {
+    char hostname[256];
+    char cpu_model[256];
+    int cores;
+    double mem_gib;
+    char os[256];
+    char date[64];       /* local time, "YYYY-MM-DD HH:MM" */
+    char date_iso[64];   /* UTC, ISO 8601 */
+} bench_machine;
+
+/* Fill in what this machine is (best effort: unknown fields stay ""). */
+void bench_machine_read(bench_machine *m);
+/* "machine": {...} into an open JSON object. */
+void bench_json_machine(bcn_json *j, const bench_machine *m);
+/* "build": {...}: compiler, flags, CLBlast and ICD loader, library. */
+void bench_json_build(bcn_json *j);
+/* One device's description as a JSON object (value only). */
+void bench_json_device(bcn_json *j, const bcn_device_info *d);
+/* The network configuration as a JSON object (value only). */
+void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg);
+/* The OpenCL ICD loader's name and version ("" when unknown). */
+void bench_icd_loader(char *buf, size_t len);
+/* The device's name with runs of blanks collapsed, cut to `max` chars. */
+void bench_device_short(const bcn_device_info *d, char *buf, size_t len, size_t max);
+
+/* ---------------------------------------------------------- subcommands */
+
+/* Open `spec` on a new context; on failure print the error and return NULL. */
+bcn_ctx *bench_open_device(const char *spec, bcn_device_info *info);
+/* Load the dataset named by the options; prints the error on failure. */
+bcn_dataset *bench_load_data(const bench_opts *o, bcn_ctx *ctx);
+
+/* One timed configuration: a rule at a batch size and hidden width. */
+typedef struct bench_tcase {
+    bcn_rule rule;
+    int batch, width;
+} bench_tcase;
+
+/* Time `cases` on every device of the options and write timing.csv/.json/
+ * _meta.gp; the bar chart shows the cases at (base_batch, base_width). */
+int bench_timing_run(const bench_opts *o, const bench_tcase *cases, int n_cases,
+                     int base_batch, int base_width);
+
+/* The subcommands without drawing (results into o->out): 0 or 1. */
+int bench_angles_run(const bench_opts *o);
+int bench_curves_run(const bench_opts *o);
+
+int bench_cmd_angles(const bench_opts *o);
+int bench_cmd_curves(const bench_opts *o);
+int bench_cmd_timing(const bench_opts *o);
+int bench_cmd_all(const bench_opts *o);
+/* Redraw the figures and summary.md of a results folder. */
+int bench_cmd_plots(const bench_opts *o);
+
+/* Run every plot script whose inputs are in `dir` and write summary.md.
+ * Returns 0, or 1 when a script failed (gnuplot missing is a warning). */
+int bench_render(const bench_opts *o, const char *dir);
+/* Write dir/summary.md from the results in dir. 0 or -1. */
+int bench_summary_write(const char *dir, char *err, size_t errlen);
+/* Find the folder of the gnuplot scripts (see plots.c). */
+int bench_plots_dir(const bench_opts *o, char *buf, size_t len);
+
+#endif /* BCN_BENCH_H */

@@ -1,0 +1,200 @@
+/*
+ * files.c — the results folder and the files written into it: folders,
+ * CSV rows and JSON documents, each written to a temporary file in the
+ * same folder and renamed into place when complete (common/atomic_file.h),
+ * so a reader never sees half a file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "atomic_file.h"
+#include "bench.h"
+
+int bench_path(char *buf, size_t len, const char *dir, const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int bench_mkdirs(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        snprintf(err, errlen, "results folder '%s': %s", dir, n ? "path too long" : "empty name");
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    /* Create each prefix in turn; existing folders are fine. */
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create folder '%s': %s", path, strerror(errno));
+            return -1;
+        }
+        path[i] = saved;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "'%s' is not a folder", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+int bench_csv_open(bench_csv *c, const char *path, const char *cols, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    bcn_atomic_file *af = calloc(1, sizeof *af);
+    if (!af) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (bcn_atomic_open(af, path, err, errlen) != 0) {
+        free(af);
+        return -1;
+    }
+    c->atomic = af;
+    c->f = af->f;
+    c->ncols = 1;
+    for (const char *p = cols; *p; p++)
+        c->ncols += *p == ',';
+    fprintf(c->f, "%s\n", cols);
+    return 0;
+}
+
+/* Separator before every field but the first of a row. */
+static void sep(bench_csv *c)
+{
+    if (c->col++ > 0)
+        fputc(',', c->f);
+}
+
+void bench_csv_str(bench_csv *c, const char *s)
+{
+    sep(c);
+    if (!s)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, c->f);
+        return;
+    }
+    /* RFC 4180: quote the field and double the quotes inside. */
+    fputc('"', c->f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', c->f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, c->f);
+    }
+    fputc('"', c->f);
+}
+
+void bench_csv_num(bench_csv *c, double v)
+{
+    sep(c);
+    if (isfinite(v))
+        fprintf(c->f, "%.6g", v);
+}
+
+void bench_csv_int(bench_csv *c, long long v)
+{
+    sep(c);
+    fprintf(c->f, "%lld", v);
+}
+
+void bench_csv_empty(bench_csv *c) { sep(c); }
+
+void bench_csv_end_row(bench_csv *c)
+{
+    if (c->col != c->ncols)
+        c->bad = 1;
+    fputc('\n', c->f);
+    c->col = 0;
+    c->rows++;
+}
+
+int bench_csv_commit(bench_csv *c, char *err, size_t errlen)
+{
+    bcn_atomic_file *af = c->atomic;
+    c->atomic = NULL;
+    c->f = NULL;
+    if (!af)
+        return -1;
+    if (c->bad) {
+        snprintf(err, errlen, "%s: a row did not have %d fields (a bug in burstccn-bench)",
+                 af->path, c->ncols);
+        bcn_atomic_abort(af);
+        free(af);
+        return -1;
+    }
+    int rc = bcn_atomic_commit(af, err, errlen);
+    free(af);
+    return rc;
+}
+
+void bench_csv_abort(bench_csv *c)
+{
+    if (c->atomic) {
+        bcn_atomic_abort(c->atomic);
+        free(c->atomic);
+    }
+    c->atomic = NULL;
+    c->f = NULL;
+}
+
+/* --------------------------------------------------------------- JSON */
+
+int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen)
+{
+    memset(jf, 0, sizeof *jf);
+    bcn_atomic_file *af = calloc(1, sizeof *af);
+    if (!af) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (bcn_atomic_open(af, path, err, errlen) != 0) {
+        free(af);
+        return -1;
+    }
+    jf->atomic = af;
+    bcn_json_init(&jf->j, af->f, 1);
+    return 0;
+}
+
+int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen)
+{
+    bcn_atomic_file *af = jf->atomic;
+    jf->atomic = NULL;
+    if (!af)
+        return -1;
+    if (bcn_json_finish(&jf->j) != 0) {
+        snprintf(err, errlen, "%s: the JSON document is incomplete (a bug in burstccn-bench)",
+                 af->path);
+        bcn_atomic_abort(af);
+        free(af);
+        return -1;
+    }
+    int rc = bcn_atomic_commit(af, err, errlen);
+    free(af);
+    return rc;
+}
+
+void bench_json_abort(bench_jsonfile *jf)
+{
+    if (jf->atomic) {
+        bcn_atomic_abort(jf->atomic);
+        free(jf->atomic);
+    }
+    jf->atomic = NULL;
+}

@@ -1,0 +1,153 @@
+/*
+ * meta.c — NAME_meta.gp, the small gnuplot file written beside each CSV
+ * with what the figures print besides the data: date, host, devices,
+ * network. It is plain gnuplot (`key = "value"`), loaded by the scripts
+ * in plots/, and read back by summary.md.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "bench.h"
+
+int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    char file[256], path[4096];
+    snprintf(file, sizeof file, "%s_meta.gp", name);
+    if (bench_path(path, sizeof path, dir, file) != 0) {
+        snprintf(err, errlen, "results folder path too long: %s", dir);
+        return -1;
+    }
+    bcn_atomic_file *af = calloc(1, sizeof *af);
+    if (!af) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (bcn_atomic_open(af, path, err, errlen) != 0) {
+        free(af);
+        return -1;
+    }
+    m->atomic = af;
+    m->f = af->f;
+    bench_machine mach;
+    bench_machine_read(&mach);
+    fprintf(m->f, "# %s_meta.gp — written by burstccn-bench %s; loaded by plots/*.gp\n", name,
+            name);
+    bench_meta_str(m, "meta_date", mach.date);
+    bench_meta_str(m, "meta_host", mach.hostname);
+    bench_meta_str(m, "meta_version", bcn_version());
+    return 0;
+}
+
+void bench_meta_str(bench_meta *m, const char *key, const char *value)
+{
+    /* A gnuplot double-quoted string: backslash, quote and newline escaped
+     * (the scripts turn "\n" into a line break in labels). */
+    fprintf(m->f, "%s = \"", key);
+    for (const char *p = value ? value : ""; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            fputc('\\', m->f);
+        if (*p == '\n')
+            fputs("\\n", m->f);
+        else if (*p != '\r')
+            fputc(*p, m->f);
+    }
+    fputs("\"\n", m->f);
+}
+
+void bench_meta_num(bench_meta *m, const char *key, double value)
+{
+    if (isfinite(value))
+        fprintf(m->f, "%s = %.10g\n", key, value);
+    else
+        fprintf(m->f, "%s = NaN\n", key);
+}
+
+int bench_meta_commit(bench_meta *m, char *err, size_t errlen)
+{
+    bcn_atomic_file *af = m->atomic;
+    m->atomic = NULL;
+    m->f = NULL;
+    if (!af)
+        return -1;
+    int rc = bcn_atomic_commit(af, err, errlen);
+    free(af);
+    return rc;
+}
+
+int bench_meta_read(const char *path, const char *key, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[8192];
+    size_t klen = strlen(key);
+    int found = -1;
+    while (found != 0 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) != 0)
+            continue;
+        const char *p = line + klen;
+        while (*p == ' ')
+            p++;
+        if (*p++ != '=')
+            continue;
+        while (*p == ' ')
+            p++;
+        size_t n = 0;
+        if (*p == '"') { /* undo bench_meta_str's escapes */
+            for (p++; *p && *p != '"' && n + 1 < len; p++) {
+                if (*p == '\\' && p[1]) {
+                    p++;
+                    buf[n++] = *p == 'n' ? '\n' : *p;
+                } else {
+                    buf[n++] = *p;
+                }
+            }
+        } else {
+            for (; *p && *p != '\n' && n + 1 < len; p++)
+                buf[n++] = *p;
+        }
+        buf[n] = '\0';
+        found = 0;
+    }
+    fclose(f);
+    return found;
+}
+
+void bench_describe_device(const bcn_device_info *d, char *buf, size_t len)
+{
+    char name[300];
+    bench_device_short(d, name, sizeof name, 60);
+    /* "OpenCL 3.0 PoCL HSTR: ..." -> "OpenCL 3.0" (the rest is in the JSON). */
+    char version[64];
+    snprintf(version, sizeof version, "%.63s", d->version);
+    char *sp = strchr(version, ' ');
+    if (sp && (sp = strchr(sp + 1, ' ')))
+        *sp = '\0';
+    if (strcmp(d->backend, "ref") == 0)
+        snprintf(buf, len, "%s = %s", d->id, name);
+    else
+        snprintf(buf, len, "%s = %s (%s, driver %.30s)", d->id, name, version, d->driver);
+}
+
+void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t len)
+{
+    char sizes[256], y[96] = "", q[96] = "";
+    bench_sizes_str(cfg, sizes, sizeof sizes);
+    if (cfg->y_mode == BCN_FB_RANDOM)
+        snprintf(y, sizeof y, "Y random (std %g", cfg->y_scale);
+    else
+        snprintf(y, sizeof y, "Y %s (x%g", bcn_fb_mode_str(cfg->y_mode), cfg->y_scale);
+    if (cfg->y_lr > 0.0f)
+        snprintf(y + strlen(y), sizeof y - strlen(y), ", lr %g", cfg->y_lr);
+    snprintf(q, sizeof q, "Q %s (x%g%s", bcn_fb_mode_str(cfg->q_mode), cfg->q_scale,
+             cfg->q_lr > 0.0f ? ", lr " : "");
+    if (cfg->q_lr > 0.0f)
+        snprintf(q + strlen(q), sizeof q - strlen(q), "%g", cfg->q_lr);
+    snprintf(buf, len, "%s, batch %d, lr %g, p_b %g, %s), %s)", sizes, batch, cfg->lr[0],
+             cfg->p_baseline, y, q);
+}
