@@ -76,8 +76,13 @@ bcn_status bcn_cl_device_ids(bcn_ctx *ctx, int p, int d, cl_platform_id *pid, cl
     cl_device_id *devs = NULL;
     cl_uint np = 0, nd = 0;
     bcn_status st = platform_ids(ctx, &plats, &np);
-    if (st != BCN_OK)
+    if (st != BCN_OK) { /* say which device was wanted, then why none is there */
+        char *why = strdup(bcn_errmsg(ctx));
+        if (why)
+            bcn_set_error(ctx, st, "cannot open OpenCL device cl:%d:%d: %s", p, d, why);
+        free(why);
         return st;
+    }
     if (p < 0 || (cl_uint)p >= np) {
         st = bcn_set_error(ctx, BCN_ERR_NO_DEVICE,
                            "no OpenCL platform %d (there %s %u; `burstccn devices` lists them)", p,

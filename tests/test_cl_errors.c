@@ -489,3 +489,5 @@ Test(cl_devices, no_opencl_build)
 }
 
 #endif
+
+#include "cl_test_main.h"

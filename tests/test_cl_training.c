@@ -319,3 +319,5 @@ Test(cl_training, fashion_mnist_burstccn, .timeout = 300) { fashion(BCN_RULE_BUR
 Test(cl_training, fashion_mnist_burstprop, .timeout = 300) { fashion(BCN_RULE_BURSTPROP, 3.0f); }
 Test(cl_training, fashion_mnist_fa, .timeout = 300) { fashion(BCN_RULE_FA, 1.0f); }
 Test(cl_training, fashion_mnist_backprop, .timeout = 300) { fashion(BCN_RULE_BACKPROP, 1.0f); }
+
+#include "cl_test_main.h"
