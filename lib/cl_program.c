@@ -18,8 +18,10 @@
  * first match wins, the last row is the fallback. Work-groups of 256 suit
  * every current GPU; colsum tiles are one warp/wavefront of columns wide so
  * that loads of a row are coalesced. On CPUs (PoCL, Intel, AMD) a work-group
- * runs as a loop on one core, so smaller tiles give more groups to share
- * among the cores. */
+ * runs as a loop on one core and every barrier splits that loop, so colsum
+ * uses one row lane (no tree) over 128 adjacent columns: measured on PoCL
+ * (2 AVX-512 cores), 5x faster than 16 x 8 tiles on 32 x 500 and as fast on
+ * 1000 x 1025. */
 typedef struct tuning_row {
     const char *vendor; /* substring of CL_DEVICE_VENDOR, NULL = any */
     cl_device_type type;
@@ -31,7 +33,7 @@ static const tuning_row tuning_table[] = {
     {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
     {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
     {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256}},
-    {NULL, CL_DEVICE_TYPE_CPU, {256, 16, 8, 16, 64}},
+    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64}},
     {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128}},
 };
 
