@@ -1,0 +1,252 @@
+/*
+ * bench_testutil.c — see bench_testutil.h.
+ */
+#define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
+#include "bench_testutil.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "burstccn.h"
+#include "idx_fixture.h"
+
+extern char **environ;
+
+char *bt_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/bcn-bench-test-XXXXXX", base && *base ? base : "/tmp");
+    char *d = mkdtemp(tmpl);
+    cr_assert_not_null(d, "mkdtemp %s failed", tmpl);
+    return strdup(d);
+}
+
+/* nftw callback: remove one entry (children come first with FTW_DEPTH). */
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+void bt_rmtree(char *dir)
+{
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+char *bt_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    cr_assert_not_null(p);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+char *bt_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
+    cr_assert_not_null(s);
+    size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+long bt_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+bt_run_result bt_run_bench(const char *logdir, const char *const *args)
+{
+    const char *top = getenv("BCN_TOP_BUILDDIR");
+    char exe[4096];
+    snprintf(exe, sizeof exe, "%s/burstccn-bench", top && *top ? top : ".");
+    cr_assert_eq(access(exe, X_OK), 0, "cannot run %s (set BCN_TOP_BUILDDIR)", exe);
+    char *argv[96];
+    int n = 0;
+    argv[n++] = exe;
+    for (int i = 0; args[i] && n < 95; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    char *out_path = bt_path(logdir, "stdout.txt"), *err_path = bt_path(logdir, "stderr.txt");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0, "posix_spawn %s failed", exe);
+    int ws = 0;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    bt_run_result r;
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    r.out = bt_slurp(out_path);
+    r.err = bt_slurp(err_path);
+    if (!r.out)
+        r.out = strdup("");
+    if (!r.err)
+        r.err = strdup("");
+    free(out_path);
+    free(err_path);
+    return r;
+}
+
+void bt_run_free(bt_run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* One field at *p (quoted or not) into a malloc'd string; *p ends on the
+ * separator, the line end or the end of text. */
+static char *csv_field(const char **p)
+{
+    const char *s = *p;
+    size_t cap = strlen(s) + 1, n = 0;
+    char *out = malloc(cap);
+    cr_assert_not_null(out);
+    if (*s == '"') {
+        for (s++; *s; s++) {
+            if (*s == '"' && s[1] == '"') {
+                out[n++] = '"';
+                s++;
+            } else if (*s == '"') {
+                s++;
+                break;
+            } else {
+                out[n++] = *s;
+            }
+        }
+    } else {
+        while (*s && *s != ',' && *s != '\n' && *s != '\r')
+            out[n++] = *s++;
+    }
+    out[n] = '\0';
+    *p = s;
+    return out;
+}
+
+int bt_csv_read(const char *path, bt_csv *t)
+{
+    memset(t, 0, sizeof *t);
+    char *text = bt_slurp(path);
+    if (!text)
+        return -1;
+    const char *p = text;
+    while (*p) {
+        char *fields[256];
+        int nf = 0;
+        for (;;) {
+            char *f = csv_field(&p);
+            if (nf < 256)
+                fields[nf++] = f;
+            else
+                free(f);
+            if (*p != ',')
+                break;
+            p++;
+        }
+        if (*p == '\r')
+            p++;
+        if (*p == '\n')
+            p++;
+        if (t->nrows == 0)
+            t->ncols = nf;
+        char **row = calloc((size_t)t->ncols + 1, sizeof *row);
+        cr_assert_not_null(row);
+        for (int c = 0; c < t->ncols; c++)
+            row[c] = c < nf ? fields[c] : strdup("");
+        for (int c = t->ncols; c < nf; c++)
+            free(fields[c]); /* more fields than the header: dropped (tests check widths) */
+        t->cell = realloc(t->cell, (size_t)(t->nrows + 1) * sizeof *t->cell);
+        cr_assert_not_null(t->cell);
+        t->cell[t->nrows++] = row;
+    }
+    free(text);
+    return t->nrows > 0 ? 0 : -1;
+}
+
+int bt_csv_col(const bt_csv *t, const char *name)
+{
+    for (int c = 0; t->nrows > 0 && c < t->ncols; c++)
+        if (strcmp(t->cell[0][c], name) == 0)
+            return c;
+    return -1;
+}
+
+double bt_num(const char *s)
+{
+    if (!s || !*s)
+        return NAN;
+    char *end;
+    double v = strtod(s, &end);
+    return *end ? NAN : v;
+}
+
+void bt_csv_free(bt_csv *t)
+{
+    for (int r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++)
+            free(t->cell[r][c]);
+        free(t->cell[r]);
+    }
+    free(t->cell);
+    memset(t, 0, sizeof *t);
+}
+
+void bt_write_dataset(const char *dir, int n_train, int n_test)
+{
+    enum { DIMS = 784 };
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 1234);
+    for (int split = 0; split < 2; split++) {
+        int n = split ? n_test : n_train;
+        uint8_t *img = malloc((size_t)n * DIMS), *lbl = malloc((size_t)n);
+        cr_assert(img && lbl);
+        for (int i = 0; i < n; i++) {
+            lbl[i] = (uint8_t)bcn_rng_below(&rng, 10);
+            for (int j = 0; j < DIMS; j++)
+                img[(size_t)i * DIMS + j] = (uint8_t)bcn_rng_below(&rng, 64);
+            for (int j = 0; j < 12; j++)
+                img[(size_t)i * DIMS + (size_t)(lbl[i] * 2 + 4) * 28 + 8 + j] = 255;
+        }
+        const uint32_t di[3] = {(uint32_t)n, 28, 28}, dl[1] = {(uint32_t)n};
+        char *p = bt_path(dir, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
+        fx_write_idx(p, 0, 0x08, 3, di, img, (size_t)n * DIMS, NULL, 0);
+        free(p);
+        p = bt_path(dir, split ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
+        fx_write_idx(p, 0, 0x08, 1, dl, lbl, (size_t)n, NULL, 0);
+        free(p);
+        free(img);
+        free(lbl);
+    }
+}
+
+int bt_have_gnuplot(void)
+{
+    return system("gnuplot --version >/dev/null 2>&1") == 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * bench_testutil.h — helpers for the burstccn-bench tests: temporary
+ * folders, running the built program with its output captured, a CSV
+ * reader written independently of bench/table.c, and a small learnable
+ * MNIST-style dataset written at test time.
+ */
+#ifndef BCN_TEST_BENCH_TESTUTIL_H
+#define BCN_TEST_BENCH_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Create a fresh temporary folder (malloc'd path). */
+char *bt_tmpdir(void);
+/* Remove a folder and everything below it, then free the path. */
+void bt_rmtree(char *dir);
+/* dir + "/" + name, malloc'd. */
+char *bt_path(const char *dir, const char *name);
+/* The whole file as a malloc'd string, NULL when it cannot be read. */
+char *bt_slurp(const char *path);
+/* Size of a file in bytes, -1 when missing. */
+long bt_size(const char *path);
+
+typedef struct bt_run_result {
+    int status;  /* exit status, or 128 + signal */
+    char *out;   /* captured stdout (malloc'd) */
+    char *err;   /* captured stderr (malloc'd) */
+} bt_run_result;
+
+/* Run $BCN_TOP_BUILDDIR/burstccn-bench with the NULL-terminated arguments;
+ * the captured output is kept in files under `logdir`. */
+bt_run_result bt_run_bench(const char *logdir, const char *const *args);
+/* Free the captured output. */
+void bt_run_free(bt_run_result *r);
+
+/* A CSV file: cell[r][c] for rows r (row 0 = header) and the header's
+ * columns c; missing trailing fields read as "". */
+typedef struct bt_csv {
+    int nrows, ncols;
+    char ***cell;
+} bt_csv;
+
+/* Read a CSV file (RFC 4180 quotes); 0 on success. */
+int bt_csv_read(const char *path, bt_csv *t);
+/* Column index of `name` in the header, -1 when absent. */
+int bt_csv_col(const bt_csv *t, const char *name);
+/* Cell as a number; NaN when empty or not entirely a number. */
+double bt_num(const char *s);
+/* Free the table. */
+void bt_csv_free(bt_csv *t);
+
+/* Write train-*-idx*-ubyte and t10k-* files of a learnable 28x28,
+ * 10-class dataset into `dir` (class k: a bright bar in row 2k+4). */
+void bt_write_dataset(const char *dir, int n_train, int n_test);
+
+/* 1 when gnuplot can be run. */
+int bt_have_gnuplot(void);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * test_bench_outputs.c — burstccn-bench's angles, curves and timing run as
+ * a separate process on a small learnable dataset written at test time;
+ * their CSV and JSON are parsed back (a CSV reader and a strict JSON reader
+ * independent of the program) and checked: exact columns and keys, row
+ * counts, and values against what SPEC fixes independently of the code
+ * (output-layer updates of every rule parallel to backprop's, BurstCCN's at
+ * p_b times its norm; the global angle from the per-layer ones; every rule
+ * starting from the same weights; times positive and finite and consistent
+ * with samples/s and GFLOP/s).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench_testutil.h"
+#include "burstccn.h"
+#include "json_check.h"
+
+static char *tmp;   /* temporary folder of the test */
+static char *data;  /* the small dataset inside it */
+
+static void setup(void)
+{
+    tmp = bt_tmpdir();
+    data = bt_path(tmp, "data");
+    cr_assert_eq(mkdir(data, 0755), 0);
+    bt_write_dataset(data, 300, 100);
+}
+
+static void teardown(void)
+{
+    free(data);
+    bt_rmtree(tmp);
+}
+
+TestSuite(bench_outputs, .init = setup, .fini = teardown, .timeout = 300);
+
+/* Run burstccn-bench; assert the exit status (printing its stderr). */
+static void run_ok(const char *const *args, int expect)
+{
+    bt_run_result r = bt_run_bench(tmp, args);
+    cr_assert_eq(r.status, expect, "burstccn-bench %s exited %d, expected %d; stderr:\n%s",
+                 args[0], r.status, expect, r.err);
+    bt_run_free(&r);
+}
+
+/* Parse out/name as JSON (asserting it is valid). */
+static jv *read_json(const char *out, const char *name)
+{
+    char *p = bt_path(out, name), *text = bt_slurp(p);
+    cr_assert_not_null(text, "%s was not written", p);
+    jv *v = jv_parse(text);
+    cr_assert_not_null(v, "%s is not valid JSON", p);
+    free(text);
+    free(p);
+    return v;
+}
+
+/* Read out/name as CSV and check its header is exactly `cols`. */
+static void read_csv(const char *out, const char *name, const char *cols, bt_csv *t)
+{
+    char *p = bt_path(out, name), *text = bt_slurp(p);
+    cr_assert_not_null(text, "%s was not written", p);
+    size_t n = strcspn(text, "\n");
+    cr_assert(strlen(cols) == n && strncmp(text, cols, n) == 0, "%s header is '%.*s', want '%s'",
+              name, (int)n, text, cols);
+    cr_assert_eq(bt_csv_read(p, t), 0);
+    free(text);
+    free(p);
+}
+
+/* A JSON member that must exist. */
+static const jv *get(const jv *obj, const char *key)
+{
+    cr_assert_not_null(obj);
+    const jv *v = jv_get(obj, key);
+    cr_assert_not_null(v, "JSON key '%s' missing", key);
+    return v;
+}
+
+static double jnum(const jv *obj, const char *key)
+{
+    const jv *v = get(obj, key);
+    cr_assert_eq(v->type, JV_NUMBER, "JSON '%s' is not a number", key);
+    return v->number;
+}
+
+static const char *jstr(const jv *obj, const char *key)
+{
+    const jv *v = get(obj, key);
+    cr_assert_eq(v->type, JV_STRING, "JSON '%s' is not a string", key);
+    return v->string;
+}
+
+#define PI 3.14159265358979323846
+
+static int rel_close(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-12;
+}
+
+#define ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg"
+#define CURVES_COLS "epoch,rule,train_loss,train_error,test_loss,test_error,seconds"
+#define TIMING_COLS                                                                      \
+    "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
+    "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
+    "error"
+
+static const char *const rules[4] = {"burstccn", "burstprop", "fa", "backprop"};
+
+/* Row of (step, rule, layer) in the angles table, -1 when absent. */
+static int angles_row(const bt_csv *t, long step, const char *rule, const char *layer)
+{
+    for (int i = 1; i < t->nrows; i++)
+        if ((long)bt_num(t->cell[i][0]) == step && strcmp(t->cell[i][1], rule) == 0 &&
+            strcmp(t->cell[i][2], layer) == 0)
+            return i;
+    return -1;
+}
+
+Test(bench_outputs, angles_csv_and_json)
+{
+    char *out = bt_path(tmp, "angles");
+    const char *args[] = {"angles", "--data", data, "--train-limit", "200", "--hidden", "16,8",
+                          "--batch", "16", "--steps", "6", "--every", "3", "--device", "ref",
+                          "--out", out, "--no-plots", "--quiet", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    /* Steps 0, 3, 6 × four rules × (layers 1-3 and "all"). */
+    cr_assert_eq(t.nrows - 1, 3 * 4 * 4, "%d data rows", t.nrows - 1);
+    const char *layers[4] = {"1", "2", "3", "all"};
+    for (long s = 0; s <= 6; s += 3) {
+        for (int r = 0; r < 4; r++) {
+            double dot = 0, na2 = 0, nb2 = 0;
+            int all_valid = 1;
+            for (int l = 0; l < 4; l++) {
+                int i = angles_row(&t, s, rules[r], layers[l]);
+                cr_assert_geq(i, 1, "no row step %ld rule %s layer %s", s, rules[r], layers[l]);
+                double a = bt_num(t.cell[i][3]), na = bt_num(t.cell[i][4]),
+                       nb = bt_num(t.cell[i][5]);
+                cr_assert(isnan(a) || (a >= 0 && a <= 180), "angle %g out of [0, 180]", a);
+                cr_assert(isfinite(na) && na >= 0 && isfinite(nb) && nb > 0);
+                /* bp_norm is backprop's own update norm of that layer. */
+                int bp = angles_row(&t, s, "backprop", layers[l]);
+                cr_assert(rel_close(nb, bt_num(t.cell[bp][4]), 1e-5));
+                /* W-Y and Y-Q exist for hidden layers only. */
+                int hidden = l < 2;
+                cr_assert_eq(t.cell[i][6][0] != '\0', hidden, "w_y_deg at layer %s", layers[l]);
+                cr_assert_eq(t.cell[i][7][0] != '\0', hidden, "y_q_deg at layer %s", layers[l]);
+                if (l < 3) { /* accumulate the layers for the global angle */
+                    all_valid &= !isnan(a);
+                    dot += cos(a * PI / 180.0) * na * nb;
+                    na2 += na * na;
+                    nb2 += nb * nb;
+                } else if (all_valid) {
+                    /* The global angle concatenates the layers (SPEC §9). */
+                    double want = acos(fmax(-1.0, fmin(1.0, dot / sqrt(na2 * nb2)))) * 180.0 / PI;
+                    cr_assert_float_eq(a, want, 2e-3, "%s step %ld global %g, want %g", rules[r],
+                                       s, a, want);
+                    cr_assert(rel_close(na, sqrt(na2), 1e-4));
+                }
+            }
+            if (strcmp(rules[r], "backprop") == 0)
+                cr_assert_lt(bt_num(t.cell[angles_row(&t, s, "backprop", "all")][3]), 1e-3);
+            /* Output layer (SPEC §3-§6): every rule's δ_L is parallel to
+             * backprop's; BurstCCN's and Burstprop's are p_b s = 0.5 of it. */
+            int o = angles_row(&t, s, rules[r], "3");
+            cr_assert_lt(bt_num(t.cell[o][3]), 1e-3, "%s output angle", rules[r]);
+            double ratio = bt_num(t.cell[o][4]) / bt_num(t.cell[o][5]);
+            double want = r < 2 ? 0.5 : 1.0;
+            cr_assert(rel_close(ratio, want, 1e-4), "%s output norm ratio %g, want %g", rules[r],
+                      ratio, want);
+        }
+    }
+    /* Q starts as p_b Y (sym mode): the Y-Q angle is 0 at step 0. */
+    for (int l = 0; l < 2; l++)
+        cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "burstccn", layers[l])][7]), 1e-3);
+
+    jv *j = read_json(out, "angles.json");
+    cr_assert_str_eq(jstr(j, "command"), "angles");
+    cr_assert_str_eq(jstr(j, "driving_rule"), "burstccn");
+    cr_assert_str_eq(jstr(get(j, "net"), "sizes"), "784-16-8-10");
+    cr_assert_eq((int)jnum(j, "steps"), 6);
+    cr_assert_eq((int)jnum(j, "every"), 3);
+    cr_assert_eq((int)jnum(j, "comparisons"), 3);
+    cr_assert_str_eq(jstr(get(j, "device"), "id"), "ref");
+    cr_assert_gt(strlen(jstr(get(j, "machine"), "hostname")), 0);
+    cr_assert_geq(jnum(get(j, "machine"), "cores"), 1);
+    cr_assert_str_eq(jstr(get(j, "build"), "library_version"), bcn_version());
+    /* The JSON means are the means of the CSV's angles. */
+    const jv *mean = get(j, "mean_angle_deg");
+    for (int r = 0; r < 4; r++) {
+        const jv *per = get(mean, rules[r]);
+        for (int l = 0; l < 4; l++) {
+            double sum = 0;
+            int n = 0;
+            for (long s = 0; s <= 6; s += 3) {
+                double a = bt_num(t.cell[angles_row(&t, s, rules[r], layers[l])][3]);
+                if (!isnan(a)) {
+                    sum += a;
+                    n++;
+                }
+            }
+            const jv *v = get(per, layers[l]);
+            if (n == 0) {
+                cr_assert_eq(v->type, JV_NULL);
+            } else {
+                cr_assert_eq(v->type, JV_NUMBER);
+                cr_assert_float_eq(v->number, sum / n, 1e-4 * fmax(1.0, sum / n));
+            }
+        }
+    }
+    get(j, "final_angle_deg");
+    get(get(j, "mean_w_y_deg"), "2");
+    get(get(j, "final_y_q_deg"), "1");
+    jv_free(j);
+    bt_csv_free(&t);
+    char *meta = bt_path(out, "angles_meta.gp"), *mt = bt_slurp(meta);
+    cr_assert_not_null(mt);
+    cr_assert_not_null(strstr(mt, "meta_layers = 3\n"));
+    cr_assert_not_null(strstr(mt, "meta_driver = \"burstccn\"\n"));
+    free(mt);
+    free(meta);
+    free(out);
+}
+
+Test(bench_outputs, zero_update_gives_an_empty_angle)
+{
+    /* Y = 0 (scale 0) and Q = p_b Y = 0: BurstCCN's and FA's hidden
+     * updates are exactly zero, so they have no angle (SPEC §9): an empty
+     * CSV field and a JSON null, never NaN. */
+    char *out = bt_path(tmp, "zero");
+    const char *args[] = {"angles", "--data", data, "--train-limit", "100", "--hidden", "8,8",
+                          "--batch", "10", "--steps", "2", "--every", "1", "--y-scale", "0",
+                          "--device", "ref", "--out", out, "--no-plots", "--quiet", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    for (int i = 1; i < t.nrows; i++) {
+        int hidden = strcmp(t.cell[i][2], "1") == 0 || strcmp(t.cell[i][2], "2") == 0;
+        if (hidden && (strcmp(t.cell[i][1], "burstccn") == 0 || strcmp(t.cell[i][1], "fa") == 0)) {
+            cr_assert_str_eq(t.cell[i][3], "", "row %d: angle '%s' for a zero update", i,
+                             t.cell[i][3]);
+            cr_assert_float_eq(bt_num(t.cell[i][4]), 0.0, 0.0);
+        }
+        cr_assert_null(strstr(t.cell[i][3], "nan"));
+    }
+    jv *j = read_json(out, "angles.json");
+    cr_assert_eq(get(get(get(j, "mean_angle_deg"), "burstccn"), "1")->type, JV_NULL);
+    cr_assert_eq(get(get(get(j, "mean_angle_deg"), "backprop"), "1")->type, JV_NUMBER);
+    jv_free(j);
+    bt_csv_free(&t);
+    free(out);
+}
+
+Test(bench_outputs, symmetric_feedback_starts_aligned)
+{
+    char *out = bt_path(tmp, "sym");
+    const char *args[] = {"angles", "--data", data, "--train-limit", "100", "--hidden", "12,12",
+                          "--batch", "10", "--steps", "1", "--every", "1", "--y-mode", "sym",
+                          "--y-scale", "1", "--device", "ref", "--out", out, "--no-plots",
+                          "--quiet", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    /* Y = W_{l+1} at the start: W-Y angle 0; FA is then backprop. */
+    for (int l = 1; l <= 2; l++) {
+        char name[4];
+        snprintf(name, sizeof name, "%d", l);
+        cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "fa", name)][6]), 1e-3);
+        cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "fa", name)][3]), 1e-3);
+    }
+    bt_csv_free(&t);
+    free(out);
+}
+
+Test(bench_outputs, curves_csv_and_json)
+{
+    char *out = bt_path(tmp, "curves");
+    const char *args[] = {"curves", "--data", data, "--train-limit", "200", "--test-limit",
+                          "100", "--hidden", "32", "--batch", "20", "--lr", "1", "--epochs", "2",
+                          "--evals-per-epoch", "2", "--device", "ref", "--out", out,
+                          "--no-plots", "--quiet", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "curves.csv", CURVES_COLS, &t);
+    cr_assert_eq(t.nrows - 1, 4 * 5, "%d data rows", t.nrows - 1);
+    const double epochs[5] = {0, 0.5, 1, 1.5, 2};
+    double start_err = NAN, start_loss = NAN;
+    jv *j = read_json(out, "curves.json");
+    for (int r = 0; r < 4; r++) {
+        const char **row = NULL;
+        double last_s = 0;
+        for (int k = 0; k < 5; k++) {
+            row = (const char **)t.cell[1 + r * 5 + k];
+            cr_assert_str_eq(row[1], rules[r]);
+            cr_assert_float_eq(bt_num(row[0]), epochs[k], 1e-9);
+            double te = bt_num(row[5]), tl = bt_num(row[4]), s = bt_num(row[6]);
+            /* 100 test images: the error is a whole number of percent. */
+            cr_assert(te >= 0 && te <= 100 && fabs(te - round(te)) < 1e-9, "test error %g", te);
+            cr_assert(isfinite(tl) && tl > 0);
+            cr_assert(s >= last_s, "seconds go down");
+            last_s = s;
+            if (k == 0) {
+                cr_assert_str_eq(row[2], "", "no train loss before training");
+                cr_assert_str_eq(row[3], "");
+                /* Same initial weights: identical untrained test numbers. */
+                if (r == 0) {
+                    start_err = te;
+                    start_loss = tl;
+                }
+                cr_assert_float_eq(te, start_err, 0.0, "%s starts at %g%%, burstccn at %g%%",
+                                   rules[r], te, start_err);
+                cr_assert(rel_close(tl, start_loss, 1e-6));
+            } else {
+                double trl = bt_num(row[2]), tre = bt_num(row[3]);
+                cr_assert(isfinite(trl) && trl > 0 && tre >= 0 && tre <= 100);
+                cr_assert_gt(s, 0.0);
+            }
+        }
+        const jv *res = get(get(j, "rules"), rules[r]);
+        cr_assert_float_eq(jnum(res, "final_test_error"), bt_num(row[5]), 1e-4);
+        cr_assert_float_eq(jnum(res, "final_train_loss"), bt_num(row[2]),
+                           1e-5 * bt_num(row[2]));
+    }
+    /* The data is learnable: backprop ends below where it started. */
+    cr_assert_lt(bt_num(t.cell[20][5]), start_err, "backprop did not learn");
+    cr_assert_eq(get(j, "same_init")->type, JV_BOOL);
+    cr_assert_eq(get(j, "same_init")->number, 1.0);
+    cr_assert_eq((int)jnum(j, "epochs"), 2);
+    cr_assert_eq((int)jnum(j, "train_examples"), 200);
+    cr_assert_eq((int)jnum(j, "test_examples"), 100);
+    cr_assert_str_eq(jstr(get(j, "device"), "id"), "ref");
+    jv_free(j);
+    bt_csv_free(&t);
+    free(out);
+}
+
+/* Independent GEMM FLOP count of one step of a 784-w-w-w-10 network:
+ * forward, ∇W and one top-down GEMM per hidden layer (two for BurstCCN). */
+static double gemm_flops(int batch, int w, int two_sweeps)
+{
+    double sizes[5] = {784, w, w, w, 10}, f = 0;
+    for (int l = 0; l < 4; l++)
+        f += 2 * 2.0 * batch * sizes[l] * sizes[l + 1];
+    for (int l = 1; l < 4; l++)
+        f += (two_sweeps ? 2 : 1) * 2.0 * batch * sizes[l] * sizes[l + 1];
+    return f;
+}
+
+Test(bench_outputs, timing_numbers_are_positive_and_consistent)
+{
+    char *out = bt_path(tmp, "timing");
+    const char *args[] = {"timing", "--devices", "ref", "--rules", "burstccn,backprop",
+                          "--batches", "8", "--widths", "16,32", "--reps", "3", "--warmup", "1",
+                          "--target-time", "0.02", "--out", out, "--no-plots", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "timing.csv", TIMING_COLS, &t);
+    cr_assert_eq(t.nrows - 1, 4);
+    for (int i = 1; i < t.nrows; i++) {
+        char **c = t.cell[i];
+        cr_assert_str_eq(c[0], "ref");
+        cr_assert_str_eq(c[18], "ok", "row %d: %s", i, c[20]);
+        cr_assert_str_eq(c[20], "");
+        int batch = (int)bt_num(c[2]), width = (int)bt_num(c[4]);
+        cr_assert_eq(batch, 8);
+        char hidden[64];
+        snprintf(hidden, sizeof hidden, "%d-%d-%d", width, width, width);
+        cr_assert_str_eq(c[3], hidden);
+        cr_assert_geq(bt_num(c[5]), 1);
+        cr_assert_eq((int)bt_num(c[6]), 3);
+        for (int k = 7; k <= 17; k++)
+            cr_assert(isfinite(bt_num(c[k])) && bt_num(c[k]) > 0, "column %s = '%s'",
+                      t.cell[0][k], c[k]);
+        double med = bt_num(c[7]), mn = bt_num(c[8]), mx = bt_num(c[9]);
+        cr_assert(mn <= med && med <= mx, "min %g median %g max %g", mn, med, mx);
+        cr_assert(rel_close(bt_num(c[10]), batch / (med * 1e-3), 1e-4), "samples/s");
+        cr_assert(rel_close(bt_num(c[12]), bt_num(c[11]) / (med * 1e-3) * 1e-9, 1e-4),
+                  "GFLOP/s");
+        /* The step's FLOPs: its GEMMs plus a little element-wise work. */
+        double g = gemm_flops(batch, width, strcmp(c[1], "burstccn") == 0);
+        cr_assert(bt_num(c[11]) >= g && bt_num(c[11]) <= 1.3 * g, "%s flops %g, GEMMs %g", c[1],
+                  bt_num(c[11]), g);
+    }
+    jv *j = read_json(out, "timing.json");
+    cr_assert_str_eq(jstr(j, "command"), "timing");
+    const jv *devs = get(j, "devices");
+    cr_assert_eq(devs->type, JV_ARRAY);
+    cr_assert_eq(devs->n, 1);
+    cr_assert_str_eq(jstr(get(devs->items[0], "info"), "id"), "ref");
+    cr_assert_str_eq(jstr(devs->items[0], "status"), "ok");
+    const jv *m = get(j, "machine");
+    cr_assert_geq(jnum(m, "cores"), 1);
+    cr_assert_gt(jnum(m, "memory_gib"), 0);
+    jstr(m, "cpu_model");
+    jstr(m, "hostname");
+    const jv *b = get(j, "build");
+    jstr(b, "compiler");
+    jstr(b, "cflags");
+    cr_assert_str_eq(jstr(b, "library_version"), bcn_version());
+    get(b, "clblast_version");
+    get(b, "icd_loader");
+    cr_assert_eq((int)jnum(get(j, "settings"), "reps"), 3);
+    const jv *rows = get(j, "rows");
+    cr_assert_eq(rows->n, 4);
+    for (size_t i = 0; i < rows->n; i++) {
+        cr_assert_gt(jnum(rows->items[i], "median_ms"), 0);
+        cr_assert_gt(jnum(rows->items[i], "gemm_gflops"), 0);
+    }
+    jv_free(j);
+    bt_csv_free(&t);
+    free(out);
+}
+
+Test(bench_outputs, timing_reports_a_bad_device_as_skipped)
+{
+    char *out = bt_path(tmp, "skip");
+    const char *args[] = {"timing", "--devices", "ref,no-such-device-xyz", "--rules", "backprop",
+                          "--batches", "4", "--widths", "8", "--reps", "1", "--warmup", "1",
+                          "--target-time", "0.01", "--out", out, "--no-plots", NULL};
+    run_ok(args, 0);
+    bt_csv t;
+    read_csv(out, "timing.csv", TIMING_COLS, &t);
+    cr_assert_eq(t.nrows - 1, 2);
+    cr_assert_str_eq(t.cell[1][18], "ok");
+    cr_assert_str_eq(t.cell[2][18], "skipped");
+    cr_assert_str_eq(t.cell[2][7], "", "a skipped row has no time");
+    cr_assert_not_null(strstr(t.cell[2][20], "no-such-device-xyz"), "error '%s'",
+                       t.cell[2][20]);
+    jv *j = read_json(out, "timing.json");
+    cr_assert_str_eq(jstr(get(j, "devices")->items[1], "status"), "skipped");
+    jv_free(j);
+    bt_csv_free(&t);
+    free(out);
+}
+
+Test(bench_outputs, usage_errors_exit_2)
+{
+    const char *a1[] = {"angles", "--every", "0", NULL};
+    const char *a2[] = {"timing", "--rules", "bogus", NULL};
+    const char *a3[] = {"curves", "--steps", "5", NULL};
+    const char *a4[] = {"frobnicate", NULL};
+    const char *a5[] = {"timing", "--widths", "16,,32", NULL};
+    const char *a6[] = {"angles", "--lr", NULL};
+    const char *const *bad[] = {a1, a2, a3, a4, a5, a6};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bt_run_result r = bt_run_bench(tmp, bad[i]);
+        cr_assert_eq(r.status, 2, "%s %s: exit %d", bad[i][0], bad[i][1] ? bad[i][1] : "",
+                     r.status);
+        cr_assert_gt(strlen(r.err), 0, "a usage error says what is wrong");
+        bt_run_free(&r);
+    }
+    const char *help[] = {"angles", "--help", NULL};
+    bt_run_result r = bt_run_bench(tmp, help);
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "--every"));
+    bt_run_free(&r);
+}

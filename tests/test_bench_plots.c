@@ -1,0 +1,179 @@
+/*
+ * test_bench_plots.c — every gnuplot script turns the small fixture results
+ * folder (tests/fixtures/results: CSV and _meta.gp files written by a real
+ * tiny burstccn-bench run) into a non-empty PNG and SVG that carry the
+ * figure's date and devices; `burstccn-bench plots` redraws a folder and
+ * writes summary.md with the fixture's headline numbers. Skipped, saying
+ * so, when gnuplot is not installed.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bench_testutil.h"
+
+static char *tmp;  /* a copy of the fixture folder */
+static char *plots_dir;
+
+static const char *const fixture_files[] = {
+    "angles.csv", "angles_meta.gp", "curves.csv", "curves_meta.gp", "timing.csv",
+    "timing_meta.gp",
+};
+
+/* Copy one file. */
+static void copy_file(const char *from, const char *to)
+{
+    char *text = bt_slurp(from);
+    cr_assert_not_null(text, "fixture %s missing", from);
+    FILE *f = fopen(to, "wb");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+    free(text);
+}
+
+static void setup(void)
+{
+    if (!bt_have_gnuplot())
+        return;
+    const char *src = getenv("BCN_TOP_SRCDIR");
+    cr_assert(src && *src, "BCN_TOP_SRCDIR is not set (run through make check)");
+    char *fx = bt_path(src, "tests/fixtures/results");
+    plots_dir = bt_path(src, "plots");
+    tmp = bt_tmpdir();
+    for (size_t i = 0; i < sizeof fixture_files / sizeof fixture_files[0]; i++) {
+        char *a = bt_path(fx, fixture_files[i]), *b = bt_path(tmp, fixture_files[i]);
+        copy_file(a, b);
+        free(a);
+        free(b);
+    }
+    free(fx);
+}
+
+static void teardown(void)
+{
+    bt_rmtree(tmp);
+    tmp = NULL;
+    free(plots_dir);
+    plots_dir = NULL;
+}
+
+TestSuite(bench_plots, .init = setup, .fini = teardown, .timeout = 120);
+
+/* The value of `key = "..."` in a meta file of the fixture copy. */
+static char *meta_value(const char *file, const char *key)
+{
+    char *p = bt_path(tmp, file), *text = bt_slurp(p);
+    cr_assert_not_null(text);
+    char pat[128];
+    snprintf(pat, sizeof pat, "%s = \"", key);
+    char *at = strstr(text, pat);
+    cr_assert_not_null(at, "%s has no %s", file, key);
+    at += strlen(pat);
+    char *v = strndup(at, strcspn(at, "\""));
+    free(text);
+    free(p);
+    return v;
+}
+
+/* Run one script on the copy; check its PNG and SVG. */
+static void draw(const char *script, const char *meta_file, const char *must_show)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/%s.gp' >'%s/%s.log' 2>&1", tmp,
+             plots_dir, script, tmp, script);
+    int rc = system(cmd);
+    char *logp = bt_path(tmp, script);
+    char logname[256];
+    snprintf(logname, sizeof logname, "%s.log", script);
+    char *log = bt_path(tmp, logname), *logtext = bt_slurp(log);
+    cr_assert_eq(rc, 0, "%s.gp failed:\n%s", script, logtext ? logtext : "");
+    free(logtext);
+    free(log);
+    free(logp);
+    char png[256], svg[256];
+    snprintf(png, sizeof png, "%s.png", script);
+    snprintf(svg, sizeof svg, "%s.svg", script);
+    char *pp = bt_path(tmp, png), *sp = bt_path(tmp, svg);
+    cr_assert_gt(bt_size(pp), 10000, "%s is missing or nearly empty", png);
+    char *bytes = bt_slurp(pp);
+    cr_assert(bytes && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", png);
+    free(bytes);
+    char *s = bt_slurp(sp);
+    cr_assert(s && strstr(s, "<svg") && strstr(s, "</svg>"), "%s is not a complete SVG", svg);
+    /* Each figure says when and where its numbers were measured. */
+    char *date = meta_value(meta_file, "meta_date");
+    cr_assert_not_null(strstr(s, date), "%s does not show the date %s", svg, date);
+    cr_assert_not_null(strstr(s, must_show), "%s does not show '%s'", svg, must_show);
+    free(date);
+    free(s);
+    free(pp);
+    free(sp);
+}
+
+Test(bench_plots, angles_figure) { draw("angles", "angles_meta.gp", "angle to backprop (degrees)"); }
+Test(bench_plots, alignment_figure) { draw("alignment", "angles_meta.gp", "hidden layer 1"); }
+Test(bench_plots, curves_figure) { draw("curves", "curves_meta.gp", "test error"); }
+Test(bench_plots, timing_figure) { draw("timing", "timing_meta.gp", "cl:0:0"); }
+Test(bench_plots, scaling_figure) { draw("scaling", "timing_meta.gp", "hidden width"); }
+
+Test(bench_plots, missing_results_folder_is_an_error)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s/nonexistent'\" '%s/angles.gp' >/dev/null 2>&1",
+             tmp, plots_dir);
+    cr_assert_neq(system(cmd), 0, "a script must fail when its inputs are missing");
+}
+
+Test(bench_plots, bench_plots_redraws_and_summarises)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    const char *args[] = {"plots", tmp, "--plots-dir", plots_dir, NULL};
+    bt_run_result r = bt_run_bench(tmp, args);
+    cr_assert_eq(r.status, 0, "burstccn-bench plots: %s", r.err);
+    bt_run_free(&r);
+    const char *figs[] = {"angles", "alignment", "curves", "timing", "scaling"};
+    for (int i = 0; i < 5; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.png", figs[i]);
+        char *p = bt_path(tmp, name);
+        cr_assert_gt(bt_size(p), 10000, "%s not drawn", name);
+        free(p);
+    }
+    /* summary.md lists each rule's final test error, read here from the
+     * fixture's last curves row per rule. */
+    char *sp = bt_path(tmp, "summary.md"), *sum = bt_slurp(sp);
+    cr_assert_not_null(sum, "summary.md not written");
+    char *cp = bt_path(tmp, "curves.csv");
+    bt_csv t;
+    cr_assert_eq(bt_csv_read(cp, &t), 0);
+    int ce = bt_csv_col(&t, "epoch"), cr = bt_csv_col(&t, "rule"), ct = bt_csv_col(&t, "test_error");
+    const char *rules[] = {"burstccn", "burstprop", "fa", "backprop"};
+    for (int k = 0; k < 4; k++) {
+        int last = -1;
+        for (int i = 1; i < t.nrows; i++)
+            if (strcmp(t.cell[i][cr], rules[k]) == 0 &&
+                (last < 0 || bt_num(t.cell[i][ce]) >= bt_num(t.cell[last][ce])))
+                last = i;
+        cr_assert_geq(last, 1);
+        char want[64];
+        snprintf(want, sizeof want, "%.2f %%", bt_num(t.cell[last][ct]));
+        cr_assert_not_null(strstr(sum, want), "summary.md lacks %s's final test error %s",
+                           rules[k], want);
+    }
+    cr_assert_not_null(strstr(sum, "## Angle of each rule's update to backprop's"));
+    cr_assert_not_null(strstr(sum, "## Speed of a training step"));
+    cr_assert_not_null(strstr(sum, "![time per step per device and rule](timing.png)"));
+    bt_csv_free(&t);
+    free(cp);
+    free(sum);
+    free(sp);
+}
