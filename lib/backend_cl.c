@@ -44,12 +44,6 @@ bcn_status bcn_cl_check_count(bcn_backend *be, const char *op, size_t n)
     return BCN_OK;
 }
 
-static const char *const kernel_names[BCN_K_COUNT] = {
-#define BCN_CL_KERNEL_NAME_(id, name) name,
-    BCN_CL_KERNEL_LIST(BCN_CL_KERNEL_NAME_)
-#undef BCN_CL_KERNEL_NAME_
-};
-
 bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim, const size_t *global,
                          const size_t *local, size_t nargs, const bcn_cl_arg *args)
 {
@@ -58,11 +52,11 @@ bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim, const
     for (size_t i = 0; i < nargs; i++) {
         cl_int err = clSetKernelArg(kern, (cl_uint)i, args[i].size, args[i].value);
         if (err != CL_SUCCESS)
-            return bcn_cl_fail(be->ctx, err, "clSetKernelArg", kernel_names[k]);
+            return bcn_cl_fail(be->ctx, err, "clSetKernelArg", bcn_cl_kernel_name(k));
     }
     cl_int err = clEnqueueNDRangeKernel(cl->queue, kern, dim, NULL, global, local, 0, NULL, NULL);
     if (err != CL_SUCCESS)
-        return bcn_cl_fail(be->ctx, err, "clEnqueueNDRangeKernel", kernel_names[k]);
+        return bcn_cl_fail(be->ctx, err, "clEnqueueNDRangeKernel", bcn_cl_kernel_name(k));
     return BCN_OK;
 }
 

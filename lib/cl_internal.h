@@ -68,7 +68,7 @@ bcn_status bcn_cl_device_ids(bcn_ctx *ctx, int p, int d, cl_platform_id *pid,
 bcn_status bcn_cl_device_info(bcn_ctx *ctx, int p, int d, cl_platform_id pid,
                               cl_device_id did, bcn_device_info *info);
 
-/* ---- cl_program.c ---- */
+/* ---- cl_tuning.c, cl_program.c ---- */
 
 /* Choose work-group shapes for the device (vendor/type table, clamped to
  * the device's limits). */
@@ -79,6 +79,8 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out
 bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl);
 /* Release the program and kernels (safe on a partly built state). */
 void bcn_cl_program_release(bcn_cl *cl);
+/* The OpenCL C name of kernel k ("bcn_fill", ...), for messages. */
+const char *bcn_cl_kernel_name(bcn_cl_kernel_id k);
 
 /* ---- backend_cl.c: launch helpers used by the op files ---- */
 

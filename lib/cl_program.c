@@ -1,7 +1,7 @@
 /*
- * cl_program.c — work-group tuning and the OpenCL program: sources from the
- * library (embedded at build time) or from $BURSTCCN_KERNEL_DIR, built once
- * per backend instance with the tuning values as -D options.
+ * cl_program.c — the OpenCL program: sources from the library (embedded at
+ * build time) or from $BURSTCCN_KERNEL_DIR, built once per backend instance
+ * with the tuning values (cl_tuning.c) as -D options, and its kernels.
  */
 #include "config.h"
 
@@ -12,31 +12,6 @@
 
 #include "cl_internal.h"
 
-/* ------------------------------------------------------------- tuning */
-
-/* Defaults by vendor and device type, in the manner of CLBlast's database:
- * first match wins, the last row is the fallback. Work-groups of 256 suit
- * every current GPU; colsum tiles are one warp/wavefront of columns wide so
- * that loads of a row are coalesced. On CPUs (PoCL, Intel, AMD) a work-group
- * runs as a loop on one core and every barrier splits that loop, so colsum
- * uses one row lane (no tree) over 128 adjacent columns: measured on PoCL
- * (2 AVX-512 cores), 5x faster than 16 x 8 tiles on 32 x 500 and as fast on
- * 1000 x 1025. */
-typedef struct tuning_row {
-    const char *vendor; /* substring of CL_DEVICE_VENDOR, NULL = any */
-    cl_device_type type;
-    bcn_cl_tuning tune;
-} tuning_row;
-
-static const tuning_row tuning_table[] = {
-    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256}},
-    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
-    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
-    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256}},
-    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64}},
-    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128}},
-};
-
 /* Largest power of two <= x (x >= 1). */
 static size_t floor_pow2(size_t x)
 {
@@ -44,100 +19,6 @@ static size_t floor_pow2(size_t x)
     while (p * 2 <= x)
         p *= 2;
     return p;
-}
-
-static int is_pow2(size_t x) { return x && !(x & (x - 1)); }
-
-/* Apply "key=value,key=value" overrides from $BURSTCCN_CL_TUNING (keys wg,
- * tx, ty, rpi, groups; for development and for exercising multi-group
- * reduction paths in tests). */
-static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
-{
-    const char *env = getenv("BURSTCCN_CL_TUNING");
-    if (!env || !*env)
-        return BCN_OK;
-    const char *s = env;
-    while (*s) {
-        char key[16];
-        unsigned long val = 0;
-        int used = 0;
-        if (sscanf(s, "%15[a-z]=%lu%n", key, &val, &used) != 2 || val == 0)
-            goto bad;
-        size_t v = (size_t)val;
-        if (strcmp(key, "rpi") == 0)
-            t->colsum_rpi = v;
-        else if (strcmp(key, "groups") == 0)
-            t->max_groups = v;
-        else if (!is_pow2(v))
-            goto bad;
-        else if (strcmp(key, "wg") == 0)
-            t->wg = v;
-        else if (strcmp(key, "tx") == 0)
-            t->colsum_tx = v;
-        else if (strcmp(key, "ty") == 0)
-            t->colsum_ty = v;
-        else
-            goto bad;
-        s += used;
-        if (*s == ',')
-            s++;
-        else if (*s)
-            goto bad;
-    }
-    return BCN_OK;
-bad:
-    return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                         "BURSTCCN_CL_TUNING='%s': expected comma-separated key=value with keys "
-                         "wg, tx, ty (powers of two), rpi, groups (positive)",
-                         env);
-}
-
-bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out)
-{
-    char vendor[256] = "";
-    cl_device_type type = 0;
-    size_t max_wg = 0, item_sizes[3] = {0, 0, 0};
-    cl_int err = clGetDeviceInfo(dev, CL_DEVICE_VENDOR, sizeof vendor - 1, vendor, NULL);
-    if (err == CL_INVALID_VALUE) /* name longer than our buffer: match on nothing */
-        vendor[0] = '\0', err = CL_SUCCESS;
-    if (err == CL_SUCCESS)
-        err = clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof type, &type, NULL);
-    if (err == CL_SUCCESS)
-        err = clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL);
-    if (err == CL_SUCCESS)
-        err = clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof item_sizes, item_sizes,
-                              NULL);
-    if (err != CL_SUCCESS)
-        return bcn_cl_fail(ctx, err, "clGetDeviceInfo", "work-group limits");
-    const tuning_row *row = &tuning_table[sizeof tuning_table / sizeof tuning_table[0] - 1];
-    for (size_t i = 0; i < sizeof tuning_table / sizeof tuning_table[0]; i++) {
-        const tuning_row *r = &tuning_table[i];
-        if ((r->type & type) && (!r->vendor || strstr(vendor, r->vendor))) {
-            row = r;
-            break;
-        }
-    }
-    bcn_cl_tuning t = row->tune;
-    bcn_status st = tuning_env(ctx, &t);
-    if (st != BCN_OK)
-        return st;
-    /* Clamp to the device: a work-group never exceeds its limits. */
-    size_t lim = floor_pow2(max_wg ? max_wg : 1);
-    if (t.wg > lim)
-        t.wg = lim;
-    if (item_sizes[0] && t.wg > item_sizes[0])
-        t.wg = floor_pow2(item_sizes[0]);
-    if (item_sizes[0] && t.colsum_tx > item_sizes[0])
-        t.colsum_tx = floor_pow2(item_sizes[0]);
-    if (item_sizes[1] && t.colsum_ty > item_sizes[1])
-        t.colsum_ty = floor_pow2(item_sizes[1]);
-    while (t.colsum_tx * t.colsum_ty > lim)
-        if (t.colsum_ty > 1)
-            t.colsum_ty /= 2;
-        else
-            t.colsum_tx /= 2;
-    *out = t;
-    return BCN_OK;
 }
 
 /* ------------------------------------------------------------ sources */
@@ -304,6 +185,11 @@ static const char *const kernel_names[BCN_K_COUNT] = {
     BCN_CL_KERNEL_LIST(BCN_CL_KERNEL_NAME_)
 #undef BCN_CL_KERNEL_NAME_
 };
+
+const char *bcn_cl_kernel_name(bcn_cl_kernel_id k)
+{
+    return (unsigned)k < BCN_K_COUNT ? kernel_names[k] : "unknown kernel";
+}
 
 /* Build once with the current tuning and create every kernel. */
 static bcn_status build_once(bcn_ctx *ctx, bcn_cl *cl, const sources *src)
