@@ -4,6 +4,12 @@
  * device on first use). Shapes are checked here so that a bad call names
  * the operand; k == 0 (no products) is handled without CLBlast, which
  * rejects it.
+ *
+ * CLBlast keeps its compiled programs in a process-wide cache keyed by
+ * OpenCL context and never drops them on its own; CLBlastClearCache() would
+ * also drop the programs of every other live backend, so it is not called
+ * here: each backend instance leaves its few GEMM programs cached until the
+ * process ends.
  */
 #include "config.h"
 
