@@ -26,6 +26,7 @@ typedef struct series {
     long n;
 } series;
 
+/* Add a valid angle to the series (invalid ones are skipped). */
 static void series_add(series *s, const bcn_angle *a)
 {
     if (!a->valid)
@@ -175,7 +176,7 @@ static int write_meta(const angles_run *run, const char *dir, const bcn_device_i
     bench_meta_num(&m, "meta_layers", run->L);
     bench_meta_str(&m, "meta_device", dev->id);
     bench_meta_str(&m, "meta_info", info);
-    bench_meta_str(&m, "meta_footer", footer);
+    bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
 

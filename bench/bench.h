@@ -151,6 +151,8 @@ int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err,
                     size_t errlen);
 /* key = "value" (escaped for a gnuplot double-quoted string). */
 void bench_meta_str(bench_meta *m, const char *key, const char *value);
+/* meta_footer = text, broken into lines that fit across a figure. */
+void bench_meta_footer(bench_meta *m, const char *text);
 /* key = number. */
 void bench_meta_num(bench_meta *m, const char *key, double value);
 /* Close and rename into place. */
@@ -182,6 +184,7 @@ typedef struct bench_machine {
     char cpu_model[256];
     int cores;
     double mem_gib;
+    double load1;        /* 1-minute load average (other work skews timings) */
     char os[256];
     char date[64];       /* local time, "YYYY-MM-DD HH:MM" */
     char date_iso[64];   /* UTC, ISO 8601 */

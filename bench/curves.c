@@ -251,7 +251,7 @@ static int write_meta(const curves_run *run, const char *dir, const bcn_device_i
     bench_meta_str(&m, "meta_test_n", num);
     bench_meta_str(&m, "meta_device", dev->id);
     bench_meta_str(&m, "meta_info", info);
-    bench_meta_str(&m, "meta_footer", footer);
+    bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
 

@@ -88,6 +88,7 @@ static bcn_status time_list(bcn_backend *be, const bench_gemm *g, int n, long it
     return st;
 }
 
+/* qsort order of doubles, ascending. */
 static int cmp_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;

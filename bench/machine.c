@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -60,6 +61,13 @@ void bench_machine_read(bench_machine *m)
     char mem[128];
     if (proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem) == 0)
         m->mem_gib = strtod(mem, NULL) / (1024.0 * 1024.0); /* kB -> GiB */
+    m->load1 = -1.0;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &m->load1) != 1)
+            m->load1 = -1.0;
+        fclose(lf);
+    }
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(m->os, sizeof m->os, "%.60s %.60s %.60s", u.sysname, u.release, u.machine);
@@ -79,6 +87,7 @@ void bench_json_machine(bcn_json *j, const bench_machine *m)
     bcn_json_kv_string(j, "cpu_model", m->cpu_model);
     bcn_json_kv_int(j, "cores", m->cores);
     bcn_json_kv_number(j, "memory_gib", m->mem_gib);
+    bcn_json_kv_number(j, "load_average_1min", m->load1 >= 0 ? m->load1 : NAN);
     bcn_json_kv_string(j, "os", m->os);
     bcn_json_kv_string(j, "date", m->date_iso);
     bcn_json_end_object(j);

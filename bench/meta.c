@@ -59,6 +59,28 @@ void bench_meta_str(bench_meta *m, const char *key, const char *value)
     fputs("\"\n", m->f);
 }
 
+void bench_meta_footer(bench_meta *m, const char *text)
+{
+    /* One line holds about 170 characters of the footer's font across a
+     * figure; longer footers break at the last separator that fits. */
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text);
+    size_t start = 0, n = strlen(buf);
+    while (n - start > 170) {
+        size_t cut = 0;
+        for (size_t i = start; i + 2 < n && i < start + 170; i++)
+            if (buf[i] == ';' && buf[i + 1] == ' ')
+                cut = i + 1;
+            else if (strncmp(buf + i, " · ", strlen(" · ")) == 0)
+                cut = i;
+        if (cut == 0)
+            break;
+        buf[cut] = '\n';
+        start = cut + 1;
+    }
+    bench_meta_str(m, "meta_footer", buf);
+}
+
 void bench_meta_num(bench_meta *m, const char *key, double value)
 {
     if (isfinite(value))

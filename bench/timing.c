@@ -52,6 +52,7 @@ typedef struct tdev {
     char error[512];
 } tdev;
 
+/* qsort order of doubles, ascending. */
 static int cmp_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
@@ -369,7 +370,8 @@ static void wrap_name(char *name, size_t width)
 
 /* timing_meta.gp: device labels, the rules, the bar chart's base case. */
 static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, int nd,
-                      unsigned rules, int base_batch, int base_width, char *err, size_t errlen)
+                      unsigned rules, const bench_tcase *cases, int n_cases, int base_batch,
+                      int base_width, char *err, size_t errlen)
 {
     bench_meta m;
     if (bench_meta_open(&m, dir, "timing", err, errlen) != 0)
@@ -385,7 +387,7 @@ static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, in
                  devs[i].info.id);
         bench_device_short(&devs[i].info, name, sizeof name, 60);
         wrap_name(name, 28);
-        snprintf(label, sizeof label, "%s\n%s%s", devs[i].info.id, name,
+        snprintf(label, sizeof label, "%s%s%s%s", devs[i].info.id, name[0] ? "\n" : "", name,
                  devs[i].ok ? "" : "\n(skipped)");
         snprintf(key, sizeof key, "meta_device_label_%d", i + 1);
         bench_meta_str(&m, key, label);
@@ -405,13 +407,26 @@ static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, in
              "784-H-...-H-10 (%d hidden layers; bars: H = %d, batch %d), SGD; after %d warm-up "
              "steps, median of %d repetitions of about %g s",
              o->depth, base_width, base_batch, o->warmup, o->reps, o->target_s);
+    /* The distinct widths and batch sizes: the scaling figure's tics. The
+     * lists keep a blank on each side of every number so " N " finds one. */
+    char widths[512] = " ", batches[512] = " ", tok[32];
+    for (int i = 0; i < n_cases; i++) {
+        snprintf(tok, sizeof tok, " %d ", cases[i].width);
+        if (!strstr(widths, tok) && strlen(widths) + strlen(tok) < sizeof widths)
+            strcat(widths, tok + 1);
+        snprintf(tok, sizeof tok, " %d ", cases[i].batch);
+        if (!strstr(batches, tok) && strlen(batches) + strlen(tok) < sizeof batches)
+            strcat(batches, tok + 1);
+    }
+    bench_meta_str(&m, "meta_widths", widths);
+    bench_meta_str(&m, "meta_batches", batches);
     bench_meta_str(&m, "meta_devices", ids);
     bench_meta_str(&m, "meta_rules", rl);
     bench_meta_num(&m, "meta_base_batch", base_batch);
     bench_meta_num(&m, "meta_base_width", base_width);
     bench_meta_num(&m, "meta_depth", o->depth);
     bench_meta_str(&m, "meta_info", info);
-    bench_meta_str(&m, "meta_footer", footer);
+    bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
 
@@ -488,7 +503,8 @@ int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cas
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
         bench_path(path, sizeof path, o->out, "timing.json") != 0 ||
         write_json(o, path, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
-        write_meta(o, o->out, devs, nd, rules, base_batch, base_width, err, sizeof err) != 0)
+        write_meta(o, o->out, devs, nd, rules, cases, n_cases, base_batch, base_width, err,
+                   sizeof err) != 0)
         goto fail;
     rc = 0;
     goto done;

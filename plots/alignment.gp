@@ -36,7 +36,7 @@ do for [fmt in "png svg"] {
     set multiplot layout 1, 2 \
         title sprintf("Alignment of the feedback weights during training\n%s", meta_info) \
         margins 0.07, 0.98, 0.14, 0.83 spacing 0.08, 0.1
-    eval "set label 900 meta_footer " . bcn_footer_at
+    eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"
     set xlabel "training step (minibatches)"
     set yrange [0:100<*]
@@ -49,15 +49,16 @@ do for [fmt in "png svg"] {
          90 with lines lc rgb "#999999" dt 3 notitle
     unset label 900
 
-    set title "feedback Y_l vs cancellation Q_l (0° = Q cancels Y)"
+    # Autoscaled: Q often stays within a fraction of a degree of p_b Y.
+    set title "feedback Y_l vs cancellation Q_l (0° = Q cancels Y; own scale)"
     set ylabel "angle between Y_l and Q_l (degrees)"
+    set yrange [0:*]
     plot for [l = 1:nh] sprintf("$yq_%d", l) using 1:2 with linespoints lc rgb layer_color(l) \
-            pt 7 ps 0.5 title sprintf("layer %d", l), \
-         90 with lines lc rgb "#999999" dt 3 notitle
+            pt 7 ps 0.5 title sprintf("layer %d", l)
 
     eval bcn_legend_begin
     plot for [l = 1:nh] NaN with linespoints lc rgb layer_color(l) pt 7 title sprintf("hidden layer %d", l), \
-         NaN with lines lc rgb "#999999" dt 3 title "90° (unrelated)"
+         NaN with lines lc rgb "#999999" dt 3 title "90° (unrelated directions)"
     eval bcn_legend_end
     unset multiplot
     set output

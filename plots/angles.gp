@@ -39,7 +39,7 @@ do for [fmt in "png svg"] {
     set multiplot layout nrows, ncols \
         title sprintf("Angle between each rule's weight update and backprop's during training\n%s", meta_info) \
         margins 0.07, 0.98, 0.12, 0.83 spacing 0.07, 0.13
-    eval "set label 900 meta_footer " . bcn_footer_at
+    eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"
     set xlabel "training step (minibatches)"
     set ylabel "angle to backprop (degrees)"

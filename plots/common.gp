@@ -40,16 +40,18 @@ bcn_dev_color(i) = word("#d62728 #1f77b4 #2ca02c #9467bd #8c564b #e377c2 #17becf
 # (date, host, devices, network: written by burstccn-bench beside the CSV).
 bcn_have(name) = bcn_exists(dir."/".name.".csv") && bcn_exists(dir."/".name."_meta.gp")
 
-# Every figure ends with a footer, set after loading the metadata:
-#   eval "set label 900 meta_footer " . bcn_footer_at
-bcn_footer_at = "at screen 0.008, screen 0.016 left font ',10' textcolor rgb '#555555'"
+# Every figure ends with a footer (one or more lines), set after loading
+# the metadata:  eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
+bcn_lines(t) = (bcn_q_ = strstrt(t, "\n"), bcn_q_ == 0 ? 1 : 1 + bcn_lines(t[bcn_q_ + 1:]))
+bcn_footer_at(t) = sprintf("at screen 0.008, screen %.3f left font ',10' textcolor rgb '#555555'", \
+                           0.016 + 0.019 * (bcn_lines(t) - 1))
 
 # A shared legend: an empty plot across the top strip of a multiplot whose
 # only content is its key.  Use as  eval bcn_legend_begin; plot NaN ...; eval bcn_legend_end
 # (eval, not @macros: macros in long do-for blocks break in gnuplot 5.4)
 bcn_legend_begin = "set lmargin at screen 0.05; set rmargin at screen 0.95; " . \
     "set tmargin at screen 0.925; set bmargin at screen 0.885; " . \
-    "unset border; unset xtics; unset ytics; unset xlabel; unset ylabel; unset title; unset grid; " . \
+    "unset border; unset xtics; unset ytics; unset xlabel; unset ylabel; unset title; unset grid; unset logscale; " . \
     "set xrange [0:1]; set yrange [0:1]; set key center center horizontal maxrows 1 samplen 3 width 1"
 bcn_legend_end = "unset key; set border; set xtics; set ytics; " . \
     "unset lmargin; unset rmargin; unset tmargin; unset bmargin"

@@ -31,7 +31,7 @@ do for [fmt in "png svg"] {
     set multiplot layout 1, 2 \
         title sprintf("Learning curves: every rule from the same initial weights and data order\n%s", meta_info) \
         margins 0.07, 0.98, 0.14, 0.83 spacing 0.08, 0.1
-    eval "set label 900 meta_footer " . bcn_footer_at
+    eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"
     set xlabel "epoch (passes over the training set)"
     set xrange [0:*]

@@ -43,51 +43,69 @@ do for [k = 1:nd] {
 # device and rule that has at least two points in that sweep.
 cmd_w = ""
 cmd_b = ""
+cmd_key = ""
 do for [k = 1:nd] {
     do for [r in meta_rules] {
         dn = word(meta_devices, k)
         style = sprintf("lc rgb '%s' dt %d pt %d ps 0.9", bcn_dev_color(k), bcn_rule_dt(r), bcn_rule_pt(r))
         if (value(sprintf("n_w_%d_%s", k, r)) >= 2) {
             cmd_w = cmd_w . (cmd_w eq "" ? "" : ", ") . \
-                sprintf("'$w_%d_%s' using 1:2 with linespoints %s title '%s, %s', '' using 1:2:3:4 with yerrorbars %s notitle", \
-                        k, r, style, dn, bcn_rule_name(r), style)
+                sprintf("'$w_%d_%s' using 1:2 with linespoints %s notitle, '' using 1:2:3:4 with yerrorbars %s notitle", \
+                        k, r, style, style)
+        }
+        if (value(sprintf("n_w_%d_%s", k, r)) >= 2 || value(sprintf("n_b_%d_%s", k, r)) >= 2) {
+            cmd_key = cmd_key . (cmd_key eq "" ? "" : ", ") . \
+                sprintf("NaN with linespoints %s title '%s, %s'", style, dn, bcn_rule_name(r))
         }
         if (value(sprintf("n_b_%d_%s", k, r)) >= 2) {
             cmd_b = cmd_b . (cmd_b eq "" ? "" : ", ") . \
-                sprintf("'$b_%d_%s' using 1:2 with linespoints %s title '%s, %s', '' using 1:2:3:4 with yerrorbars %s notitle", \
-                        k, r, style, dn, bcn_rule_name(r), style)
+                sprintf("'$b_%d_%s' using 1:2 with linespoints %s notitle, '' using 1:2:3:4 with yerrorbars %s notitle", \
+                        k, r, style, style)
         }
     }
 }
+# Tics at the sizes that were measured (when the metadata lists them).
+tics_of(list) = (t_ = "", sum [k_ = 1:words(list)] (t_ = t_ . (k_ > 1 ? ", " : "") . word(list, k_), 0), t_)
+xt_w = exists("meta_widths") && words(meta_widths) > 0 ? "set xtics (" . tics_of(meta_widths) . ")" : "set xtics auto"
+xt_b = exists("meta_batches") && words(meta_batches) > 0 ? "set xtics (" . tics_of(meta_batches) . ")" : "set xtics auto"
+
 # A panel with no sweep still gets its axes and a note.
 if (cmd_w eq "") { cmd_w = "NaN notitle" }
 if (cmd_b eq "") { cmd_b = "NaN notitle" }
+if (cmd_key eq "") { cmd_key = "NaN notitle" }
 
 do for [fmt in "png svg"] {
     eval (fmt eq "png" ? bcn_png : bcn_svg)
     set output dir."/scaling.".fmt
     set multiplot layout 1, 2 \
         title sprintf("Scaling of one training step (median time, whiskers min–max)\n%s", meta_info) \
-        margins 0.07, 0.98, 0.14, 0.86 spacing 0.08, 0.1
-    eval "set label 900 meta_footer " . bcn_footer_at
+        margins 0.07, 0.98, 0.14, 0.80 spacing 0.08, 0.1
+    eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid xtics ytics mxtics mytics lc rgb "#dddddd", lc rgb "#f0f0f0"
     set logscale xy 2
     set format y "%g"
     set format x "%g"
-    set key top left box opaque font ",10" spacing 1.1
+    unset key
     set ylabel "time per training step (ms, log scale)"
     set offsets graph 0.05, graph 0.05, 0, 0
 
     set title sprintf("vs hidden width (784-H-H-H-10, batch %d)", meta_base_batch)
     set xlabel "hidden width H (units per hidden layer, log scale)"
+    eval xt_w
     eval "plot " . cmd_w
     unset label 900
 
     set title sprintf("vs batch size (hidden width %d)", meta_base_width)
     set xlabel "batch size (examples per step, log scale)"
+    eval xt_b
     eval "plot " . cmd_b
 
+    # One legend for both panels, under the title.
+    set offsets 0, 0, 0, 0
+    eval bcn_legend_begin
+    set key maxrows 2
+    eval "plot " . cmd_key
+    eval bcn_legend_end
     unset multiplot
     set output
-    set offsets 0, 0, 0, 0
 }

@@ -45,7 +45,7 @@ do for [fmt in "png svg"] {
     set multiplot layout 1, 2 \
         title sprintf("Time of one training step per device and rule\n%s", meta_info) \
         margins 0.07, 0.98, 0.15, 0.83 spacing 0.08, 0.1
-    eval "set label 900 meta_footer " . bcn_footer_at
+    eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid ytics lc rgb "#dddddd"
     set boxwidth 0.8
     set style fill solid 0.85 border lc rgb "#333333"
