@@ -26,7 +26,9 @@ base(b, w, st) = st eq "ok" && b == meta_base_batch && w == meta_base_width
 # Bar position: one group per device, one bar per rule, a gap between groups.
 xpos(dev, r) = (bcn_widx(meta_devices, dev) - 1) * (nr + 1) + bcn_widx(meta_rules, r)
 
-# A log axis when devices differ by more than a factor 30.
+# Whiskers are drawn as line segments (vectors): gnuplot's errorbars leave
+# a blank gap around the point. A log axis when devices differ by more
+# than a factor 30.
 STATS_records = 0
 stats file skip 1 using (base($3, $5, strcol(19)) ? $8 : NaN) nooutput
 uselog = STATS_records > 0 && STATS_min > 0 && STATS_max / STATS_min > 30
@@ -61,9 +63,10 @@ do for [fmt in "png svg"] {
     plot for [r in meta_rules] file skip 1 \
              using (xpos(strcol(1), r)):(base($3, $5, strcol(19)) && strcol(2) eq r ? $8 : NaN) \
              with boxes lc rgb bcn_rule_color(r) title bcn_rule_name(r), \
-         file skip 1 using (xpos(strcol(1), strcol(2))):(base($3, $5, strcol(19)) ? $8 : NaN): \
-                           (base($3, $5, strcol(19)) ? $9 : NaN):(base($3, $5, strcol(19)) ? $10 : NaN) \
-             with yerrorbars lc rgb "#000000" ps 0 notitle, \
+         file skip 1 using (xpos(strcol(1), strcol(2))):(base($3, $5, strcol(19)) ? $9 : NaN):(0):($10 - $9) \
+             with vectors nohead lc rgb "#000000" lw 1.2 notitle, \
+         for [k = 9:10] file skip 1 using (xpos(strcol(1), strcol(2)) - 0.15):(base($3, $5, strcol(19)) ? column(k) : NaN):(0.3):(0) \
+             with vectors nohead lc rgb "#000000" lw 1.2 notitle, \
          file skip 1 using (xpos(strcol(1), strcol(2))):(base($3, $5, strcol(19)) ? $10 : NaN):(rate($11)) \
              with labels rotate by 90 left offset 0, 0.6 font ",9" notitle
     unset label 900
