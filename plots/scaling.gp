@@ -69,10 +69,13 @@ tics_of(list) = (t_ = "", sum [k_ = 1:words(list)] (t_ = t_ . (k_ > 1 ? ", " : "
 xt_w = exists("meta_widths") && words(meta_widths) > 0 ? "set xtics (" . tics_of(meta_widths) . ")" : "set xtics auto"
 xt_b = exists("meta_batches") && words(meta_batches) > 0 ? "set xtics (" . tics_of(meta_batches) . ")" : "set xtics auto"
 
-# A panel with no sweep still gets its axes and a note.
-if (cmd_w eq "") { cmd_w = "NaN notitle" }
-if (cmd_b eq "") { cmd_b = "NaN notitle" }
-if (cmd_key eq "") { cmd_key = "NaN notitle" }
+# A panel with no sweep (fewer than two sizes measured) still gets its
+# axes and a note; a curve outside the fixed ranges draws nothing.
+empty_w = cmd_w eq ""
+empty_b = cmd_b eq ""
+empty_panel = "set xrange [1:2]; set yrange [1:2]; set label 901 'fewer than two sizes were timed' at graph 0.5, graph 0.5 center"
+if (empty_w) { cmd_w = "0.5 notitle" }
+if (empty_b) { cmd_b = "0.5 notitle" }
 
 do for [fmt in "png svg"] {
     eval (fmt eq "png" ? bcn_png : bcn_svg)
@@ -92,20 +95,26 @@ do for [fmt in "png svg"] {
     set title sprintf("vs hidden width (784-H-H-H-10, batch %d)", meta_base_batch)
     set xlabel "hidden width H (units per hidden layer, log scale)"
     eval xt_w
+    eval (empty_w ? empty_panel : "set autoscale xy")
     eval "plot " . cmd_w
     unset label 900
+    unset label 901
 
     set title sprintf("vs batch size (hidden width %d)", meta_base_width)
     set xlabel "batch size (examples per step, log scale)"
     eval xt_b
+    eval (empty_b ? empty_panel : "set autoscale xy")
     eval "plot " . cmd_b
+    unset label 901
 
     # One legend for both panels, under the title.
     set offsets 0, 0, 0, 0
-    eval bcn_legend_begin
-    set key maxrows 2
-    eval "plot " . cmd_key
-    eval bcn_legend_end
+    if (cmd_key ne "") {
+        eval bcn_legend_begin
+        set key maxrows 2
+        eval "plot " . cmd_key
+        eval bcn_legend_end
+    }
     unset multiplot
     set output
 }

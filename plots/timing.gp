@@ -29,9 +29,14 @@ xpos(dev, r) = (bcn_widx(meta_devices, dev) - 1) * (nr + 1) + bcn_widx(meta_rule
 # Whiskers are drawn as line segments (vectors): gnuplot's errorbars leave
 # a blank gap around the point. A log axis when devices differ by more
 # than a factor 30.
-STATS_records = 0
 stats file skip 1 using (base($3, $5, strcol(19)) ? $8 : NaN) nooutput
-uselog = STATS_records > 0 && STATS_min > 0 && STATS_max / STATS_min > 30
+# (stats leaves STATS_* undefined when no point is valid)
+have_rows = exists("STATS_records") ? STATS_records > 0 : 0
+uselog = have_rows ? (STATS_min > 0 && STATS_max / STATS_min > 30) : 0
+# No successful timing at the base case (every device skipped): the panels
+# keep their axes and say so.
+nothing = !have_rows
+empty_note = "set yrange [0:1]; set label 901 'no device was timed at this size' at graph 0.5, graph 0.5 center"
 
 # Compact rates for the labels above the bars ("8.5k/s").
 rate(v) = v >= 1e6 ? sprintf("%.1fM/s", v / 1e6) : v >= 1e3 ? sprintf("%.1fk/s", v / 1e3) : sprintf("%.0f/s", v)
@@ -60,6 +65,7 @@ do for [fmt in "png svg"] {
     set title "time per step: bar median, whiskers min–max, label samples/s"
     set ylabel "time per training step (ms" . (uselog ? ", log scale)" : ")")
     eval (uselog ? "set logscale y; set yrange [*:*]" : "unset logscale y; set yrange [0:*]")
+    eval (nothing ? empty_note : "")
     plot for [r in meta_rules] file skip 1 \
              using (xpos(strcol(1), r)):(base($3, $5, strcol(19)) && strcol(2) eq r ? $8 : NaN) \
              with boxes lc rgb bcn_rule_color(r) title bcn_rule_name(r), \
@@ -75,6 +81,7 @@ do for [fmt in "png svg"] {
     set title "achieved GFLOP/s (solid) and the SGEMM rate at the same shapes (dashed)"
     set ylabel "GFLOP/s"
     set yrange [0:*]
+    eval (nothing ? empty_note : "")
     plot file skip 1 using (xpos(strcol(1), strcol(2))):(base($3, $5, strcol(19)) ? $17 : NaN) \
              with boxes lc rgb "#555555" dt 2 fs empty notitle, \
          for [r in meta_rules] file skip 1 \
@@ -84,6 +91,7 @@ do for [fmt in "png svg"] {
              with labels offset 0, 0.7 font ",9" notitle
 
     set offsets 0, 0, 0, 0
+    unset label 901
     eval bcn_legend_begin
     plot for [r in meta_rules] NaN with boxes lc rgb bcn_rule_color(r) title bcn_rule_name(r)
     eval bcn_legend_end

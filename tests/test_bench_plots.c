@@ -177,3 +177,40 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     free(sum);
     free(sp);
 }
+
+Test(bench_plots, all_devices_skipped_still_draws)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    /* Keep only the fixture's rows of the device that does not exist: no
+     * successful timing at all. Both timing figures must still be drawn
+     * (axes and a note), not fail. */
+    char *path = bt_path(tmp, "timing.csv"), *text = bt_slurp(path);
+    cr_assert_not_null(text);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    int kept = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "device,", 7) == 0 || strncmp(line, "no-such-device,", 15) == 0) {
+            fprintf(f, "%s\n", line);
+            kept++;
+        }
+    }
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_gt(kept, 1, "the fixture has skipped rows");
+    free(text);
+    free(path);
+    const char *figs[] = {"timing", "scaling"};
+    for (int i = 0; i < 2; i++) {
+        char cmd[8192];
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/%s.gp' >/dev/null 2>&1", tmp,
+                 plots_dir, figs[i]);
+        cr_assert_eq(system(cmd), 0, "%s.gp failed on results with no successful timing",
+                     figs[i]);
+        char name[64];
+        snprintf(name, sizeof name, "%s.png", figs[i]);
+        char *p = bt_path(tmp, name);
+        cr_assert_gt(bt_size(p), 10000);
+        free(p);
+    }
+}
