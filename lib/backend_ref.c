@@ -127,7 +127,10 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
                 panel[(size_t)p * n + j] = tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j];
     }
     int failed = 0;
-#pragma omp parallel
+    /* Threads only pay off on GEMMs big enough to amortise waking them
+     * (and hurt badly on a loaded machine); small ones run serially. */
+    int threaded = (double)m * (double)n * (double)k >= 262144.0;
+#pragma omp parallel if (threaded)
     {
         double *acc = malloc((size_t)n * sizeof(double));
         if (!acc) {
