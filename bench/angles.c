@@ -272,18 +272,11 @@ int bench_angles_run(const bench_opts *o)
     if (!run)
         return BENCH_EXIT_FAIL;
     run->o = o;
-    if (bench_mkdirs(o->out, err, sizeof err) != 0) {
-        fprintf(stderr, "burstccn-bench angles: %s\n", err);
+    bcn_ctx *ctx = NULL;
+    if (bench_open_run(o, "angles", &ctx, &dev, &ds) != 0) {
         free(run);
         return BENCH_EXIT_FAIL;
     }
-    bcn_ctx *ctx = bench_open_device(o->device, &dev);
-    if (!ctx) {
-        free(run);
-        return BENCH_EXIT_FAIL;
-    }
-    if (!(ds = bench_load_data(o, ctx)))
-        goto done;
     run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
     bench_net_config(o, o->rule, ds->dim, ds->n_classes, &run->cfg);
     run->L = run->cfg.n_layers;

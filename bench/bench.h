@@ -207,10 +207,11 @@ void bench_device_short(const bcn_device_info *d, char *buf, size_t len, size_t 
 
 /* ---------------------------------------------------------- subcommands */
 
-/* Open `spec` on a new context; on failure print the error and return NULL. */
-bcn_ctx *bench_open_device(const char *spec, bcn_device_info *info);
-/* Load the dataset named by the options; prints the error on failure. */
-bcn_dataset *bench_load_data(const bench_opts *o, bcn_ctx *ctx);
+/* What a training subcommand `cmd` starts with: the results folder, a
+ * context on o->device and the dataset. 0, or -1 with the error printed
+ * and nothing left open. */
+int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_device_info *dev,
+                   bcn_dataset **ds);
 
 /* One timed configuration: a rule at a batch size and hidden width. */
 typedef struct bench_tcase {

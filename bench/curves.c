@@ -281,18 +281,11 @@ int bench_curves_run(const bench_opts *o)
         return BENCH_EXIT_FAIL;
     run->o = o;
     run->same_init = 1;
-    if (bench_mkdirs(o->out, err, sizeof err) != 0) {
-        fprintf(stderr, "burstccn-bench curves: %s\n", err);
+    bcn_ctx *ctx = NULL;
+    if (bench_open_run(o, "curves", &ctx, &dev, &ds) != 0) {
         free(run);
         return BENCH_EXIT_FAIL;
     }
-    bcn_ctx *ctx = bench_open_device(o->device, &dev);
-    if (!ctx) {
-        free(run);
-        return BENCH_EXIT_FAIL;
-    }
-    if (!(ds = bench_load_data(o, ctx)))
-        goto done;
     if (ds->test.n < 1) {
         fprintf(stderr, "burstccn-bench curves: the dataset has no test examples\n");
         goto done;

@@ -8,7 +8,8 @@
 
 #include "bench.h"
 
-bcn_ctx *bench_open_device(const char *spec, bcn_device_info *info)
+/* Open `spec` on a new context; on failure print the error and return NULL. */
+static bcn_ctx *open_device(const char *spec, bcn_device_info *info)
 {
     bcn_ctx *ctx = bcn_ctx_new();
     if (!ctx) {
@@ -24,14 +25,26 @@ bcn_ctx *bench_open_device(const char *spec, bcn_device_info *info)
     return ctx;
 }
 
-bcn_dataset *bench_load_data(const bench_opts *o, bcn_ctx *ctx)
+int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_device_info *dev,
+                   bcn_dataset **ds)
 {
-    bcn_data_options dopt = {o->train_limit, o->test_limit, 0};
-    bcn_dataset *ds = NULL;
-    if (bcn_dataset_load(ctx, o->data, &dopt, &ds) != BCN_OK) {
-        fprintf(stderr, "burstccn-bench: cannot load the dataset '%s': %s\n", o->data,
-                bcn_errmsg(ctx));
-        return NULL;
+    char err[1024];
+    *ctx = NULL;
+    *ds = NULL;
+    if (bench_mkdirs(o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench %s: %s\n", cmd, err);
+        return -1;
     }
-    return ds;
+    if (!(*ctx = open_device(o->device, dev)))
+        return -1;
+    bcn_data_options dopt = {o->train_limit, o->test_limit, 0};
+    if (bcn_dataset_load(*ctx, o->data, &dopt, ds) != BCN_OK) {
+        fprintf(stderr, "burstccn-bench %s: cannot load the dataset '%s': %s\n", cmd, o->data,
+                bcn_errmsg(*ctx));
+        bcn_ctx_free(*ctx);
+        *ctx = NULL;
+        *ds = NULL;
+        return -1;
+    }
+    return 0;
 }

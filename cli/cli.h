@@ -88,9 +88,19 @@ void cli_order_free(cli_order *o);
 /* JSON members shared by train and compare: "rule", "device", "data",
  * "config". */
 void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env);
-/* Write a finished JSON document held in memory to `path` atomically;
- * prints the error and returns CLI_EXIT_RUNTIME on failure. */
-int cli_write_file(const char *path, const char *text, size_t len);
+/* A file composed in memory, then written to its path atomically. */
+typedef struct cli_doc {
+    const char *path;
+    char *buf;
+    size_t len;
+    FILE *f; /* write the contents here */
+} cli_doc;
+/* Start composing the file `path`; prints the error and returns
+ * CLI_EXIT_RUNTIME when out of memory, else CLI_EXIT_OK. */
+int cli_doc_open(cli_doc *d, const char *path);
+/* Write the composed file atomically (unless `composing_failed`, an
+ * internal error) and free it; returns the exit status, errors printed. */
+int cli_doc_commit(cli_doc *d, int composing_failed);
 
 /* Subcommands: each returns the process exit status. */
 int cli_cmd_devices(int argc, char **argv);

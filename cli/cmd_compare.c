@@ -85,13 +85,10 @@ static void json_rule(bcn_json *j, bcn_rule r, const bcn_angle *a)
 static int write_json(const char *path, const cli_settings *s, const cli_env *env,
                       const bcn_comparison *cmp)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
+    cli_doc doc;
+    if (cli_doc_open(&doc, path) != CLI_EXIT_OK)
         return CLI_EXIT_RUNTIME;
-    }
+    FILE *f = doc.f;
     const bcn_net_config *c = bcn_net_config_of(env->net);
     bcn_json j;
     bcn_json_init(&j, f, 1);
@@ -134,15 +131,7 @@ static int write_json(const char *path, const cli_settings *s, const cli_env *en
     bcn_json_end_object(&j);
     bcn_json_end_object(&j);
     bcn_json_end_object(&j);
-    int bad = bcn_json_finish(&j);
-    fclose(f);
-    int rc = CLI_EXIT_RUNTIME;
-    if (bad)
-        fprintf(stderr, "burstccn: internal error composing the JSON summary\n");
-    else
-        rc = cli_write_file(path, buf, len);
-    free(buf);
-    return rc;
+    return cli_doc_commit(&doc, bcn_json_finish(&j) != 0);
 }
 
 int cli_cmd_compare(int argc, char **argv)

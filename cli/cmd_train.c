@@ -34,13 +34,10 @@ static void csv_num(FILE *f, const char *fmt, double v)
 /* Rewrite the CSV with the rows so far (atomically). */
 static int write_csv(const char *path, const epoch_row *rows, int n)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
+    cli_doc doc;
+    if (cli_doc_open(&doc, path) != CLI_EXIT_OK)
         return CLI_EXIT_RUNTIME;
-    }
+    FILE *f = doc.f;
     fprintf(f, "epoch,train_loss,train_error,val_error,test_loss,test_error,seconds\n");
     for (int i = 0; i < n; i++) {
         const epoch_row *r = &rows[i];
@@ -58,23 +55,17 @@ static int write_csv(const char *path, const epoch_row *rows, int n)
         csv_num(f, "%.4f", r->seconds);
         fputc('\n', f);
     }
-    fclose(f);
-    int rc = cli_write_file(path, buf, len);
-    free(buf);
-    return rc;
+    return cli_doc_commit(&doc, 0);
 }
 
 /* The JSON summary of the run. */
 static int write_json(const char *path, const cli_settings *s, const cli_env *env,
                       const epoch_row *rows, int n, const epoch_row *final, double wall)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
+    cli_doc doc;
+    if (cli_doc_open(&doc, path) != CLI_EXIT_OK)
         return CLI_EXIT_RUNTIME;
-    }
+    FILE *f = doc.f;
     double train_s = 0, eval_s = 0;
     for (int i = 0; i < n; i++) {
         train_s += rows[i].seconds;
@@ -116,15 +107,7 @@ static int write_json(const char *path, const cli_settings *s, const cli_env *en
     }
     bcn_json_end_array(&j);
     bcn_json_end_object(&j);
-    int bad = bcn_json_finish(&j);
-    fclose(f);
-    int rc = CLI_EXIT_RUNTIME;
-    if (bad)
-        fprintf(stderr, "burstccn: internal error composing the JSON summary\n");
-    else
-        rc = cli_write_file(path, buf, len);
-    free(buf);
-    return rc;
+    return cli_doc_commit(&doc, bcn_json_finish(&j) != 0);
 }
 
 /* Evaluate on one split: mean loss, error percent and error count. */

@@ -5,8 +5,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "cli.h"
@@ -56,9 +60,49 @@ int cli_runtime_error(const cli_env *env, const char *what)
     return CLI_EXIT_RUNTIME;
 }
 
+/* 0 when `path` can be written later (its folder exists and is
+ * writable), else -1 with the reason printed: checked before any work. */
+static int check_output_path(const char *flag, const char *path)
+{
+    if (!path)
+        return 0;
+    size_t n = strlen(path);
+    char *dir = malloc(n + 2);
+    if (!dir) {
+        fprintf(stderr, "burstccn: out of memory\n");
+        return -1;
+    }
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "burstccn: %s %s: folder '%s' does not exist\n", flag, path, dir);
+        rc = -1;
+    } else if (access(dir, W_OK) != 0) {
+        fprintf(stderr, "burstccn: %s %s: folder '%s' is not writable: %s\n", flag, path, dir,
+                strerror(errno));
+        rc = -1;
+    } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "burstccn: %s %s: is a folder, not a file\n", flag, path);
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
 int cli_env_open(cli_settings *s, cli_env *env)
 {
     memset(env, 0, sizeof *env);
+    if (check_output_path("--json", s->json_path) != 0 ||
+        check_output_path("--csv", s->csv_path) != 0)
+        return CLI_EXIT_RUNTIME;
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
         return cli_runtime_error(env, "cannot create a context");
@@ -158,12 +202,33 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
     bcn_json_end_object(j);
 }
 
-int cli_write_file(const char *path, const char *text, size_t len)
+int cli_doc_open(cli_doc *d, const char *path)
 {
-    char err[1024];
-    if (bcn_atomic_write(path, text, len, err, sizeof err) < 0) {
-        fprintf(stderr, "burstccn: %s\n", err);
+    d->path = path;
+    d->buf = NULL;
+    d->len = 0;
+    d->f = open_memstream(&d->buf, &d->len);
+    if (!d->f) {
+        fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
         return CLI_EXIT_RUNTIME;
     }
     return CLI_EXIT_OK;
+}
+
+int cli_doc_commit(cli_doc *d, int composing_failed)
+{
+    char err[1024];
+    int rc = CLI_EXIT_RUNTIME;
+    if (fclose(d->f) != 0 || !d->buf)
+        fprintf(stderr, "burstccn: out of memory writing '%s'\n", d->path);
+    else if (composing_failed)
+        fprintf(stderr, "burstccn: internal error composing '%s'\n", d->path);
+    else if (bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err) < 0)
+        fprintf(stderr, "burstccn: %s\n", err);
+    else
+        rc = CLI_EXIT_OK;
+    free(d->buf);
+    d->buf = NULL;
+    d->f = NULL;
+    return rc;
 }

@@ -302,6 +302,17 @@ Test(cli, unwritable_output_exit_1)
                                         "8", "--epochs", "1", "--json", path, "--quiet", NULL});
     cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
     cr_assert(strstr(r.err, path), "%s", r.err);
+    /* Refused before any work: no epoch was trained or printed. */
+    cr_assert(strstr(r.err, "does not exist"), "%s", r.err);
+    cr_assert_str_eq(r.out, "", "trained before refusing: %s", r.out);
+    run_free(&r);
+
+    /* A CSV path that names a folder. */
+    r = run((const char *[]){"train", "--device", "ref", "--data", data, "--hidden", "8",
+                             "--epochs", "1", "--csv", dir, "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "--csv") && strstr(r.err, "is a folder"), "%s", r.err);
+    cr_assert_str_eq(r.out, "", "trained before refusing: %s", r.out);
     run_free(&r);
 }
 
