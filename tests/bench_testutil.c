@@ -8,19 +8,15 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "burstccn.h"
 #include "idx_fixture.h"
-
-extern char **environ;
 
 char *bt_tmpdir(void)
 {
@@ -80,46 +76,10 @@ long bt_size(const char *path)
 
 bt_run_result bt_run_bench(const char *logdir, const char *const *args)
 {
-    const char *top = getenv("BCN_TOP_BUILDDIR");
-    char exe[4096];
-    snprintf(exe, sizeof exe, "%s/burstccn-bench", top && *top ? top : ".");
-    cr_assert_eq(access(exe, X_OK), 0, "cannot run %s (set BCN_TOP_BUILDDIR)", exe);
-    char *argv[96];
-    int n = 0;
-    argv[n++] = exe;
-    for (int i = 0; args[i] && n < 95; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    char *out_path = bt_path(logdir, "stdout.txt"), *err_path = bt_path(logdir, "stderr.txt");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(rc, 0, "posix_spawn %s failed", exe);
-    int ws = 0;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    bt_run_result r;
-    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = bt_slurp(out_path);
-    r.err = bt_slurp(err_path);
-    if (!r.out)
-        r.out = strdup("");
-    if (!r.err)
-        r.err = strdup("");
-    free(out_path);
-    free(err_path);
-    return r;
+    return tu_run_program("burstccn-bench", logdir, args);
 }
 
-void bt_run_free(bt_run_result *r)
-{
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
+void bt_run_free(bt_run_result *r) { tu_run_free(r); }
 
 /* One field at *p (quoted or not) into a malloc'd string; *p ends on the
  * separator, the line end or the end of text. */

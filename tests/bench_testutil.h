@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "run_program.h"
+
 /* Create a fresh temporary folder (malloc'd path). */
 char *bt_tmpdir(void);
 /* Remove a folder and everything below it, then free the path. */
@@ -20,11 +22,7 @@ char *bt_slurp(const char *path);
 /* Size of a file in bytes, -1 when missing. */
 long bt_size(const char *path);
 
-typedef struct bt_run_result {
-    int status;  /* exit status, or 128 + signal */
-    char *out;   /* captured stdout (malloc'd) */
-    char *err;   /* captured stderr (malloc'd) */
-} bt_run_result;
+typedef tu_run_result bt_run_result;
 
 /* Run $BCN_TOP_BUILDDIR/burstccn-bench with the NULL-terminated arguments;
  * the captured output is kept in files under `logdir`. */

@@ -7,89 +7,30 @@
  * time; the real Fashion-MNIST when installed.
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "burstccn.h"
 #include "idx_fixture.h"
 #include "json_check.h"
-
-extern char **environ;
+#include "run_program.h"
 
 static char *dir;   /* temporary directory of the test */
 static char *data;  /* a small MNIST-style dataset inside it */
 
-typedef struct run_result {
-    int status; /* exit status, or 128 + signal */
-    char *out;  /* captured stdout */
-    char *err;  /* captured stderr */
-} run_result;
-
-/* Whole file as a string ("" when missing). */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
+typedef tu_run_result run_result;
 
 /* Run burstccn with the NULL-terminated arguments. */
 static run_result run(const char *const *args)
 {
-    const char *top = getenv("BCN_TOP_BUILDDIR");
-    char exe[4096];
-    snprintf(exe, sizeof exe, "%s/burstccn", top && *top ? top : ".");
-    cr_assert_eq(access(exe, X_OK), 0, "cannot run %s (set BCN_TOP_BUILDDIR)", exe);
-    char *argv[64];
-    int n = 0;
-    argv[n++] = exe;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-
-    char *out_path = fx_path(dir, "stdout.txt"), *err_path = fx_path(dir, "stderr.txt");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(rc, 0, "posix_spawn %s failed", exe);
-    int ws;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    run_result r;
-    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    unlink(out_path);
-    unlink(err_path);
-    free(out_path);
-    free(err_path);
-    return r;
+    return tu_run_program("burstccn", dir, args);
 }
 
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
+static void run_free(run_result *r) { tu_run_free(r); }
 
 /* A dataset of 28x28 images: 300 training and 60 test examples whose
  * class is written into the image (a bright 8-pixel bar in row class*2),
@@ -346,7 +287,7 @@ static int csv_row(const char *line, double v[7])
 static jv *check_outputs(const char *json_path, const char *csv_path, int epochs,
                          int validation)
 {
-    char *text = slurp(json_path);
+    char *text = tu_slurp(json_path);
     jv *doc = jv_parse(text);
     cr_assert_not_null(doc, "invalid JSON in %s:\n%s", json_path, text);
     free(text);
@@ -374,7 +315,7 @@ static jv *check_outputs(const char *json_path, const char *csv_path, int epochs
     cr_assert_eq(hist->type, JV_ARRAY);
     cr_assert_eq(hist->n, (size_t)epochs);
 
-    char *csv = slurp(csv_path);
+    char *csv = tu_slurp(csv_path);
     const char *header = "epoch,train_loss,train_error,val_error,test_loss,test_error,seconds\n";
     cr_assert(strncmp(csv, header, strlen(header)) == 0, "CSV header: %s", csv);
     const char *line = csv + strlen(header);
@@ -510,7 +451,7 @@ Test(cli, compare_prints_and_writes_angles)
                                         "tied", "--steps", "5", "--json", json, NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert(strstr(r.out, "burstprop") && strstr(r.out, "W(l+1)-Y(l)"), "%s", r.out);
-    char *text = slurp(json);
+    char *text = tu_slurp(json);
     jv *doc = jv_parse(text);
     cr_assert_not_null(doc, "invalid JSON:\n%s", text);
     free(text);
@@ -541,7 +482,7 @@ Test(cli, compare_prints_and_writes_angles)
     r = run((const char *[]){"compare", "--device", "ref", "--data", data, "--hidden", "20,12",
                              "--json", json, "--quiet", NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    text = slurp(json);
+    text = tu_slurp(json);
     doc = jv_parse(text);
     cr_assert_not_null(doc);
     free(text);
