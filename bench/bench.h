@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "burstccn.h"
+#include "atomic_file.h"
 #include "json.h"
 
 /* Exit statuses: 0 success, 1 a run failed, 2 a usage error. */
@@ -103,8 +104,7 @@ int bench_path(char *buf, size_t len, const char *dir, const char *name);
 
 /* A CSV file written through a temporary file and renamed at the end. */
 typedef struct bench_csv {
-    FILE *f;
-    void *atomic;  /* bcn_atomic_file */
+    bcn_atomic_file out; /* write through out.f */
     int ncols, col, rows;
     int bad;       /* a row had the wrong number of fields */
 } bench_csv;
@@ -142,8 +142,7 @@ void bench_table_free(bench_table *t);
 
 /* NAME_meta.gp: gnuplot assignments read by the plot scripts. */
 typedef struct bench_meta {
-    FILE *f;
-    void *atomic;
+    bcn_atomic_file out; /* write through out.f */
 } bench_meta;
 
 /* Start DIR/NAME_meta.gp with the date, host and library version. */
@@ -170,7 +169,7 @@ void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t 
 /* Write a JSON document through a temporary file: open, fill, commit. */
 typedef struct bench_jsonfile {
     bcn_json j;
-    void *atomic;
+    bcn_atomic_file out;
 } bench_jsonfile;
 
 int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen);

@@ -56,21 +56,12 @@ int bench_mkdirs(const char *dir, char *err, size_t errlen)
 int bench_csv_open(bench_csv *c, const char *path, const char *cols, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    bcn_atomic_file *af = calloc(1, sizeof *af);
-    if (!af) {
-        snprintf(err, errlen, "%s: out of memory", path);
+    if (bcn_atomic_open(&c->out, path, err, errlen) != 0)
         return -1;
-    }
-    if (bcn_atomic_open(af, path, err, errlen) != 0) {
-        free(af);
-        return -1;
-    }
-    c->atomic = af;
-    c->f = af->f;
     c->ncols = 1;
     for (const char *p = cols; *p; p++)
         c->ncols += *p == ',';
-    fprintf(c->f, "%s\n", cols);
+    fprintf(c->out.f, "%s\n", cols);
     return 0;
 }
 
@@ -78,7 +69,7 @@ int bench_csv_open(bench_csv *c, const char *path, const char *cols, char *err, 
 static void sep(bench_csv *c)
 {
     if (c->col++ > 0)
-        fputc(',', c->f);
+        fputc(',', c->out.f);
 }
 
 void bench_csv_str(bench_csv *c, const char *s)
@@ -87,30 +78,30 @@ void bench_csv_str(bench_csv *c, const char *s)
     if (!s)
         return;
     if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, c->f);
+        fputs(s, c->out.f);
         return;
     }
     /* RFC 4180: quote the field and double the quotes inside. */
-    fputc('"', c->f);
+    fputc('"', c->out.f);
     for (; *s; s++) {
         if (*s == '"')
-            fputc('"', c->f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, c->f);
+            fputc('"', c->out.f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, c->out.f);
     }
-    fputc('"', c->f);
+    fputc('"', c->out.f);
 }
 
 void bench_csv_num(bench_csv *c, double v)
 {
     sep(c);
     if (isfinite(v))
-        fprintf(c->f, "%.6g", v);
+        fprintf(c->out.f, "%.6g", v);
 }
 
 void bench_csv_int(bench_csv *c, long long v)
 {
     sep(c);
-    fprintf(c->f, "%lld", v);
+    fprintf(c->out.f, "%lld", v);
 }
 
 void bench_csv_empty(bench_csv *c) { sep(c); }
@@ -119,82 +110,44 @@ void bench_csv_end_row(bench_csv *c)
 {
     if (c->col != c->ncols)
         c->bad = 1;
-    fputc('\n', c->f);
+    fputc('\n', c->out.f);
     c->col = 0;
     c->rows++;
 }
 
 int bench_csv_commit(bench_csv *c, char *err, size_t errlen)
 {
-    bcn_atomic_file *af = c->atomic;
-    c->atomic = NULL;
-    c->f = NULL;
-    if (!af)
-        return -1;
-    if (c->bad) {
+    if (c->bad && c->out.f) {
         snprintf(err, errlen, "%s: a row did not have %d fields (a bug in burstccn-bench)",
-                 af->path, c->ncols);
-        bcn_atomic_abort(af);
-        free(af);
+                 c->out.path, c->ncols);
+        bcn_atomic_abort(&c->out);
         return -1;
     }
-    int rc = bcn_atomic_commit(af, err, errlen);
-    free(af);
-    return rc;
+    return bcn_atomic_commit(&c->out, err, errlen);
 }
 
-void bench_csv_abort(bench_csv *c)
-{
-    if (c->atomic) {
-        bcn_atomic_abort(c->atomic);
-        free(c->atomic);
-    }
-    c->atomic = NULL;
-    c->f = NULL;
-}
+void bench_csv_abort(bench_csv *c) { bcn_atomic_abort(&c->out); }
 
 /* --------------------------------------------------------------- JSON */
 
 int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen)
 {
     memset(jf, 0, sizeof *jf);
-    bcn_atomic_file *af = calloc(1, sizeof *af);
-    if (!af) {
-        snprintf(err, errlen, "%s: out of memory", path);
+    if (bcn_atomic_open(&jf->out, path, err, errlen) != 0)
         return -1;
-    }
-    if (bcn_atomic_open(af, path, err, errlen) != 0) {
-        free(af);
-        return -1;
-    }
-    jf->atomic = af;
-    bcn_json_init(&jf->j, af->f, 1);
+    bcn_json_init(&jf->j, jf->out.f, 1);
     return 0;
 }
 
 int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen)
 {
-    bcn_atomic_file *af = jf->atomic;
-    jf->atomic = NULL;
-    if (!af)
-        return -1;
-    if (bcn_json_finish(&jf->j) != 0) {
+    if (jf->out.f && bcn_json_finish(&jf->j) != 0) {
         snprintf(err, errlen, "%s: the JSON document is incomplete (a bug in burstccn-bench)",
-                 af->path);
-        bcn_atomic_abort(af);
-        free(af);
+                 jf->out.path);
+        bcn_atomic_abort(&jf->out);
         return -1;
     }
-    int rc = bcn_atomic_commit(af, err, errlen);
-    free(af);
-    return rc;
+    return bcn_atomic_commit(&jf->out, err, errlen);
 }
 
-void bench_json_abort(bench_jsonfile *jf)
-{
-    if (jf->atomic) {
-        bcn_atomic_abort(jf->atomic);
-        free(jf->atomic);
-    }
-    jf->atomic = NULL;
-}
+void bench_json_abort(bench_jsonfile *jf) { bcn_atomic_abort(&jf->out); }

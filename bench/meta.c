@@ -22,20 +22,11 @@ int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err,
         snprintf(err, errlen, "results folder path too long: %s", dir);
         return -1;
     }
-    bcn_atomic_file *af = calloc(1, sizeof *af);
-    if (!af) {
-        snprintf(err, errlen, "%s: out of memory", path);
+    if (bcn_atomic_open(&m->out, path, err, errlen) != 0)
         return -1;
-    }
-    if (bcn_atomic_open(af, path, err, errlen) != 0) {
-        free(af);
-        return -1;
-    }
-    m->atomic = af;
-    m->f = af->f;
     bench_machine mach;
     bench_machine_read(&mach);
-    fprintf(m->f, "# %s_meta.gp — written by burstccn-bench %s; loaded by plots/*.gp\n", name,
+    fprintf(m->out.f, "# %s_meta.gp — written by burstccn-bench %s; loaded by plots/*.gp\n", name,
             name);
     bench_meta_str(m, "meta_date", mach.date);
     bench_meta_str(m, "meta_host", mach.hostname);
@@ -47,16 +38,16 @@ void bench_meta_str(bench_meta *m, const char *key, const char *value)
 {
     /* A gnuplot double-quoted string: backslash, quote and newline escaped
      * (the scripts turn "\n" into a line break in labels). */
-    fprintf(m->f, "%s = \"", key);
+    fprintf(m->out.f, "%s = \"", key);
     for (const char *p = value ? value : ""; *p; p++) {
         if (*p == '\\' || *p == '"')
-            fputc('\\', m->f);
+            fputc('\\', m->out.f);
         if (*p == '\n')
-            fputs("\\n", m->f);
+            fputs("\\n", m->out.f);
         else if (*p != '\r')
-            fputc(*p, m->f);
+            fputc(*p, m->out.f);
     }
-    fputs("\"\n", m->f);
+    fputs("\"\n", m->out.f);
 }
 
 void bench_meta_footer(bench_meta *m, const char *text)
@@ -84,21 +75,14 @@ void bench_meta_footer(bench_meta *m, const char *text)
 void bench_meta_num(bench_meta *m, const char *key, double value)
 {
     if (isfinite(value))
-        fprintf(m->f, "%s = %.10g\n", key, value);
+        fprintf(m->out.f, "%s = %.10g\n", key, value);
     else
-        fprintf(m->f, "%s = NaN\n", key);
+        fprintf(m->out.f, "%s = NaN\n", key);
 }
 
 int bench_meta_commit(bench_meta *m, char *err, size_t errlen)
 {
-    bcn_atomic_file *af = m->atomic;
-    m->atomic = NULL;
-    m->f = NULL;
-    if (!af)
-        return -1;
-    int rc = bcn_atomic_commit(af, err, errlen);
-    free(af);
-    return rc;
+    return bcn_atomic_commit(&m->out, err, errlen);
 }
 
 int bench_meta_read(const char *path, const char *key, char *buf, size_t len)
