@@ -1,12 +1,10 @@
 /*
  * bench_testutil.c — see bench_testutil.h.
  */
-#define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
 #include "bench_testutil.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,56 +15,6 @@
 
 #include "burstccn.h"
 #include "idx_fixture.h"
-
-char *bt_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/bcn-bench-test-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(tmpl);
-    cr_assert_not_null(d, "mkdtemp %s failed", tmpl);
-    return strdup(d);
-}
-
-/* nftw callback: remove one entry (children come first with FTW_DEPTH). */
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-void bt_rmtree(char *dir)
-{
-    if (dir)
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-}
-
-char *bt_path(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    cr_assert_not_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-char *bt_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
-    cr_assert_not_null(s);
-    size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
 
 long bt_size(const char *path)
 {
@@ -113,7 +61,7 @@ static char *csv_field(const char **p)
 int bt_csv_read(const char *path, bt_csv *t)
 {
     memset(t, 0, sizeof *t);
-    char *text = bt_slurp(path);
+    char *text = fx_slurp(path);
     if (!text)
         return -1;
     const char *p = text;
@@ -195,10 +143,10 @@ void bt_write_dataset(const char *dir, int n_train, int n_test)
                 img[(size_t)i * DIMS + (size_t)(lbl[i] * 2 + 4) * 28 + 8 + j] = 255;
         }
         const uint32_t di[3] = {(uint32_t)n, 28, 28}, dl[1] = {(uint32_t)n};
-        char *p = bt_path(dir, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
+        char *p = fx_path(dir, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
         fx_write_idx(p, 0, 0x08, 3, di, img, (size_t)n * DIMS, NULL, 0);
         free(p);
-        p = bt_path(dir, split ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
+        p = fx_path(dir, split ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
         fx_write_idx(p, 0, 0x08, 1, dl, lbl, (size_t)n, NULL, 0);
         free(p);
         free(img);

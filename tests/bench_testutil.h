@@ -1,6 +1,7 @@
 /*
- * bench_testutil.h — helpers for the burstccn-bench tests: temporary
- * folders, running the built program with its output captured, a CSV
+ * bench_testutil.h — helpers for the burstccn-bench tests (folders and
+ * files come from idx_fixture.h): running the built program with its
+ * output captured, a CSV
  * reader written independently of bench/table.c, and a small learnable
  * MNIST-style dataset written at test time.
  */
@@ -9,16 +10,9 @@
 
 #include <stddef.h>
 
+#include "idx_fixture.h"
 #include "run_program.h"
 
-/* Create a fresh temporary folder (malloc'd path). */
-char *bt_tmpdir(void);
-/* Remove a folder and everything below it, then free the path. */
-void bt_rmtree(char *dir);
-/* dir + "/" + name, malloc'd. */
-char *bt_path(const char *dir, const char *name);
-/* The whole file as a malloc'd string, NULL when it cannot be read. */
-char *bt_slurp(const char *path);
 /* Size of a file in bytes, -1 when missing. */
 long bt_size(const char *path);
 

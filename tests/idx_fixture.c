@@ -1,13 +1,15 @@
 /*
  * idx_fixture.c — IDX test fixtures (see idx_fixture.h).
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "idx_fixture.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,23 +23,35 @@ char *fx_tmpdir(void)
     return dir;
 }
 
+/* nftw callback: remove one entry (children come first with FTW_DEPTH). */
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 void fx_rmtree(char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char *p = fx_path(dir, e->d_name);
-            if (unlink(p) != 0)
-                rmdir(p);
-            free(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(dir);
+}
+
+char *fx_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)(n > 0 ? n : 0) + 1);
+    cr_assert_not_null(s);
+    size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
+    s[got] = '\0';
+    fclose(f);
+    return s;
 }
 
 char *fx_path(const char *dir, const char *name)

@@ -1,6 +1,7 @@
 /*
  * idx_fixture.h — helpers for tests that need IDX files: a temporary
- * directory, IDX files written byte by byte (plain or gzip), and cleanup.
+ * directory, IDX files written byte by byte (plain or gzip), reading a
+ * file back, and cleanup.
  */
 #ifndef BCN_TEST_IDX_FIXTURE_H
 #define BCN_TEST_IDX_FIXTURE_H
@@ -10,7 +11,7 @@
 
 /* Create a fresh temporary directory; returns a malloc'd path. */
 char *fx_tmpdir(void);
-/* Remove a directory made by fx_tmpdir and every file in it; frees `dir`. */
+/* Remove a directory made by fx_tmpdir and everything below it; frees `dir`. */
 void fx_rmtree(char *dir);
 /* Write `n` bytes to `path`, gzip-compressed when gz != 0. */
 void fx_write_raw(const char *path, const void *bytes, size_t n, int gz);
@@ -20,5 +21,7 @@ void fx_write_idx(const char *path, int gz, uint8_t type, int ndim, const uint32
                   const uint8_t *data, size_t n, const uint8_t *extra, size_t n_extra);
 /* Join dir and name into a static-free malloc'd string. */
 char *fx_path(const char *dir, const char *name);
+/* The whole file as a malloc'd string, NULL when it cannot be read. */
+char *fx_slurp(const char *path);
 
 #endif

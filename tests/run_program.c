@@ -4,6 +4,8 @@
  */
 #include "run_program.h"
 
+#include "idx_fixture.h"
+
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -15,35 +17,13 @@
 
 extern char **environ;
 
-/* scratch_dir + "/" + name, malloc'd. */
-static char *join(const char *dir, const char *name)
+/* The file's text, "" when there is none. */
+static char *captured(const char *path)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    cr_assert_not_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-char *tu_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *s = NULL;
-    long n = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        if (f)
-            fclose(f);
+    char *s = fx_slurp(path);
+    if (!s)
         s = strdup("");
-        cr_assert_not_null(s);
-        return s;
-    }
-    s = malloc((size_t)n + 1);
     cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
     return s;
 }
 
@@ -63,7 +43,7 @@ tu_run_result tu_run_program(const char *program, const char *scratch_dir,
     }
     argv[n] = NULL;
 
-    char *out_path = join(scratch_dir, "stdout.txt"), *err_path = join(scratch_dir, "stderr.txt");
+    char *out_path = fx_path(scratch_dir, "stdout.txt"), *err_path = fx_path(scratch_dir, "stderr.txt");
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -76,8 +56,8 @@ tu_run_result tu_run_program(const char *program, const char *scratch_dir,
     cr_assert_eq(waitpid(pid, &ws, 0), pid);
     tu_run_result r;
     r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = tu_slurp(out_path);
-    r.err = tu_slurp(err_path);
+    r.out = captured(out_path);
+    r.err = captured(err_path);
     free(out_path);
     free(err_path);
     return r;

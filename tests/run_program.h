@@ -17,8 +17,6 @@ typedef struct tu_run_result {
  * are kept there. Fails the test when the program cannot be started. */
 tu_run_result tu_run_program(const char *program, const char *scratch_dir,
                              const char *const *args);
-/* The whole file as a malloc'd string ("" when it cannot be read). */
-char *tu_slurp(const char *path);
 /* Free the captured output. */
 void tu_run_free(tu_run_result *r);
 

@@ -31,7 +31,7 @@ Test(bench_all, quick_end_to_end, .timeout = 400)
     const char *skip = getenv("BCN_SKIP_SLOW_TESTS");
     if (skip && *skip)
         cr_skip_test("BCN_SKIP_SLOW_TESTS is set: burstccn-bench all --quick not run");
-    char *tmp = bt_tmpdir(), *out = bt_path(tmp, "results"), *data = bt_path(tmp, "data");
+    char *tmp = fx_tmpdir(), *out = fx_path(tmp, "results"), *data = fx_path(tmp, "data");
     const char *source = "fashion-mnist";
     if (!have_fashion()) {
         cr_log_warn("Fashion-MNIST not installed: using a small generated dataset");
@@ -49,11 +49,11 @@ Test(bench_all, quick_end_to_end, .timeout = 400)
                            "curves.json", "curves_meta.gp", "timing.csv", "timing.json",
                            "timing_meta.gp", "summary.md"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *p = bt_path(out, files[i]);
+        char *p = fx_path(out, files[i]);
         cr_assert_gt(bt_size(p), 0, "%s missing or empty", files[i]);
         free(p);
     }
-    char *sp = bt_path(out, "summary.md"), *sum = bt_slurp(sp);
+    char *sp = fx_path(out, "summary.md"), *sum = fx_slurp(sp);
     cr_assert_not_null(strstr(sum, "## Learning curves"));
     cr_assert_not_null(strstr(sum, "## Angle of each rule's update to backprop's"));
     cr_assert_not_null(strstr(sum, "## Speed of a training step"));
@@ -66,7 +66,7 @@ Test(bench_all, quick_end_to_end, .timeout = 400)
             for (int k = 0; k < 2; k++) {
                 char name[64];
                 snprintf(name, sizeof name, "%s.%s", figs[i], k ? "svg" : "png");
-                char *p = bt_path(out, name);
+                char *p = fx_path(out, name);
                 cr_assert_gt(bt_size(p), 10000, "%s missing or nearly empty", name);
                 free(p);
             }
@@ -76,5 +76,5 @@ Test(bench_all, quick_end_to_end, .timeout = 400)
     }
     free(out);
     free(data);
-    bt_rmtree(tmp);
+    fx_rmtree(tmp);
 }

@@ -25,8 +25,8 @@ static char *data;  /* the small dataset inside it */
 
 static void setup(void)
 {
-    tmp = bt_tmpdir();
-    data = bt_path(tmp, "data");
+    tmp = fx_tmpdir();
+    data = fx_path(tmp, "data");
     cr_assert_eq(mkdir(data, 0755), 0);
     bt_write_dataset(data, 300, 100);
 }
@@ -34,7 +34,7 @@ static void setup(void)
 static void teardown(void)
 {
     free(data);
-    bt_rmtree(tmp);
+    fx_rmtree(tmp);
 }
 
 TestSuite(bench_outputs, .init = setup, .fini = teardown, .timeout = 300);
@@ -51,7 +51,7 @@ static void run_ok(const char *const *args, int expect)
 /* Parse out/name as JSON (asserting it is valid). */
 static jv *read_json(const char *out, const char *name)
 {
-    char *p = bt_path(out, name), *text = bt_slurp(p);
+    char *p = fx_path(out, name), *text = fx_slurp(p);
     cr_assert_not_null(text, "%s was not written", p);
     jv *v = jv_parse(text);
     cr_assert_not_null(v, "%s is not valid JSON", p);
@@ -63,7 +63,7 @@ static jv *read_json(const char *out, const char *name)
 /* Read out/name as CSV and check its header is exactly `cols`. */
 static void read_csv(const char *out, const char *name, const char *cols, bt_csv *t)
 {
-    char *p = bt_path(out, name), *text = bt_slurp(p);
+    char *p = fx_path(out, name), *text = fx_slurp(p);
     cr_assert_not_null(text, "%s was not written", p);
     size_t n = strcspn(text, "\n");
     cr_assert(strlen(cols) == n && strncmp(text, cols, n) == 0, "%s header is '%.*s', want '%s'",
@@ -124,7 +124,7 @@ static int angles_row(const bt_csv *t, long step, const char *rule, const char *
 
 Test(bench_outputs, angles_csv_and_json)
 {
-    char *out = bt_path(tmp, "angles");
+    char *out = fx_path(tmp, "angles");
     const char *args[] = {"angles", "--data", data, "--train-limit", "200", "--hidden", "16,8",
                           "--batch", "16", "--steps", "6", "--every", "3", "--device", "ref",
                           "--out", out, "--no-plots", "--quiet", NULL};
@@ -220,7 +220,7 @@ Test(bench_outputs, angles_csv_and_json)
     get(get(j, "final_y_q_deg"), "1");
     jv_free(j);
     bt_csv_free(&t);
-    char *meta = bt_path(out, "angles_meta.gp"), *mt = bt_slurp(meta);
+    char *meta = fx_path(out, "angles_meta.gp"), *mt = fx_slurp(meta);
     cr_assert_not_null(mt);
     cr_assert_not_null(strstr(mt, "meta_layers = 3\n"));
     cr_assert_not_null(strstr(mt, "meta_driver = \"burstccn\"\n"));
@@ -234,7 +234,7 @@ Test(bench_outputs, zero_update_gives_an_empty_angle)
     /* Y = 0 (scale 0) and Q = p_b Y = 0: BurstCCN's and FA's hidden
      * updates are exactly zero, so they have no angle (SPEC §9): an empty
      * CSV field and a JSON null, never NaN. */
-    char *out = bt_path(tmp, "zero");
+    char *out = fx_path(tmp, "zero");
     const char *args[] = {"angles", "--data", data, "--train-limit", "100", "--hidden", "8,8",
                           "--batch", "10", "--steps", "2", "--every", "1", "--y-scale", "0",
                           "--device", "ref", "--out", out, "--no-plots", "--quiet", NULL};
@@ -260,7 +260,7 @@ Test(bench_outputs, zero_update_gives_an_empty_angle)
 
 Test(bench_outputs, symmetric_feedback_starts_aligned)
 {
-    char *out = bt_path(tmp, "sym");
+    char *out = fx_path(tmp, "sym");
     const char *args[] = {"angles", "--data", data, "--train-limit", "100", "--hidden", "12,12",
                           "--batch", "10", "--steps", "1", "--every", "1", "--y-mode", "sym",
                           "--y-scale", "1", "--device", "ref", "--out", out, "--no-plots",
@@ -281,7 +281,7 @@ Test(bench_outputs, symmetric_feedback_starts_aligned)
 
 Test(bench_outputs, curves_csv_and_json)
 {
-    char *out = bt_path(tmp, "curves");
+    char *out = fx_path(tmp, "curves");
     const char *args[] = {"curves", "--data", data, "--train-limit", "200", "--test-limit",
                           "100", "--hidden", "32", "--batch", "20", "--lr", "1", "--epochs", "2",
                           "--evals-per-epoch", "2", "--device", "ref", "--out", out,
@@ -355,7 +355,7 @@ static double gemm_flops(int batch, int w, int two_sweeps)
 
 Test(bench_outputs, timing_numbers_are_positive_and_consistent)
 {
-    char *out = bt_path(tmp, "timing");
+    char *out = fx_path(tmp, "timing");
     const char *args[] = {"timing", "--devices", "ref", "--rules", "burstccn,backprop",
                           "--batches", "8", "--widths", "16,32", "--reps", "3", "--warmup", "1",
                           "--target-time", "0.02", "--out", out, "--no-plots", NULL};
@@ -420,7 +420,7 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
 
 Test(bench_outputs, timing_reports_a_bad_device_as_skipped)
 {
-    char *out = bt_path(tmp, "skip");
+    char *out = fx_path(tmp, "skip");
     const char *args[] = {"timing", "--devices", "ref,no-such-device-xyz", "--rules", "backprop",
                           "--batches", "4", "--widths", "8", "--reps", "1", "--warmup", "1",
                           "--target-time", "0.01", "--out", out, "--no-plots", NULL};

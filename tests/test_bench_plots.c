@@ -26,7 +26,7 @@ static const char *const fixture_files[] = {
 /* Copy one file. */
 static void copy_file(const char *from, const char *to)
 {
-    char *text = bt_slurp(from);
+    char *text = fx_slurp(from);
     cr_assert_not_null(text, "fixture %s missing", from);
     FILE *f = fopen(to, "wb");
     cr_assert_not_null(f);
@@ -41,11 +41,11 @@ static void setup(void)
         return;
     const char *src = getenv("BCN_TOP_SRCDIR");
     cr_assert(src && *src, "BCN_TOP_SRCDIR is not set (run through make check)");
-    char *fx = bt_path(src, "tests/fixtures/results");
-    plots_dir = bt_path(src, "plots");
-    tmp = bt_tmpdir();
+    char *fx = fx_path(src, "tests/fixtures/results");
+    plots_dir = fx_path(src, "plots");
+    tmp = fx_tmpdir();
     for (size_t i = 0; i < sizeof fixture_files / sizeof fixture_files[0]; i++) {
-        char *a = bt_path(fx, fixture_files[i]), *b = bt_path(tmp, fixture_files[i]);
+        char *a = fx_path(fx, fixture_files[i]), *b = fx_path(tmp, fixture_files[i]);
         copy_file(a, b);
         free(a);
         free(b);
@@ -55,7 +55,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    bt_rmtree(tmp);
+    fx_rmtree(tmp);
     tmp = NULL;
     free(plots_dir);
     plots_dir = NULL;
@@ -66,7 +66,7 @@ TestSuite(bench_plots, .init = setup, .fini = teardown, .timeout = 120);
 /* The value of `key = "..."` in a meta file of the fixture copy. */
 static char *meta_value(const char *file, const char *key)
 {
-    char *p = bt_path(tmp, file), *text = bt_slurp(p);
+    char *p = fx_path(tmp, file), *text = fx_slurp(p);
     cr_assert_not_null(text);
     char pat[128];
     snprintf(pat, sizeof pat, "%s = \"", key);
@@ -88,10 +88,10 @@ static void draw(const char *script, const char *meta_file, const char *must_sho
     snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/%s.gp' >'%s/%s.log' 2>&1", tmp,
              plots_dir, script, tmp, script);
     int rc = system(cmd);
-    char *logp = bt_path(tmp, script);
+    char *logp = fx_path(tmp, script);
     char logname[256];
     snprintf(logname, sizeof logname, "%s.log", script);
-    char *log = bt_path(tmp, logname), *logtext = bt_slurp(log);
+    char *log = fx_path(tmp, logname), *logtext = fx_slurp(log);
     cr_assert_eq(rc, 0, "%s.gp failed:\n%s", script, logtext ? logtext : "");
     free(logtext);
     free(log);
@@ -99,12 +99,12 @@ static void draw(const char *script, const char *meta_file, const char *must_sho
     char png[256], svg[256];
     snprintf(png, sizeof png, "%s.png", script);
     snprintf(svg, sizeof svg, "%s.svg", script);
-    char *pp = bt_path(tmp, png), *sp = bt_path(tmp, svg);
+    char *pp = fx_path(tmp, png), *sp = fx_path(tmp, svg);
     cr_assert_gt(bt_size(pp), 10000, "%s is missing or nearly empty", png);
-    char *bytes = bt_slurp(pp);
+    char *bytes = fx_slurp(pp);
     cr_assert(bytes && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", png);
     free(bytes);
-    char *s = bt_slurp(sp);
+    char *s = fx_slurp(sp);
     cr_assert(s && strstr(s, "<svg") && strstr(s, "</svg>"), "%s is not a complete SVG", svg);
     /* Each figure says when and where its numbers were measured. */
     char *date = meta_value(meta_file, "meta_date");
@@ -144,15 +144,15 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     for (int i = 0; i < 5; i++) {
         char name[64];
         snprintf(name, sizeof name, "%s.png", figs[i]);
-        char *p = bt_path(tmp, name);
+        char *p = fx_path(tmp, name);
         cr_assert_gt(bt_size(p), 10000, "%s not drawn", name);
         free(p);
     }
     /* summary.md lists each rule's final test error, read here from the
      * fixture's last curves row per rule. */
-    char *sp = bt_path(tmp, "summary.md"), *sum = bt_slurp(sp);
+    char *sp = fx_path(tmp, "summary.md"), *sum = fx_slurp(sp);
     cr_assert_not_null(sum, "summary.md not written");
-    char *cp = bt_path(tmp, "curves.csv");
+    char *cp = fx_path(tmp, "curves.csv");
     bt_csv t;
     cr_assert_eq(bt_csv_read(cp, &t), 0);
     int ce = bt_csv_col(&t, "epoch"), cr = bt_csv_col(&t, "rule"), ct = bt_csv_col(&t, "test_error");
@@ -185,7 +185,7 @@ Test(bench_plots, all_devices_skipped_still_draws)
     /* Keep only the fixture's rows of the device that does not exist: no
      * successful timing at all. Both timing figures must still be drawn
      * (axes and a note), not fail. */
-    char *path = bt_path(tmp, "timing.csv"), *text = bt_slurp(path);
+    char *path = fx_path(tmp, "timing.csv"), *text = fx_slurp(path);
     cr_assert_not_null(text);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
@@ -209,7 +209,7 @@ Test(bench_plots, all_devices_skipped_still_draws)
                      figs[i]);
         char name[64];
         snprintf(name, sizeof name, "%s.png", figs[i]);
-        char *p = bt_path(tmp, name);
+        char *p = fx_path(tmp, name);
         cr_assert_gt(bt_size(p), 10000);
         free(p);
     }

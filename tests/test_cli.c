@@ -287,7 +287,8 @@ static int csv_row(const char *line, double v[7])
 static jv *check_outputs(const char *json_path, const char *csv_path, int epochs,
                          int validation)
 {
-    char *text = tu_slurp(json_path);
+    char *text = fx_slurp(json_path);
+    cr_assert_not_null(text, "%s was not written", json_path);
     jv *doc = jv_parse(text);
     cr_assert_not_null(doc, "invalid JSON in %s:\n%s", json_path, text);
     free(text);
@@ -315,7 +316,8 @@ static jv *check_outputs(const char *json_path, const char *csv_path, int epochs
     cr_assert_eq(hist->type, JV_ARRAY);
     cr_assert_eq(hist->n, (size_t)epochs);
 
-    char *csv = tu_slurp(csv_path);
+    char *csv = fx_slurp(csv_path);
+    cr_assert_not_null(csv, "%s was not written", csv_path);
     const char *header = "epoch,train_loss,train_error,val_error,test_loss,test_error,seconds\n";
     cr_assert(strncmp(csv, header, strlen(header)) == 0, "CSV header: %s", csv);
     const char *line = csv + strlen(header);
@@ -451,7 +453,8 @@ Test(cli, compare_prints_and_writes_angles)
                                         "tied", "--steps", "5", "--json", json, NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert(strstr(r.out, "burstprop") && strstr(r.out, "W(l+1)-Y(l)"), "%s", r.out);
-    char *text = tu_slurp(json);
+    char *text = fx_slurp(json);
+    cr_assert_not_null(text, "%s was not written", json);
     jv *doc = jv_parse(text);
     cr_assert_not_null(doc, "invalid JSON:\n%s", text);
     free(text);
@@ -482,7 +485,8 @@ Test(cli, compare_prints_and_writes_angles)
     r = run((const char *[]){"compare", "--device", "ref", "--data", data, "--hidden", "20,12",
                              "--json", json, "--quiet", NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    text = tu_slurp(json);
+    text = fx_slurp(json);
+    cr_assert_not_null(text, "%s was not written", json);
     doc = jv_parse(text);
     cr_assert_not_null(doc);
     free(text);
