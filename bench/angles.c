@@ -113,17 +113,12 @@ static void json_layers(bcn_json *j, const char *key, const series *s, int n, in
 static int write_json(const angles_run *run, const char *dir, const bcn_device_info *dev,
                       const bcn_dataset *ds, char *err, size_t errlen)
 {
-    char path[4096];
     bench_jsonfile jf;
-    if (bench_path(path, sizeof path, dir, "angles.json") != 0 ||
-        bench_json_open(&jf, path, err, errlen) != 0)
+    if (bench_json_begin(&jf, dir, "angles", err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     bench_machine m;
     bench_machine_read(&m);
-    bcn_json_begin_object(j);
-    bcn_json_kv_string(j, "command", "angles");
-    bcn_json_kv_string(j, "csv", "angles.csv");
     bcn_json_kv_string(j, "driving_rule", bcn_rule_str(run->cfg.rule));
     bcn_json_key(j, "net");
     bench_json_net_config(j, &run->cfg);

@@ -172,8 +172,13 @@ typedef struct bench_jsonfile {
     bcn_atomic_file out;
 } bench_jsonfile;
 
-int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen);
+/* Start DIR/CMD.json: the top-level object with "command": CMD and
+ * "csv": "CMD.csv". 0, or -1 with err set. */
+int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char *err,
+                     size_t errlen);
+/* Finish the document and rename it into place. 0, or -1 with err set. */
 int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen);
+/* Give up on the file. */
 void bench_json_abort(bench_jsonfile *jf);
 
 /* ------------------------------------------------------- machine, build */

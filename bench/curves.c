@@ -178,18 +178,13 @@ done:
 static int write_json(const curves_run *run, const char *dir, const bcn_device_info *dev,
                       char *err, size_t errlen)
 {
-    char path[4096];
     bench_jsonfile jf;
-    if (bench_path(path, sizeof path, dir, "curves.json") != 0 ||
-        bench_json_open(&jf, path, err, errlen) != 0)
+    if (bench_json_begin(&jf, dir, "curves", err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     const bench_opts *o = run->o;
     bench_machine m;
     bench_machine_read(&m);
-    bcn_json_begin_object(j);
-    bcn_json_kv_string(j, "command", "curves");
-    bcn_json_kv_string(j, "csv", "curves.csv");
     bcn_json_kv_string(j, "data", run->ds->name);
     bcn_json_kv_int(j, "train_examples", run->ds->train.n);
     bcn_json_kv_int(j, "test_examples", run->ds->test.n);

@@ -130,12 +130,23 @@ void bench_csv_abort(bench_csv *c) { bcn_atomic_abort(&c->out); }
 
 /* --------------------------------------------------------------- JSON */
 
-int bench_json_open(bench_jsonfile *jf, const char *path, char *err, size_t errlen)
+int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char *err,
+                     size_t errlen)
 {
+    char file[256], path[4096];
     memset(jf, 0, sizeof *jf);
+    snprintf(file, sizeof file, "%s.json", cmd);
+    if (bench_path(path, sizeof path, dir, file) != 0) {
+        snprintf(err, errlen, "results folder path too long: %s", dir);
+        return -1;
+    }
     if (bcn_atomic_open(&jf->out, path, err, errlen) != 0)
         return -1;
     bcn_json_init(&jf->j, jf->out.f, 1);
+    bcn_json_begin_object(&jf->j);
+    bcn_json_kv_string(&jf->j, "command", cmd);
+    snprintf(file, sizeof file, "%s.csv", cmd);
+    bcn_json_kv_string(&jf->j, "csv", file);
     return 0;
 }
 

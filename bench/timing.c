@@ -275,19 +275,15 @@ static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps)
 }
 
 /* timing.json: settings, machine, build, devices and every row. */
-static int write_json(const bench_opts *o, const char *path, const tdev *devs, int nd,
-                      const trow *rows, int nr, int base_batch, int base_width, char *err,
-                      size_t errlen)
+static int write_json(const bench_opts *o, const tdev *devs, int nd, const trow *rows, int nr,
+                      int base_batch, int base_width, char *err, size_t errlen)
 {
     bench_jsonfile jf;
-    if (bench_json_open(&jf, path, err, errlen) != 0)
+    if (bench_json_begin(&jf, o->out, "timing", err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     bench_machine m;
     bench_machine_read(&m);
-    bcn_json_begin_object(j);
-    bcn_json_kv_string(j, "command", "timing");
-    bcn_json_kv_string(j, "csv", "timing.csv");
     bcn_json_key(j, "settings");
     bcn_json_begin_object(j);
     bcn_json_kv_number(j, "target_time_s", o->target_s);
@@ -501,8 +497,7 @@ int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cas
     for (int i = 0; i < nr; i++)
         csv_row(&csv, &devs[rows[i].dev], &rows[i], o->reps);
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
-        bench_path(path, sizeof path, o->out, "timing.json") != 0 ||
-        write_json(o, path, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
+        write_json(o, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
         write_meta(o, o->out, devs, nd, rules, cases, n_cases, base_batch, base_width, err,
                    sizeof err) != 0)
         goto fail;

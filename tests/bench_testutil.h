@@ -1,9 +1,8 @@
 /*
  * bench_testutil.h — helpers for the burstccn-bench tests (folders and
  * files come from idx_fixture.h): running the built program with its
- * output captured, a CSV
- * reader written independently of bench/table.c, and a small learnable
- * MNIST-style dataset written at test time.
+ * output captured, a CSV reader written independently of bench/table.c,
+ * and a small learnable MNIST-style dataset written at test time.
  */
 #ifndef BCN_TEST_BENCH_TESTUTIL_H
 #define BCN_TEST_BENCH_TESTUTIL_H
