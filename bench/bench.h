@@ -178,8 +178,6 @@ int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char 
                      size_t errlen);
 /* Finish the document and rename it into place. 0, or -1 with err set. */
 int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen);
-/* Give up on the file. */
-void bench_json_abort(bench_jsonfile *jf);
 
 /* ------------------------------------------------------- machine, build */
 

@@ -160,5 +160,3 @@ int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen)
     }
     return bcn_atomic_commit(&jf->out, err, errlen);
 }
-
-void bench_json_abort(bench_jsonfile *jf) { bcn_atomic_abort(&jf->out); }

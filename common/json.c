@@ -258,5 +258,3 @@ int bcn_json_finish(bcn_json *j)
     put(j, "\n");
     return j->error ? -1 : 0;
 }
-
-int bcn_json_error(const bcn_json *j) { return j->error; }

@@ -7,7 +7,7 @@
  * as \uXXXX); non-finite numbers are written as null. Misuse (a value in an
  * object without a key, unbalanced ends, nesting deeper than
  * BCN_JSON_MAX_DEPTH) and write errors set a sticky error flag that
- * bcn_json_error() reports, so a caller checks once at the end.
+ * bcn_json_finish() reports, so a caller checks once at the end.
  */
 #ifndef BCN_COMMON_JSON_H
 #define BCN_COMMON_JSON_H
@@ -55,7 +55,5 @@ void bcn_json_kv_bool(bcn_json *j, const char *key, int v);
 /* Finish the document (trailing newline). Returns 0 if the document is
  * complete and balanced and every write succeeded, else -1. */
 int bcn_json_finish(bcn_json *j);
-/* Nonzero once misuse or a write error has happened. */
-int bcn_json_error(const bcn_json *j);
 
 #endif /* BCN_COMMON_JSON_H */
