@@ -50,7 +50,7 @@ struct bcn_backend {
     /* ---- GEMM ---- */
     /* C (m x n) = alpha op(A) op(B) + beta C, row-major, op(A) m x k,
      * op(B) k x n; trans_* != 0 means the stored matrix is transposed.
-     * When beta == 0, C is not read. */
+     * When beta == 0, C is not read. C must not overlap A or B (as in BLAS). */
     bcn_status (*gemm)(bcn_backend *be, int trans_a, int trans_b, int m, int n,
                        int k, float alpha, const bcn_buf *a, int lda,
                        const bcn_buf *b, int ldb, float beta, bcn_buf *c,

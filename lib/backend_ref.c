@@ -104,10 +104,12 @@ static bcn_status ref_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x
 
 /* ---- GEMM ---- */
 
-/* C = alpha op(A) op(B) + beta C. op(B) is packed once into a k x n
- * row-major float panel so that the inner loop runs over contiguous j and
- * vectorises; each C element accumulates its k products in double in
- * order p = 0..k-1, so the result does not depend on threading. */
+/* C = alpha op(A) op(B) + beta C. The inner loop runs over contiguous j
+ * and vectorises: op(B) is read in place when it is B (row stride ldb),
+ * and a transposed B is first packed into a k x n row-major float panel
+ * (rows shared among the threads). Each C element accumulates its k
+ * products in double in order p = 0..k-1, so the result does not depend
+ * on threading. */
 static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
                            float alpha, const bcn_buf *a, int lda, const bcn_buf *b, int ldb,
                            float beta, bcn_buf *c, int ldc)
@@ -117,21 +119,26 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
     const float *A = CP(a), *B = CP(b);
     float *C = P(c);
     float *panel = NULL;
-    if (k > 0) {
+    if (tb && k > 0) {
         panel = malloc((size_t)k * (size_t)n * sizeof(float));
         if (!panel)
             return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref gemm: cannot allocate %d x %d panel",
                                  k, n);
-        for (int p = 0; p < k; p++)
-            for (int j = 0; j < n; j++)
-                panel[(size_t)p * n + j] = tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j];
     }
+    const float *opb = tb ? panel : B; /* op(B), row p at opb + p * ldo */
+    size_t ldo = tb ? (size_t)n : (size_t)ldb;
     int failed = 0;
     /* Threads only pay off on GEMMs big enough to amortise waking them
      * (and hurt badly on a loaded machine); small ones run serially. */
     int threaded = (double)m * (double)n * (double)k >= 262144.0;
 #pragma omp parallel if (threaded)
     {
+        if (panel) {
+#pragma omp for schedule(static)
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++)
+                    panel[(size_t)p * n + j] = B[(size_t)j * ldb + p];
+        } /* the loop's implied barrier: the panel is complete below */
         double *acc = malloc((size_t)n * sizeof(double));
         if (!acc) {
 #pragma omp atomic write
@@ -147,7 +154,7 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
                 double av = ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p];
                 if (av == 0.0)
                     continue; /* exact: adding 0*x changes nothing for finite x */
-                const float *row = panel + (size_t)p * n;
+                const float *row = opb + (size_t)p * ldo;
                 for (int j = 0; j < n; j++)
                     acc[j] += av * (double)row[j];
             }
