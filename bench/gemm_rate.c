@@ -1,7 +1,7 @@
 /*
  * gemm_rate.c — the device's measured SGEMM rate at the shapes of one
  * training step: the GEMM calls a step of the rule makes (the same list,
- * order, transposes and sizes as lib/net_rules.c and lib/net_update.c)
+ * order, transposes and sizes as lib/net/net_rules.c and lib/net/net_update.c)
  * run back to back through the backend's gemm slot on scratch buffers,
  * with nothing else in between. The step's achieved GFLOP/s divided by
  * this rate says how close the whole step comes to its GEMM ceiling.

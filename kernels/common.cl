@@ -3,7 +3,7 @@
  * OpenCL backend. The files are compiled as one program, this one first.
  * OpenCL C 1.2, single precision only (no cl_khr_fp64 needed).
  *
- * Tuning values arrive as -D build options (see lib/cl_program.c); the
+ * Tuning values arrive as -D build options (see lib/cl/cl_program.c); the
  * defaults below only serve a build without them. Work-group sizes used in
  * tree reductions must be powers of two.
  */

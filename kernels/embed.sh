@@ -1,7 +1,7 @@
 #!/bin/sh
 # embed.sh SRCDIR FILE... — write to stdout a C file that embeds each OpenCL
 # source FILE (a path relative to SRCDIR) as a NUL-terminated byte array, in
-# the order given, and the table bcn_cl_sources[] (lib/cl_kernels.h) naming
+# the order given, and the table bcn_cl_sources[] (lib/cl/cl_kernels.h) naming
 # them by base name. Bytes are copied unchanged, so compiler diagnostics keep
 # the files' own line numbers. Only POSIX sh, od and sed are used.
 set -eu
