@@ -21,6 +21,17 @@
 typedef struct bcn_buf bcn_buf; /* defined by each backend */
 typedef struct bcn_backend bcn_backend;
 
+/* Geometry of one 2-D convolution (SPEC §12): NCHW activations, square
+ * kernels, zero padding, cross-correlation as PyTorch's conv2d. A batch of
+ * inputs is batch x c_in x h_in x w_in, of outputs batch x c_out x h_out x
+ * w_out, the kernel c_out x c_in x k x k, with
+ * h_out = (h_in + 2 pad - k) / stride + 1 (likewise w_out). */
+typedef struct bcn_conv_geom {
+    int c_in, h_in, w_in;
+    int c_out, h_out, w_out;
+    int k, stride, pad;
+} bcn_conv_geom;
+
 struct bcn_backend {
     const char *name;  /* "ref" or "cl" */
     bcn_ctx *ctx;      /* errors are reported here */
@@ -56,10 +67,31 @@ struct bcn_backend {
                        const bcn_buf *b, int ldb, float beta, bcn_buf *c,
                        int ldc);
 
+    /* ---- convolution (SPEC §12), geometry g, `batch` examples ----
+     * Accumulation as GEMM: in double on ref; with beta != 0 the product
+     * term is rounded to float before beta times the output is added. */
+    /* y = conv(x; w): y[b,o,y,x] = Σ_{i,p,q} w[o,i,p,q] x[b,i,y s+p-pad,
+     * x s+q-pad], positions outside x reading 0. No bias. */
+    bcn_status (*conv2d)(bcn_backend *be, const bcn_conv_geom *g, int batch,
+                         const bcn_buf *x, const bcn_buf *w, bcn_buf *y);
+    /* dx = alpha convᵀ(dy; w) + beta dx: the gradient of Σ dy ⊙ conv(x; w)
+     * with respect to x (input positions the convolution never reads get
+     * 0 + beta dx). dx is batch x c_in x h_in x w_in; not read when
+     * beta == 0. */
+    bcn_status (*conv2d_transpose)(bcn_backend *be, const bcn_conv_geom *g, int batch,
+                                   float alpha, const bcn_buf *dy, const bcn_buf *w,
+                                   float beta, bcn_buf *dx);
+    /* dw[o,i,p,q] = alpha Σ_{b,y,x} dy[b,o,y,x] x[b,i,y s+p-pad, x s+q-pad]
+     * + beta dw (dw c_out x c_in x k x k; not read when beta == 0). */
+    bcn_status (*conv2d_weight_grad)(bcn_backend *be, const bcn_conv_geom *g, int batch,
+                                     float alpha, const bcn_buf *dy, const bcn_buf *x,
+                                     float beta, bcn_buf *dw);
+
     /* ---- fused element-wise ops (SPEC §2-§6) ---- */
-    /* x[r][j] = σ(x[r][j] + bias[j]) for rows x cols. */
-    bcn_status (*bias_sigmoid)(bcn_backend *be, int rows, int cols, bcn_buf *x,
-                               const bcn_buf *bias);
+    /* x viewed as rows x cols x inner: x[r][j][s] = σ(x[r][j][s] + bias[j]).
+     * inner = 1 for dense layers, h x w for NCHW convolution maps. */
+    bcn_status (*bias_sigmoid)(bcn_backend *be, int rows, int cols, int inner,
+                               bcn_buf *x, const bcn_buf *bias);
     /* delta = g ⊙ e ⊙ (1 − e). delta may alias g. */
     bcn_status (*dsigmoid_mul)(bcn_backend *be, size_t n, const bcn_buf *g,
                                const bcn_buf *e, bcn_buf *delta);
@@ -90,8 +122,10 @@ struct bcn_backend {
                                    bcn_buf *abar);
 
     /* ---- reductions ---- */
-    /* y[j] = alpha Σ_r x[r][j] + beta y[j] (y not read when beta == 0). */
-    bcn_status (*colsum)(bcn_backend *be, int rows, int cols, float alpha,
+    /* x viewed as rows x cols x inner: y[j] = alpha Σ_r Σ_s x[r][j][s] +
+     * beta y[j] (y not read when beta == 0). inner = 1 for dense layers,
+     * h x w for a conv layer's bias gradient. */
+    bcn_status (*colsum)(bcn_backend *be, int rows, int cols, int inner, float alpha,
                          const bcn_buf *x, float beta, bcn_buf *y);
     /* out[0] = a·b, out[1] = a·a, out[2] = b·b in double (reads back). */
     bcn_status (*dot3)(bcn_backend *be, size_t n, const bcn_buf *a,
@@ -121,6 +155,10 @@ struct bcn_backend {
     /* Block until queued work is done. */
     bcn_status (*finish)(bcn_backend *be);
 };
+
+/* 1 when g is a valid geometry: every size >= 1, pad >= 0, and h_out,
+ * w_out as the formula gives (so at least 1). */
+int bcn_conv_geom_valid(const bcn_conv_geom *g);
 
 /* Create the reference backend (never fails but for memory). */
 bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out);

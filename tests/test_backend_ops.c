@@ -386,7 +386,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
                         b[2], c->n + c->pad);
     }
     case OP_BIAS_SIGMOID:
-        return be->bias_sigmoid(be, c->m, c->n, b[0], b[1]);
+        return be->bias_sigmoid(be, c->m, c->n, 1, b[0], b[1]);
     case OP_DSIGMOID_MUL:
         return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2]);
     case OP_OUTPUT_DELTA:
@@ -402,7 +402,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
         return be->burstprop_hidden(be, n, b[0], b[1], (c->flags & F_NO_R) ? NULL : b[2], b[3],
                                     b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7]);
     case OP_COLSUM:
-        return be->colsum(be, c->m, c->n, c->a, b[0], c->b, b[1]);
+        return be->colsum(be, c->m, c->n, 1, c->a, b[0], c->b, b[1]);
     case OP_DOT3:
         return be->dot3(be, n, b[0], b[1], dots);
     case OP_OUTPUT_STATS:
@@ -423,14 +423,14 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
     if ((st = (call)) != BCN_OK) \
     return st
         DO(be->gemm(be, 0, 1, bt, n1, n0, 1.0f, b[0], n0, b[1], n0, 0.0f, b[6], n1));
-        DO(be->bias_sigmoid(be, bt, n1, b[6], b[2]));
+        DO(be->bias_sigmoid(be, bt, n1, 1, b[6], b[2]));
         DO(be->gemm(be, 0, 1, bt, n2, n1, 1.0f, b[6], n1, b[3], n1, 0.0f, b[7], n2));
-        DO(be->bias_sigmoid(be, bt, n2, b[7], b[4]));
+        DO(be->bias_sigmoid(be, bt, n2, 1, b[7], b[4]));
         DO(be->output_delta(be, (size_t)bt * n2, b[7], b[5], b[8]));
         DO(be->gemm(be, 0, 0, bt, n1, n2, 1.0f, b[8], n2, b[3], n1, 0.0f, b[9], n1));
         DO(be->dsigmoid_mul(be, (size_t)bt * n1, b[9], b[6], b[9]));
         DO(be->gemm(be, 1, 0, n1, n0, bt, inv, b[9], n1, b[0], n0, 0.0f, b[10], n0));
-        DO(be->colsum(be, bt, n1, inv, b[9], 0.0f, b[11]));
+        DO(be->colsum(be, bt, n1, 1, inv, b[9], 0.0f, b[11]));
         DO(be->gemm(be, 1, 0, n2, n1, bt, inv, b[8], n2, b[6], n1, 0.0f, b[12], n1));
 #undef DO
         return BCN_OK;

@@ -40,10 +40,13 @@ static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x,
     return bcn_cl_launch_1d(be, BCN_K_AXPBY, n, 5, args);
 }
 
-static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, bcn_buf *x,
+static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner, bcn_buf *x,
                                   const bcn_buf *bias)
 {
     bcn_status st;
+    if (inner != 1)
+        return bcn_set_error(be->ctx, BCN_ERR_UNSUPPORTED, "cl bias_sigmoid: inner %d not yet",
+                             inner);
     if (rows < 0 || cols < 0)
         return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
                              "cl bias_sigmoid: negative shape %d x %d", rows, cols);

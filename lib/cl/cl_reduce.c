@@ -15,10 +15,12 @@
  * work-item per column) adds few partials. */
 #define COLSUM_MAX_ROW_GROUPS 64
 
-static bcn_status cl_colsum(bcn_backend *be, int rows, int cols, float alpha, const bcn_buf *x,
-                            float beta, bcn_buf *y)
+static bcn_status cl_colsum(bcn_backend *be, int rows, int cols, int inner, float alpha,
+                            const bcn_buf *x, float beta, bcn_buf *y)
 {
     bcn_cl *cl = be->impl;
+    if (inner != 1)
+        return bcn_set_error(be->ctx, BCN_ERR_UNSUPPORTED, "cl colsum: inner %d not yet", inner);
     if (rows < 0 || cols < 0)
         return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl colsum: negative shape %d x %d",
                              rows, cols);

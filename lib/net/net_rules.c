@@ -45,7 +45,7 @@ bcn_status bcn_net_run_forward(bcn_net *net)
         st = GEMM(net, 0, 1, B, ly->n_out, ly->n_in, 1.0f, layer_input(net, li), ly->n_in, ly->W,
                   ly->n_in, 0.0f, ly->e, ly->n_out);
         if (st == BCN_OK)
-            st = net->be->bias_sigmoid(net->be, B, ly->n_out, ly->e, ly->c);
+            st = net->be->bias_sigmoid(net->be, B, ly->n_out, 1, ly->e, ly->c);
     }
     return st;
 }
@@ -150,7 +150,7 @@ bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule)
         st = GEMM(net, 1, 0, ly->n_out, ly->n_in, B, inv_b, ly->delta, ly->n_out,
                   layer_input(net, li), ly->n_in, 0.0f, ly->gW[rule], ly->n_in);
         if (st == BCN_OK)
-            st = net->be->colsum(net->be, B, ly->n_out, inv_b, ly->delta, 0.0f, ly->gc[rule]);
+            st = net->be->colsum(net->be, B, ly->n_out, 1, inv_b, ly->delta, 0.0f, ly->gc[rule]);
     }
     return st;
 }

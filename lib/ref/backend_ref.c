@@ -10,15 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 
-struct bcn_buf {
-    size_t n;
-    float *p;
-};
-
-#define P(buf) ((buf)->p)
-#define CP(buf) ((const float *)(buf)->p)
+#include "ref_internal.h"
 
 static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
 
@@ -181,16 +174,17 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
 
 /* ---- element-wise ---- */
 
-static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, bcn_buf *x,
-                                   const bcn_buf *bias)
+static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner,
+                                   bcn_buf *x, const bcn_buf *bias)
 {
     (void)be;
     float *X = P(x);
     const float *c = CP(bias);
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < cols; j++) {
-            float *v = X + (size_t)r * cols + j;
-            *v = (float)sigmoid((double)*v + (double)c[j]);
+            float *v = X + ((size_t)r * cols + j) * (size_t)inner;
+            for (int s = 0; s < inner; s++)
+                v[s] = (float)sigmoid((double)v[s] + (double)c[j]);
         }
     return BCN_OK;
 }
@@ -291,7 +285,7 @@ static bcn_status ref_burstprop_hidden(bcn_backend *be, size_t n, const bcn_buf 
 
 /* ---- reductions ---- */
 
-static bcn_status ref_colsum(bcn_backend *be, int rows, int cols, float alpha,
+static bcn_status ref_colsum(bcn_backend *be, int rows, int cols, int inner, float alpha,
                              const bcn_buf *x, float beta, bcn_buf *y)
 {
     double *acc = calloc(cols > 0 ? (size_t)cols : 1, sizeof(double));
@@ -300,8 +294,11 @@ static bcn_status ref_colsum(bcn_backend *be, int rows, int cols, float alpha,
     const float *X = CP(x);
     float *Y = P(y);
     for (int r = 0; r < rows; r++)
-        for (int j = 0; j < cols; j++)
-            acc[j] += X[(size_t)r * cols + j];
+        for (int j = 0; j < cols; j++) {
+            const float *v = X + ((size_t)r * cols + j) * (size_t)inner;
+            for (int s = 0; s < inner; s++)
+                acc[j] += v[s];
+        }
     for (int j = 0; j < cols; j++)
         Y[j] = beta == 0.0f ? (float)((double)alpha * acc[j])
                             : (float)((double)alpha * acc[j] + (double)beta * Y[j]);
@@ -436,6 +433,7 @@ bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
     be->momentum_update = ref_momentum;
     be->adam_update = ref_adam;
     be->finish = ref_finish;
+    bcn_ref_ops_conv(be);
     *out = be;
     return BCN_OK;
 }
