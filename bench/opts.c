@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "bench.h"
+#include "netdesc.h"
 
 enum {
     A = BENCH_CMD_ANGLES,
@@ -337,11 +338,7 @@ void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
                       bcn_net_config *cfg)
 {
     bcn_net_config_init(cfg, rule);
-    cfg->n_layers = o->n_hidden + 1;
-    cfg->sizes[0] = n_in;
-    for (int i = 0; i < o->n_hidden; i++)
-        cfg->sizes[i + 1] = o->hidden[i];
-    cfg->sizes[o->n_hidden + 1] = n_out;
+    bcn_net_config_set_dense(cfg, n_in, o->n_hidden, o->hidden, n_out);
     if (o->lr.set)
         bcn_net_config_set_lr(cfg, o->lr.value);
     if (o->p_baseline.set)
@@ -363,12 +360,5 @@ void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
 
 void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int l = 0; l <= cfg->n_layers && used < len; l++) {
-        int w = snprintf(buf + used, len - used, "%s%d", l ? "-" : "", cfg->sizes[l]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
+    bcn_net_desc(cfg, buf, len);
 }

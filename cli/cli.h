@@ -22,9 +22,10 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 
 /* Everything a training or comparison run is configured with. */
 typedef struct cli_settings {
-    bcn_net_config cfg;       /* sizes[0] and sizes[L] are filled from the data */
-    int n_hidden;             /* hidden layers: L = n_hidden + 1 */
+    bcn_net_config cfg;       /* input shape and classes are filled from the data */
+    int n_hidden;             /* --hidden: dense hidden layers */
     int hidden[BCN_MAX_LAYERS];
+    const char *arch;         /* --arch as given, or NULL */
     const char *data;         /* "fashion-mnist", "mnist" or a directory */
     const char *device;       /* NULL: the default device */
     bcn_data_options data_opts;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "netdesc.h"
 
 /* An angle as table text: degrees, or "n/a" when undefined. */
 static void angle_text(const bcn_angle *a, char *buf, size_t len)
@@ -28,11 +29,14 @@ static void print_table(const bcn_net *net, const bcn_comparison *cmp)
     const bcn_rule others[3] = {BCN_RULE_BURSTCCN, BCN_RULE_BURSTPROP, BCN_RULE_FA};
     char a[3][32], wy[32], yq[32];
     printf("\nAngle to backprop's weight update (degrees):\n");
-    printf("%-6s %-11s %10s %10s %10s %11s %11s\n", "layer", "shape", "burstccn", "burstprop",
+    printf("%-6s %-14s %10s %10s %10s %11s %11s\n", "layer", "W shape", "burstccn", "burstprop",
            "fa", "W(l+1)-Y(l)", "Y(l)-Q(l)");
     for (int l = 0; l < cmp->n_layers; l++) {
         char shape[32];
-        snprintf(shape, sizeof shape, "%dx%d", c->sizes[l + 1], c->sizes[l]);
+        int rows = 0, cols = 0;
+        bcn_net_param_shape(net, BCN_PARAM_W, l + 1, &rows, &cols);
+        snprintf(shape, sizeof shape, "%s%dx%d",
+                 c->layers[l].kind == BCN_LAYER_CONV2D ? "conv " : "", rows, cols);
         for (int r = 0; r < 3; r++)
             angle_text(&cmp->to_bp[others[r]][l], a[r], sizeof a[r]);
         if (l < cmp->n_layers - 1) {
@@ -42,12 +46,12 @@ static void print_table(const bcn_net *net, const bcn_comparison *cmp)
             snprintf(wy, sizeof wy, "-");
             snprintf(yq, sizeof yq, "-");
         }
-        printf("%-6d %-11s %10s %10s %10s %11s %11s\n", l + 1, shape, a[0], a[1], a[2], wy,
+        printf("%-6d %-14s %10s %10s %10s %11s %11s\n", l + 1, shape, a[0], a[1], a[2], wy,
                yq);
     }
     for (int r = 0; r < 3; r++)
         angle_text(&cmp->to_bp_global[others[r]], a[r], sizeof a[r]);
-    printf("%-6s %-11s %10s %10s %10s\n", "all", "", a[0], a[1], a[2]);
+    printf("%-6s %-14s %10s %10s %10s\n", "all", "", a[0], a[1], a[2]);
 
     printf("\nNorm of each rule's weight update ||dW||:\n");
     printf("%-6s %12s %12s %12s %12s\n", "layer", "burstccn", "burstprop", "fa", "backprop");
@@ -103,8 +107,12 @@ static int write_json(const char *path, const cli_settings *s, const cli_env *en
     for (int l = 0; l < cmp->n_layers; l++) {
         bcn_json_begin_object(&j);
         bcn_json_kv_int(&j, "layer", l + 1);
-        bcn_json_kv_int(&j, "rows", c->sizes[l + 1]);
-        bcn_json_kv_int(&j, "cols", c->sizes[l]);
+        int rows = 0, cols = 0;
+        bcn_net_param_shape(env->net, BCN_PARAM_W, l + 1, &rows, &cols);
+        bcn_json_kv_string(&j, "kind",
+                           c->layers[l].kind == BCN_LAYER_CONV2D ? "conv2d" : "dense");
+        bcn_json_kv_int(&j, "rows", rows);
+        bcn_json_kv_int(&j, "cols", cols);
         bcn_json_key(&j, "to_backprop");
         bcn_json_begin_object(&j);
         for (int r = 0; r < BCN_RULE_COUNT; r++)
@@ -176,9 +184,9 @@ int cli_cmd_compare(int argc, char **argv)
     }
 
     if (!s.quiet) {
-        printf("burstccn compare: network");
-        for (int l = 0; l <= c->n_layers; l++)
-            printf("%c%d", l ? '-' : ' ', c->sizes[l]);
+        char desc[1024];
+        bcn_net_desc(c, desc, sizeof desc);
+        printf("burstccn compare: network %s", desc);
         printf(", weights after %d steps of %s, batch of %d, device %s (%s)\n", s.steps,
                bcn_rule_str(c->rule), b, env.dev.id, env.dev.name);
         printf("Y %s (scale %g), Q %s (scale %g), p_b %g, seed %llu\n",

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "netdesc.h"
 #include "progress.h"
 
 /* Metrics of one epoch; NaN marks "not measured" (no validation set). */
@@ -120,14 +121,6 @@ static bcn_status evaluate(cli_env *env, const bcn_split *sp, double *loss, doub
     return st;
 }
 
-/* "784-500-10" */
-static void sizes_text(const bcn_net_config *c, char *buf, size_t len)
-{
-    size_t used = 0;
-    for (int l = 0; l <= c->n_layers && used < len; l++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%d", l ? "-" : "", c->sizes[l]);
-}
-
 int cli_cmd_train(int argc, char **argv)
 {
     cli_settings s;
@@ -155,8 +148,8 @@ int cli_cmd_train(int argc, char **argv)
         goto done;
     }
 
-    char sizes[256];
-    sizes_text(c, sizes, sizeof sizes);
+    char sizes[1024];
+    bcn_net_desc(c, sizes, sizeof sizes);
     if (!s.quiet) {
         printf("burstccn train: rule %s, network %s, device %s (%s)\n", bcn_rule_str(c->rule),
                sizes, env.dev.id, env.dev.name);

@@ -17,10 +17,10 @@
 
 enum opt_key {
     O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION,
-    O_HIDDEN, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
+    O_HIDDEN, O_ARCH, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
-    O_Q_SCALE, O_Q_LR, O_RECURRENT, O_R_SCALE, O_R_LR,
+    O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
     O_JSON, O_CSV, O_QUIET, O_HELP, O_COUNT
 };
 
@@ -51,7 +51,13 @@ static const opt opts[O_COUNT] = {
     [O_VALIDATION] = {"validation", "N", TRAIN, NULL,
                       "hold out the last N training examples as a validation set (0: none)"},
     [O_HIDDEN] = {"hidden", "N,N,...", BOTH, "Network and training",
-                  "hidden layer widths, or 'none' (input size and classes come from the data)"},
+                  "dense hidden layer widths, or 'none' (input size and classes come from the "
+                  "data)"},
+    [O_ARCH] = {"arch", "ARCH", BOTH, NULL,
+                "hidden layers of any kind instead of --hidden: comma-separated conv:C:K[:S[:P]] "
+                "(C channels, K x K kernel, stride S, padding P) and dense:N items, conv layers "
+                "first; the dense output layer comes from the data. 'cifar' is the paper's "
+                "CIFAR-10 net conv:64:5:2,conv:128:5:2,conv:256:3:1,dense:1480 (SPEC 10)"},
     [O_EPOCHS] = {"epochs", "N", TRAIN, NULL, "passes over the training set"},
     [O_STEPS] = {"steps", "N", COMPARE, NULL,
                  "training steps (of --rule) before the comparison batch"},
@@ -83,6 +89,9 @@ static const opt opts[O_COUNT] = {
                   "update), random (normal, std --q-scale) or wsym (p_b --q-scale W)"},
     [O_Q_SCALE] = {"q-scale", "S", BOTH, NULL, "std (random) or factor (wsym) of Q, >= 0"},
     [O_Q_LR] = {"q-lr", "LR", BOTH, NULL, "learning rate of Q (0: Q fixed)"},
+    [O_CONV_FB] = {"conv-feedback-learning", "on|off", BOTH, NULL,
+                   "let --y-lr and --q-lr learn the Y and Q of conv layers too (SPEC 12; the "
+                   "authors keep them fixed)"},
     [O_RECURRENT] = {"recurrent", "on|off", BOTH, NULL,
                      "Burstprop's recurrent input R (uniform in +-r-scale)"},
     [O_R_SCALE] = {"r-scale", "S", BOTH, NULL, "half-width of R's initial uniform range, >= 0"},
@@ -127,11 +136,12 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
         size_t used = 0;
         for (int l = 1; l < c->n_layers && used < len; l++)
             used += (size_t)snprintf(buf + used, len - used, "%s%d", l > 1 ? "," : "",
-                                     c->sizes[l]);
+                                     c->layers[l - 1].units);
         if (c->n_layers == 1)
             snprintf(buf, len, "none");
         break;
     }
+    case O_CONV_FB: snprintf(buf, len, "%s", c->conv_feedback_learning ? "on" : "off"); break;
     case O_EPOCHS: snprintf(buf, len, "10"); break;
     case O_BATCH: snprintf(buf, len, "32"); break;
     case O_LR: snprintf(buf, len, "%g", (double)c->lr[0]); break;
@@ -192,8 +202,8 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
     fprintf(out, "Usage: burstccn %s [OPTIONS]\n\n", cmd_name);
     if (cmd == CLI_CMD_TRAIN)
         print_wrapped(out,
-                      "Train a dense sigmoid network with one learning rule on an MNIST-style "
-                      "dataset. Each epoch prints the training loss and error, the test error "
+                      "Train a sigmoid network (dense, or convolutional with --arch) with one "
+                      "learning rule on an MNIST-style dataset or CIFAR-10. Each epoch prints the training loss and error, the test error "
                       "and loss (and the validation error with --validation) and the seconds "
                       "the epoch's training took; a progress bar is drawn on a terminal. The "
                       "final test error is printed at the end.",
@@ -298,7 +308,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
     s->batch = 32;
     s->n_hidden = c->n_layers - 1;
     for (int l = 0; l < s->n_hidden; l++)
-        s->hidden[l] = c->sizes[l + 1];
+        s->hidden[l] = c->layers[l].units;
 
     for (int k = 0; k < O_COUNT; k++) {
         const char *t = val[k];
@@ -364,6 +374,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         case O_Q_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->q_lr, err, errlen); break;
         case O_R_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->r_lr, err, errlen); break;
         case O_RECURRENT: rc = bcn_arg_bool(f, t, &c->recurrent, err, errlen); break;
+        case O_CONV_FB: rc = bcn_arg_bool(f, t, &c->conv_feedback_learning, err, errlen); break;
         case O_QUIET: s->quiet = 1; break;
         default: break;
         }
@@ -371,12 +382,27 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
             return -1;
     }
 
-    /* Layer structure (sizes[0] and sizes[L] are set from the data later). */
-    c->n_layers = s->n_hidden + 1;
-    c->sizes[0] = 1;
-    for (int l = 0; l < s->n_hidden; l++)
-        c->sizes[l + 1] = s->hidden[l];
-    c->sizes[c->n_layers] = 1;
+    /* Layer structure (the input shape and the classes are set from the
+     * data later; 1 x 1 x 1 and 1 until then). */
+    if (val[O_ARCH] && val[O_HIDDEN]) {
+        snprintf(err, errlen, "--arch and --hidden both describe the hidden layers: give one");
+        return -1;
+    }
+    bcn_net_config_set_dense(c, 1, s->n_hidden, s->hidden, 1);
+    if (val[O_ARCH]) {
+        bcn_ctx *ctx = bcn_ctx_new();
+        if (!ctx) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (bcn_net_config_set_arch(ctx, c, val[O_ARCH]) != BCN_OK) {
+            snprintf(err, errlen, "--arch: %s", bcn_errmsg(ctx));
+            bcn_ctx_free(ctx);
+            return -1;
+        }
+        bcn_ctx_free(ctx);
+        s->arch = val[O_ARCH];
+    }
 
     if (val[O_LR]) {
         double lr[BCN_MAX_LAYERS];
@@ -475,7 +501,13 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
         fprintf(stderr, "burstccn %s: out of memory\n", cmd_name);
         return CLI_EXIT_RUNTIME;
     }
-    bcn_status st = bcn_net_config_check(ctx, &s->cfg);
+    /* The layers' shapes are checked when the data's shape is known
+     * (cli_env_open); here every other field, on the config without its
+     * hidden layers. */
+    bcn_net_config flat = s->cfg;
+    bcn_status st = bcn_net_config_set_arch(ctx, &flat, "none");
+    if (st == BCN_OK)
+        st = bcn_net_config_check(ctx, &flat);
     if (st != BCN_OK) {
         int rc = usage_error(cmd_name, "invalid configuration: %s", bcn_errmsg(ctx));
         bcn_ctx_free(ctx);

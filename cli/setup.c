@@ -14,6 +14,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "netdesc.h"
 
 uint64_t cli_order_seed(uint64_t seed) { return seed ^ UINT64_C(0x9E3779B97F4A7C15); }
 
@@ -113,8 +114,9 @@ int cli_env_open(cli_settings *s, cli_env *env)
     if (bcn_dataset_load(env->ctx, s->data, &s->data_opts, &env->ds) != BCN_OK)
         return cli_runtime_error(env, "cannot load the data");
     bcn_net_config *c = &s->cfg;
-    c->sizes[0] = env->ds->dim;
-    c->sizes[c->n_layers] = env->ds->n_classes;
+    const bcn_dataset *ds = env->ds;
+    c->input = (bcn_shape){ds->dim / (ds->rows * ds->cols), ds->rows, ds->cols};
+    c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
     if (st == BCN_ERR_INVALID_ARG) {
         fprintf(stderr, "burstccn: invalid network: %s\n", bcn_errmsg(env->ctx));
@@ -162,16 +164,16 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
 
     bcn_json_key(j, "config");
     bcn_json_begin_object(j);
-    bcn_json_key(j, "sizes");
-    bcn_json_begin_array(j);
-    for (int l = 0; l <= c->n_layers; l++)
-        bcn_json_int(j, c->sizes[l]);
-    bcn_json_end_array(j);
+    bcn_json_net(j, c);
     bcn_json_key(j, "hidden");
     bcn_json_begin_array(j);
-    for (int l = 1; l < c->n_layers; l++)
-        bcn_json_int(j, c->sizes[l]);
+    for (int l = 1; l < c->n_layers; l++) {
+        bcn_shape sh = {0, 0, 0};
+        bcn_net_config_shape(NULL, c, l, &sh);
+        bcn_json_int(j, (long long)sh.c * sh.h * sh.w);
+    }
     bcn_json_end_array(j);
+    bcn_json_kv_bool(j, "conv_feedback_learning", c->conv_feedback_learning);
     bcn_json_kv_int(j, "batch", s->batch);
     bcn_json_key(j, "lr");
     bcn_json_begin_array(j);

@@ -1,17 +1,23 @@
 /*
  * burstccn.h — public API of libburstccn.
  *
- * libburstccn trains dense sigmoid networks with four learning rules —
+ * libburstccn trains sigmoid networks of dense and convolutional layers
+ * with four learning rules —
  * BurstCCN (Greedy et al. 2022), Burstprop (Payeur et al. 2021), feedback
  * alignment and backprop — on a plain-C reference backend ("ref") or on any
  * OpenCL device ("cl:P:D"), and compares the rules' update signals.
- * The mathematics is in SPEC.md; section numbers below refer to it.
+ * The mathematics is in docs/math.md (installed with the documentation);
+ * "SPEC §N" below and in the sources refers to its section N.
  *
  * Conventions
  *  - Every function that can fail returns a bcn_status; the human-readable
  *    detail is kept on the bcn_ctx and read back with bcn_errmsg().
  *  - Matrices are row-major float arrays. Layers are numbered 1..L as in
- *    SPEC §1: W_l is n_l x n_{l-1}; Y_l, Q_l (l = 1..L-1) are n_{l+1} x n_l.
+ *    SPEC §1: a dense W_l is n_l x n_{l-1}; Y_l, Q_l (l = 1..L-1) have the
+ *    shape of W_{l+1}. Activations of conv layers are NCHW (SPEC §12): one
+ *    row per example, flattened channel-major (c·H·W + y·W + x), which is
+ *    also how a dense layer above reads them; a conv W_l is
+ *    C_l x C_{l-1} x k x k (as a matrix: C_l rows, C_{l-1} k² columns).
  *  - The library never prints and never aborts.
  */
 #ifndef BURSTCCN_H
@@ -181,9 +187,31 @@ BCN_API bcn_status bcn_optimizer_parse(const char *text, bcn_optimizer *out);
 
 #define BCN_MAX_LAYERS 16 /* weight layers L */
 
+typedef enum bcn_layer_kind {
+    BCN_LAYER_DENSE = 0, /* SPEC §2: v = x Wᵀ + c over the flattened input */
+    BCN_LAYER_CONV2D     /* SPEC §12: 2-D cross-correlation, NCHW */
+} bcn_layer_kind;
+
+/* One weight layer. Conv layers come first; the last layer is dense. A
+ * dense layer above a conv layer reads its maps flattened channel-major. */
+typedef struct bcn_layer_spec {
+    bcn_layer_kind kind;
+    int units;  /* dense: units n_l; conv2d: output channels C_l */
+    int kernel; /* conv2d: kernel size k (square), >= 1 */
+    int stride; /* conv2d: stride s, >= 1 */
+    int pad;    /* conv2d: zero padding on every side, >= 0 */
+} bcn_layer_spec;
+
+/* Shape of one example's activity: channels x rows x columns. A dense
+ * layer's output is n x 1 x 1; a flat input of n values may be 1 x 1 x n. */
+typedef struct bcn_shape {
+    int c, h, w;
+} bcn_shape;
+
 typedef struct bcn_net_config {
+    bcn_shape input;               /* shape of x_0 (784 inputs: 1 x 28 x 28 or 1 x 1 x 784) */
     int n_layers;                  /* L: number of weight layers (>= 1) */
-    int sizes[BCN_MAX_LAYERS + 1]; /* n_0 (inputs) .. n_L (classes) */
+    bcn_layer_spec layers[BCN_MAX_LAYERS]; /* layer l at index l-1 */
     bcn_rule rule;                 /* the rule the network trains with */
     float lr[BCN_MAX_LAYERS];      /* learning rate of W_l, c_l (index l-1) */
     float p_baseline;              /* p_b */
@@ -194,7 +222,9 @@ typedef struct bcn_net_config {
     bcn_fb_mode q_mode;
     float q_scale;
     float q_lr;                    /* 0: Q not learnt */
-    int recurrent;                 /* Burstprop: recurrent input R on */
+    int conv_feedback_learning;    /* learn Y_l, Q_l of conv layers l too (SPEC §12;
+                                      0 by default, as the authors) */
+    int recurrent;                 /* Burstprop: recurrent input R on (dense hidden layers) */
     float r_scale;                 /* R uniform in +-r_scale */
     float r_lr;                    /* 0: R not learnt */
     bcn_optimizer optimizer;
@@ -210,6 +240,26 @@ typedef struct bcn_net_config {
 BCN_API void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule);
 /* Set every layer's learning rate to `lr`. */
 BCN_API void bcn_net_config_set_lr(bcn_net_config *cfg, float lr);
+/* Make the network dense: n_in inputs (shape 1 x 1 x n_in), hidden layers
+ * of widths hidden[0..n_hidden), n_out output units. */
+BCN_API void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidden,
+                                      const int *hidden, int n_out);
+/* Replace the hidden layers by those `arch` describes, keeping the input
+ * shape and the output layer (dense, cfg's current last layer's units):
+ * a comma list of `conv:C:K[:S[:P]]` (C channels, K x K kernel, stride S,
+ * default 1, padding P, default 0) and `dense:N` items, "none" (no hidden
+ * layer), or "cifar", the paper's CIFAR-10 net (SPEC §10:
+ * conv:64:5:2,conv:128:5:2,conv:256:3:1,dense:1480). The message of an
+ * error names the bad item. */
+BCN_API bcn_status bcn_net_config_set_arch(bcn_ctx *ctx, bcn_net_config *cfg,
+                                           const char *arch);
+/* Write the layers as an --arch string, output layer included
+ * ("conv:32:5:2,dense:256,dense:10"); returns the length it needed. */
+BCN_API int bcn_net_config_arch_str(const bcn_net_config *cfg, char *buf, size_t len);
+/* Shape of layer l's output e_l (l = 0: the input), following the conv
+ * arithmetic of SPEC §12. BCN_ERR_INVALID_ARG if l or cfg is invalid. */
+BCN_API bcn_status bcn_net_config_shape(bcn_ctx *ctx, const bcn_net_config *cfg, int l,
+                                        bcn_shape *out);
 /* Check a configuration; on error the message names the bad field. */
 BCN_API bcn_status bcn_net_config_check(bcn_ctx *ctx,
                                         const bcn_net_config *cfg);
@@ -235,7 +285,8 @@ typedef struct bcn_step_timing {
     double update_s;   /* optimiser, Y/Q/R learning, tying */
 } bcn_step_timing;
 
-/* One training step on a batch: x is batch x n_0, t is batch x n_L
+/* One training step on a batch: x is batch x n_0 (n_0 = C H W of the input,
+ * NCHW for conv nets), t is batch x n_L
  * (one-hot targets). Loss and accuracy of the batch are accumulated on the
  * device; read them with bcn_net_train_stats(). `timing` may be NULL. */
 BCN_API bcn_status bcn_net_train_step(bcn_net *net, const float *x,
@@ -266,13 +317,15 @@ BCN_API bcn_status bcn_net_evaluate(bcn_net *net, const float *x,
 BCN_API double bcn_net_step_flops(const bcn_net *net, int batch);
 
 typedef enum bcn_param {
-    BCN_PARAM_W = 0, /* W_l, l = 1..L, n_l x n_{l-1} */
-    BCN_PARAM_C,     /* c_l, l = 1..L, n_l */
-    BCN_PARAM_Y,     /* Y_l, l = 1..L-1, n_{l+1} x n_l */
-    BCN_PARAM_Q,     /* Q_l, l = 1..L-1, n_{l+1} x n_l */
-    BCN_PARAM_R      /* R_l, l = 1..L-1, n_l x n_l (Burstprop) */
+    BCN_PARAM_W = 0, /* W_l, l = 1..L: dense n_l x n_{l-1}; conv C_l x C_{l-1} k² */
+    BCN_PARAM_C,     /* c_l, l = 1..L: dense n_l x 1; conv C_l x 1 */
+    BCN_PARAM_Y,     /* Y_l, l = 1..L-1: the shape of W_{l+1} */
+    BCN_PARAM_Q,     /* Q_l, l = 1..L-1: the shape of W_{l+1} */
+    BCN_PARAM_R      /* R_l, dense hidden l only, n_l x n_l (Burstprop) */
 } bcn_param;
 
+/* Kind of layer l (1..L); BCN_LAYER_DENSE for an invalid l. */
+BCN_API bcn_layer_kind bcn_net_layer_kind(const bcn_net *net, int layer);
 /* Shape of a parameter; BCN_ERR_INVALID_ARG if it does not exist. */
 BCN_API bcn_status bcn_net_param_shape(const bcn_net *net, bcn_param param,
                                        int layer, int *rows, int *cols);
@@ -282,9 +335,10 @@ BCN_API bcn_status bcn_net_get_param(bcn_net *net, bcn_param param, int layer,
 /* Overwrite a parameter on the device from `in` (rows*cols floats). */
 BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
                                      const float *in);
-/* Copy the last computed update signal of `rule` for layer l (∇W_l, n_l x
- * n_{l-1}, and ∇c_l, n_l; either pointer may be NULL). The training step
- * fills its own rule's signal; bcn_net_compute_signals fills any. */
+/* Copy the last computed update signal of `rule` for layer l (∇W_l and
+ * ∇c_l, shaped as BCN_PARAM_W and BCN_PARAM_C; either pointer may be
+ * NULL). The training step fills its own rule's signal;
+ * bcn_net_compute_signals fills any. */
 BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
                                       float *grad_w, float *grad_c);
 

@@ -29,9 +29,7 @@ static inline bcn_net_config mu_config(bcn_rule rule, int L, const int *sizes, u
 {
     bcn_net_config cfg;
     bcn_net_config_init(&cfg, rule);
-    cfg.n_layers = L;
-    for (int i = 0; i <= L; i++)
-        cfg.sizes[i] = sizes[i];
+    bcn_net_config_set_dense(&cfg, sizes[0], L - 1, sizes + 1, sizes[L]);
     cfg.seed = seed;
     return cfg;
 }
@@ -85,10 +83,12 @@ static inline float *mu_param(bcn_net *net, bcn_param p, int layer, size_t *n)
 /* Read ∇W_l (and ∇c_l into *gc if gc != NULL) of a rule. */
 static inline float *mu_signal(bcn_net *net, bcn_rule rule, int layer, float **gc)
 {
-    const bcn_net_config *cfg = bcn_net_config_of(net);
-    size_t nw = (size_t)cfg->sizes[layer] * cfg->sizes[layer - 1];
+    int rw = 0, cw = 0, rc = 0;
+    cr_assert_eq(bcn_net_param_shape(net, BCN_PARAM_W, layer, &rw, &cw), BCN_OK);
+    cr_assert_eq(bcn_net_param_shape(net, BCN_PARAM_C, layer, &rc, NULL), BCN_OK);
+    size_t nw = (size_t)rw * cw;
     float *gw = malloc(nw * sizeof *gw);
-    float *c = malloc((size_t)cfg->sizes[layer] * sizeof *c);
+    float *c = malloc((size_t)rc * sizeof *c);
     cr_assert(gw && c);
     cr_assert_eq(bcn_net_get_signal(net, rule, layer, gw, c), BCN_OK, "%s",
                  bcn_errmsg(bcn_net_ctx(net)));

@@ -13,7 +13,7 @@
 static float *near_targets(bcn_net *net, const float *x, int B, double eps, uint64_t seed)
 {
     const bcn_net_config *cfg = bcn_net_config_of(net);
-    int nL = cfg->sizes[cfg->n_layers];
+    int nL = cfg->layers[cfg->n_layers - 1].units;
     float *t = malloc((size_t)B * nL * sizeof *t);
     cr_assert_eq(bcn_net_forward(net, x, B, t), BCN_OK);
     bcn_rng rng;

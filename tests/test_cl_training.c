@@ -116,9 +116,7 @@ static bcn_net_config variant_config(const variant *v)
 {
     bcn_net_config cfg;
     bcn_net_config_init(&cfg, v->rule);
-    cfg.n_layers = NL;
-    for (int i = 0; i <= NL; i++)
-        cfg.sizes[i] = SIZES[i];
+    bcn_net_config_set_dense(&cfg, SIZES[0], NL - 1, SIZES + 1, SIZES[NL]);
     bcn_net_config_set_lr(&cfg, v->lr);
     cfg.optimizer = v->opt;
     cfg.momentum = v->momentum;
@@ -246,10 +244,8 @@ static double fashion_accuracy(const char *device, const bcn_dataset *ds, bcn_ru
     bcn_ctx *ctx = open_ctx(device);
     bcn_net_config cfg;
     bcn_net_config_init(&cfg, rule);
-    cfg.n_layers = 2;
-    cfg.sizes[0] = ds->dim;
-    cfg.sizes[1] = FM_HIDDEN;
-    cfg.sizes[2] = ds->n_classes;
+    const int hidden[1] = {FM_HIDDEN};
+    bcn_net_config_set_dense(&cfg, ds->dim, 1, hidden, ds->n_classes);
     cfg.seed = FM_SEED;
     bcn_net_config_set_lr(&cfg, lr);
     bcn_net *net = NULL;

@@ -1,104 +1,58 @@
 /*
- * net.c — network configuration, creation, seeded initialisation (SPEC §7)
- * and access to parameters and update signals.
+ * net.c — network creation from a checked configuration (the layers'
+ * shapes), seeded initialisation (SPEC §7, §12) and access to parameters
+ * and update signals.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net_internal.h"
 
-void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
+void bcn_net_layout(bcn_net *net)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->n_layers = 4;
-    cfg->sizes[0] = 784;
-    cfg->sizes[1] = cfg->sizes[2] = cfg->sizes[3] = 500;
-    cfg->sizes[4] = 10;
-    cfg->rule = rule;
-    bcn_net_config_set_lr(cfg, 0.3f);
-    cfg->p_baseline = 0.5f;
-    cfg->error_scale = 1.0f;
-    cfg->y_mode = BCN_FB_RANDOM;
-    cfg->y_scale = 0.5f;
-    cfg->y_lr = 0.0f;
-    cfg->q_mode = BCN_FB_SYM;
-    cfg->q_scale = 1.0f;
-    cfg->q_lr = rule == BCN_RULE_BURSTCCN ? 7.31e-4f : 0.0f;
-    cfg->recurrent = rule == BCN_RULE_BURSTPROP;
-    cfg->r_scale = 0.01f;
-    cfg->r_lr = rule == BCN_RULE_BURSTPROP ? 1e-4f : 0.0f;
-    cfg->optimizer = BCN_OPT_SGD;
-    cfg->momentum = 0.0f;
-    cfg->adam_beta1 = 0.9f;
-    cfg->adam_beta2 = 0.999f;
-    cfg->adam_eps = 1e-8f;
-    cfg->weight_decay = 0.0f;
-    cfg->seed = 1;
+    const bcn_net_config *cfg = &net->cfg;
+    bcn_shape in = cfg->input;
+    for (int l = 0; l < net->L; l++) {
+        bcn_layer *ly = &net->layer[l];
+        const bcn_layer_spec *sp = &cfg->layers[l];
+        bcn_shape out;
+        bcn_net_config_shape(NULL, cfg, l + 1, &out); /* checked by bcn_net_config_check */
+        ly->kind = sp->kind;
+        ly->in = in;
+        ly->out = out;
+        ly->n_in = in.c * in.h * in.w;
+        ly->n_out = out.c * out.h * out.w;
+        if (sp->kind == BCN_LAYER_CONV2D) {
+            ly->geom = (bcn_conv_geom){in.c,  in.h,       in.w,      out.c, out.h,
+                                       out.w, sp->kernel, sp->stride, sp->pad};
+            ly->n_w = (size_t)out.c * in.c * sp->kernel * sp->kernel;
+            ly->n_c = out.c;
+            ly->inner = out.h * out.w;
+        } else {
+            ly->n_w = (size_t)ly->n_out * ly->n_in;
+            ly->n_c = ly->n_out;
+            ly->inner = 1;
+        }
+        in = out;
+    }
 }
 
-void bcn_net_config_set_lr(bcn_net_config *cfg, float lr)
+int bcn_net_eval_chunk(const bcn_net *net)
 {
-    for (int i = 0; i < BCN_MAX_LAYERS; i++)
-        cfg->lr[i] = lr;
-}
-
-/* finite and >= 0 */
-static int nonneg(float v) { return isfinite(v) && v >= 0.0f; }
-
-bcn_status bcn_net_config_check(bcn_ctx *ctx, const bcn_net_config *cfg)
-{
-    if (!cfg)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "network config is NULL");
-    if (cfg->n_layers < 1 || cfg->n_layers > BCN_MAX_LAYERS)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                             "n_layers = %d: a network has 1 to %d weight layers", cfg->n_layers,
-                             BCN_MAX_LAYERS);
-    for (int l = 0; l <= cfg->n_layers; l++)
-        if (cfg->sizes[l] < 1 || cfg->sizes[l] > (1 << 24))
-            return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                                 "sizes[%d] = %d: layer widths must be 1 to 16777216", l,
-                                 cfg->sizes[l]);
-    if ((unsigned)cfg->rule >= BCN_RULE_COUNT)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "unknown rule %d", (int)cfg->rule);
-    for (int l = 0; l < cfg->n_layers; l++)
-        if (!nonneg(cfg->lr[l]))
-            return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                                 "learning rate of layer %d is %g: must be finite and >= 0",
-                                 l + 1, (double)cfg->lr[l]);
-    if (!(cfg->p_baseline > 0.0f && cfg->p_baseline < 1.0f))
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                             "p_baseline = %g: must lie strictly between 0 and 1",
-                             (double)cfg->p_baseline);
-    if (!isfinite(cfg->error_scale))
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "error_scale must be finite");
-    if (cfg->y_mode == BCN_FB_WSYM || (unsigned)cfg->y_mode > BCN_FB_WSYM)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                             "y_mode %s: Y takes random, sym or tied", bcn_fb_mode_str(cfg->y_mode));
-    if ((unsigned)cfg->q_mode > BCN_FB_WSYM)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "unknown q_mode %d", (int)cfg->q_mode);
-    struct { const char *name; float v; } nn[] = {
-        {"y_scale", cfg->y_scale}, {"y_lr", cfg->y_lr},         {"q_scale", cfg->q_scale},
-        {"q_lr", cfg->q_lr},       {"r_scale", cfg->r_scale},   {"r_lr", cfg->r_lr},
-        {"momentum", cfg->momentum}, {"weight_decay", cfg->weight_decay},
-        {"adam_eps", cfg->adam_eps},
-    };
-    for (size_t i = 0; i < sizeof nn / sizeof nn[0]; i++)
-        if (!nonneg(nn[i].v))
-            return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "%s = %g: must be finite and >= 0",
-                                 nn[i].name, (double)nn[i].v);
-    if ((unsigned)cfg->optimizer > BCN_OPT_ADAM)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "unknown optimizer %d", (int)cfg->optimizer);
-    if (!(cfg->adam_beta1 >= 0.0f && cfg->adam_beta1 < 1.0f && cfg->adam_beta2 >= 0.0f &&
-          cfg->adam_beta2 < 1.0f))
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "Adam betas must lie in [0, 1)");
-    if (cfg->weight_decay >= 1.0f)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
-                             "weight_decay = %g: decoupled decay must be < 1",
-                             (double)cfg->weight_decay);
-    return BCN_OK;
+    /* Each activation buffer of the widest layer stays within 2^21 floats
+     * (8 MiB); dense nets of widths up to 2097 keep the full chunk. */
+    int widest = 1;
+    for (int l = 0; l < net->L; l++)
+        if (net->layer[l].n_out > widest)
+            widest = net->layer[l].n_out;
+    if (net->layer[0].n_in > widest)
+        widest = net->layer[0].n_in;
+    long chunk = (1L << 21) / widest;
+    return chunk >= BCN_EVAL_CHUNK ? BCN_EVAL_CHUNK : chunk < 1 ? 1 : (int)chunk;
 }
 
 /* Allocate one buffer of n floats into *slot. */
@@ -134,9 +88,9 @@ bcn_status bcn_net_reserve(bcn_net *net, int batch)
         for (int i = 0; activation_slot(&net->layer[l], i); i++)
             free_buf(net, activation_slot(&net->layer[l], i));
     net->capacity = 0;
-    st = alloc_buf(net, (size_t)batch * net->cfg.sizes[0], &net->x0);
+    st = alloc_buf(net, (size_t)batch * net->layer[0].n_in, &net->x0);
     if (st == BCN_OK)
-        st = alloc_buf(net, (size_t)batch * net->cfg.sizes[net->L], &net->t);
+        st = alloc_buf(net, (size_t)batch * net->layer[net->L - 1].n_out, &net->t);
     for (int l = 0; l < net->L && st == BCN_OK; l++)
         for (int i = 0; activation_slot(&net->layer[l], i) && st == BCN_OK; i++)
             st = alloc_buf(net, (size_t)batch * net->layer[l].n_out,
@@ -152,9 +106,9 @@ bcn_status bcn_net_alloc_signal(bcn_net *net, bcn_rule rule)
         bcn_layer *ly = &net->layer[l];
         bcn_status st = BCN_OK;
         if (!ly->gW[rule])
-            st = alloc_buf(net, (size_t)ly->n_out * ly->n_in, &ly->gW[rule]);
+            st = alloc_buf(net, ly->n_w, &ly->gW[rule]);
         if (st == BCN_OK && !ly->gc[rule])
-            st = alloc_buf(net, (size_t)ly->n_out, &ly->gc[rule]);
+            st = alloc_buf(net, (size_t)ly->n_c, &ly->gc[rule]);
         if (st != BCN_OK)
             return st;
     }
@@ -170,10 +124,11 @@ static bcn_status upload_new(bcn_net *net, const float *host, size_t n, bcn_buf 
     return st;
 }
 
-/* Seeded initialisation on the host (SPEC §7), uploaded to the device, so
- * every backend starts from identical weights. Draw order: W_1..W_L
- * (normal), then Y_1..Y_{L-1} (if random), then Q_1..Q_{L-1} (if random),
- * then R_1..R_{L-1} (uniform, if recurrent). */
+/* Seeded initialisation on the host (SPEC §7, §12), uploaded to the
+ * device, so every backend starts from identical weights. Draw order:
+ * W_1..W_L (normal, std 3.6 sqrt(2 / (fan_in + fan_out))), then
+ * Y_1..Y_{L-1} (if random), then Q_1..Q_{L-1} (if random), then R_l of
+ * the dense hidden layers (uniform, if recurrent). */
 static bcn_status init_params(bcn_net *net)
 {
     const bcn_net_config *cfg = &net->cfg;
@@ -186,7 +141,7 @@ static bcn_status init_params(bcn_net *net)
     size_t maxn = 0;
     for (int l = 0; l < L; l++) {
         bcn_layer *ly = &net->layer[l];
-        size_t n = (size_t)ly->n_out * ly->n_in;
+        size_t n = ly->n_w;
         if (n > maxn)
             maxn = n;
         W[l] = malloc(n * sizeof(float));
@@ -194,13 +149,19 @@ static bcn_status init_params(bcn_net *net)
             st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory initialising W_%d", l + 1);
             goto done;
         }
-        double std = 3.6 * sqrt(2.0 / (double)(ly->n_in + ly->n_out));
+        double fan_in = ly->n_in, fan_out = ly->n_out;
+        if (ly->kind == BCN_LAYER_CONV2D) {
+            double kk = (double)ly->geom.k * ly->geom.k;
+            fan_in = ly->geom.c_in * kk;
+            fan_out = ly->geom.c_out * kk;
+        }
+        double std = 3.6 * sqrt(2.0 / (fan_in + fan_out));
         for (size_t i = 0; i < n; i++)
             W[l][i] = (float)(std * bcn_rng_normal(&rng));
         if ((st = upload_new(net, W[l], n, &ly->W)) != BCN_OK)
             goto done;
-        if ((st = alloc_buf(net, ly->n_out, &ly->c)) != BCN_OK ||
-            (st = net->be->fill(net->be, ly->n_out, 0.0f, ly->c)) != BCN_OK)
+        if ((st = alloc_buf(net, (size_t)ly->n_c, &ly->c)) != BCN_OK ||
+            (st = net->be->fill(net->be, (size_t)ly->n_c, 0.0f, ly->c)) != BCN_OK)
             goto done;
     }
     tmp = malloc((maxn ? maxn : 1) * sizeof(float));
@@ -211,7 +172,7 @@ static bcn_status init_params(bcn_net *net)
     /* Y_l (shape of W_{l+1}); kept on the host for Q's sym modes. */
     float *Yh[BCN_MAX_LAYERS] = {0};
     for (int l = 0; l < L - 1 && st == BCN_OK; l++) {
-        size_t n = (size_t)net->layer[l + 1].n_out * net->layer[l + 1].n_in;
+        size_t n = net->layer[l + 1].n_w;
         Yh[l] = malloc(n * sizeof(float));
         if (!Yh[l]) {
             st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory initialising Y_%d", l + 1);
@@ -224,7 +185,7 @@ static bcn_status init_params(bcn_net *net)
         st = upload_new(net, Yh[l], n, &net->layer[l].Y);
     }
     for (int l = 0; l < L - 1 && st == BCN_OK; l++) {
-        size_t n = (size_t)net->layer[l + 1].n_out * net->layer[l + 1].n_in;
+        size_t n = net->layer[l + 1].n_w;
         for (size_t i = 0; i < n; i++) {
             switch (cfg->q_mode) {
             case BCN_FB_RANDOM:
@@ -240,6 +201,8 @@ static bcn_status init_params(bcn_net *net)
         st = upload_new(net, tmp, n, &net->layer[l].Q);
     }
     for (int l = 0; l < L - 1 && st == BCN_OK && cfg->recurrent; l++) {
+        if (net->layer[l].kind != BCN_LAYER_DENSE)
+            continue; /* no recurrent input in conv layers (SPEC §12) */
         size_t n = (size_t)net->layer[l].n_out * net->layer[l].n_out;
         float *r = n <= maxn ? tmp : malloc(n * sizeof(float));
         if (!r) {
@@ -267,7 +230,7 @@ static bcn_status init_optimizer(bcn_net *net)
     bcn_backend *be = net->be;
     for (int l = 0; l < net->L; l++) {
         bcn_layer *ly = &net->layer[l];
-        size_t nw = (size_t)ly->n_out * ly->n_in, nc = (size_t)ly->n_out;
+        size_t nw = ly->n_w, nc = (size_t)ly->n_c;
         bcn_buf **slots[4] = {&ly->mW, &ly->mc, &ly->vW, &ly->vc};
         size_t sizes[4] = {nw, nc, nw, nc};
         int count = net->cfg.optimizer == BCN_OPT_ADAM ? 4
@@ -301,10 +264,7 @@ bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out
     net->be = ctx->backend;
     net->cfg = *cfg;
     net->L = cfg->n_layers;
-    for (int l = 0; l < net->L; l++) {
-        net->layer[l].n_in = cfg->sizes[l];
-        net->layer[l].n_out = cfg->sizes[l + 1];
-    }
+    bcn_net_layout(net);
     if ((st = init_params(net)) != BCN_OK || (st = init_optimizer(net)) != BCN_OK ||
         (st = alloc_buf(net, 2 * BCN_STATS_SLOTS, &net->stats)) != BCN_OK ||
         (st = bcn_net_alloc_signal(net, cfg->rule)) != BCN_OK ||
@@ -344,6 +304,20 @@ const bcn_net_config *bcn_net_config_of(const bcn_net *net) { return &net->cfg; 
 
 bcn_ctx *bcn_net_ctx(const bcn_net *net) { return net->ctx; }
 
+/* W of a layer as a matrix: n_out x n_in (dense), C_out x C_in k² (conv). */
+static void w_shape(const bcn_layer *ly, int *rows, int *cols)
+{
+    *rows = ly->kind == BCN_LAYER_CONV2D ? ly->geom.c_out : ly->n_out;
+    *cols = (int)(ly->n_w / (size_t)*rows);
+}
+
+bcn_layer_kind bcn_net_layer_kind(const bcn_net *net, int layer)
+{
+    if (!net || layer < 1 || layer > net->L)
+        return BCN_LAYER_DENSE;
+    return net->layer[layer - 1].kind;
+}
+
 /* The buffer behind (param, layer), with its shape; NULL if none. */
 static bcn_buf *param_buf(const bcn_net *net, bcn_param param, int layer, int *rows, int *cols)
 {
@@ -352,19 +326,17 @@ static bcn_buf *param_buf(const bcn_net *net, bcn_param param, int layer, int *r
     const bcn_layer *ly = &net->layer[layer - 1];
     switch (param) {
     case BCN_PARAM_W:
-        *rows = ly->n_out;
-        *cols = ly->n_in;
+        w_shape(ly, rows, cols);
         return ly->W;
     case BCN_PARAM_C:
-        *rows = ly->n_out;
+        *rows = ly->n_c;
         *cols = 1;
         return ly->c;
     case BCN_PARAM_Y:
     case BCN_PARAM_Q:
         if (layer == net->L)
             return NULL;
-        *rows = net->layer[layer].n_out;
-        *cols = ly->n_out;
+        w_shape(&net->layer[layer], rows, cols);
         return param == BCN_PARAM_Y ? ly->Y : ly->Q;
     case BCN_PARAM_R:
         if (layer == net->L || !ly->R)
@@ -422,8 +394,8 @@ bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer, float *gra
                              bcn_rule_str(rule));
     bcn_status st = BCN_OK;
     if (grad_w)
-        st = net->be->buf_read(net->be, ly->gW[rule], 0, (size_t)ly->n_out * ly->n_in, grad_w);
+        st = net->be->buf_read(net->be, ly->gW[rule], 0, ly->n_w, grad_w);
     if (st == BCN_OK && grad_c)
-        st = net->be->buf_read(net->be, ly->gc[rule], 0, (size_t)ly->n_out, grad_c);
+        st = net->be->buf_read(net->be, ly->gc[rule], 0, (size_t)ly->n_c, grad_c);
     return st;
 }

@@ -90,7 +90,7 @@ bcn_status bcn_net_train_stats(bcn_net *net, int reset, double *mean_loss, long 
     bcn_status st = fold_stats(net);
     if (st != BCN_OK)
         return st;
-    double entries = (double)net->seen * net->cfg.sizes[net->L];
+    double entries = (double)net->seen * net->layer[net->L - 1].n_out;
     if (mean_loss)
         *mean_loss = entries > 0 ? net->loss_sum / entries : 0.0;
     if (n_correct)
@@ -144,13 +144,14 @@ bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels,
     if (!x || !labels || n < 1)
         return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
                              "bcn_net_evaluate: need inputs, labels and n >= 1 (n = %d)", n);
-    int n0 = net->cfg.sizes[0], nL = net->cfg.sizes[net->L];
+    int n0 = net->layer[0].n_in, nL = net->layer[net->L - 1].n_out;
     for (int i = 0; i < n; i++)
         if (labels[i] >= nL)
             return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
                                  "label %d of example %d is out of range for %d classes",
                                  labels[i], i, nL);
-    int chunk = n < BCN_EVAL_CHUNK ? n : BCN_EVAL_CHUNK;
+    int max_chunk = bcn_net_eval_chunk(net);
+    int chunk = n < max_chunk ? n : max_chunk;
     int nchunks = (n + chunk - 1) / chunk;
     float *t = calloc((size_t)chunk * nL, sizeof(float));
     float *host = malloc(2 * (size_t)nchunks * sizeof(float));
@@ -202,28 +203,31 @@ double bcn_net_step_flops(const bcn_net *net, int batch)
     const bcn_net_config *cfg = &net->cfg;
     double B = batch, f = 0.0;
     for (int li = 0; li < net->L; li++) {
-        double nin = net->layer[li].n_in, nout = net->layer[li].n_out;
-        f += 2.0 * B * nin * nout;     /* forward GEMM */
-        f += 2.0 * B * nin * nout;     /* ∇W GEMM */
+        const bcn_layer *ly = &net->layer[li];
+        double macs = bcn_layer_macs(ly), nout = ly->n_out;
+        f += 2.0 * B * macs;           /* forward GEMM or convolution */
+        f += 2.0 * B * macs;           /* ∇W */
         f += B * nout * 6.0;           /* bias + sigmoid, elementwise rule ops, colsum */
         double per_param = cfg->optimizer == BCN_OPT_ADAM ? 12.0
                            : cfg->optimizer == BCN_OPT_MOMENTUM ? 5.0 : 4.0;
-        f += per_param * (nin * nout + nout);
+        f += per_param * ((double)ly->n_w + ly->n_c);
     }
     for (int li = 0; li < net->L - 1; li++) {
-        double n = net->layer[li].n_out, nup = net->layer[li + 1].n_out;
-        double fb = 2.0 * B * nup * n; /* one top-down GEMM */
+        const bcn_layer *ly = &net->layer[li];
+        double n = ly->n_out;
+        double fb = 2.0 * B * bcn_layer_macs(&net->layer[li + 1]); /* one top-down pass */
+        int fb_learns = ly->kind == BCN_LAYER_DENSE || cfg->conv_feedback_learning;
         switch (cfg->rule) {
         case BCN_RULE_BURSTCCN:
             f += 2.0 * fb;
-            if (cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
+            if (fb_learns && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
                 f += fb;
-            if (cfg->q_lr > 0.0f && cfg->q_mode != BCN_FB_TIED)
+            if (fb_learns && cfg->q_lr > 0.0f && cfg->q_mode != BCN_FB_TIED)
                 f += fb;
             break;
         case BCN_RULE_BURSTPROP:
             f += 2.0 * fb;
-            if (cfg->recurrent) {
+            if (cfg->recurrent && ly->kind == BCN_LAYER_DENSE) {
                 f += 2.0 * B * n * n;
                 if (cfg->r_lr > 0.0f)
                     f += 2.0 * B * n * n;
@@ -267,14 +271,14 @@ bcn_status bcn_net_compare(bcn_net *net, const float *x, const float *t, int bat
         double sums[3] = {0, 0, 0};
         for (int li = 0; li < net->L && st == BCN_OK; li++) {
             bcn_layer *ly = &net->layer[li];
-            st = buf_angle(net, (size_t)ly->n_out * ly->n_in, ly->gW[r], ly->gW[BCN_RULE_BACKPROP],
+            st = buf_angle(net, ly->n_w, ly->gW[r], ly->gW[BCN_RULE_BACKPROP],
                            &out->to_bp[r][li], sums);
         }
         out->to_bp_global[r] = bcn_angle_from_dots(sums[0], sums[1], sums[2]);
     }
     for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
-        size_t n = (size_t)up->n_out * up->n_in;
+        size_t n = up->n_w;
         st = buf_angle(net, n, up->W, ly->Y, &out->w_y[li], NULL);
         if (st == BCN_OK)
             st = buf_angle(net, n, ly->Y, ly->Q, &out->y_q[li], NULL);

@@ -14,12 +14,19 @@
 #define BCN_EVAL_CHUNK 1000
 
 typedef struct bcn_layer {
-    int n_in, n_out;          /* n_{l-1}, n_l */
+    bcn_layer_kind kind;
+    bcn_shape in, out;        /* shapes of x_{l-1} and e_l */
+    int n_in, n_out;          /* n_{l-1}, n_l: the shapes flattened (C H W) */
+    bcn_conv_geom geom;       /* conv2d: the convolution */
+    size_t n_w;               /* floats in W: n_out n_in (dense), C_out C_in k² (conv) */
+    int n_c;                  /* floats in c: n_out (dense), C_out (conv) */
+    int inner;                /* H W of the output for conv (bias broadcast), 1 for dense */
     /* parameters */
-    bcn_buf *W, *c;           /* n_out x n_in, n_out */
+    bcn_buf *W, *c;           /* n_w, n_c */
     bcn_buf *mW, *mc;         /* momentum velocity or Adam first moment */
     bcn_buf *vW, *vc;         /* Adam second moment */
-    bcn_buf *Y, *Q, *R;       /* feedback into this layer (l < L) */
+    bcn_buf *Y, *Q, *R;       /* feedback into this layer (l < L): Y, Q shaped as the
+                                 upper layer's W; R (dense only) n_out x n_out */
     /* per-rule update signals (allocated on first use) */
     bcn_buf *gW[BCN_RULE_COUNT], *gc[BCN_RULE_COUNT];
     /* activations, capacity x n_out */
@@ -43,6 +50,31 @@ struct bcn_net {
     long correct, seen;
     long adam_step;
 };
+
+/* Fill net->layer[] shapes from the (checked) configuration. */
+void bcn_net_layout(bcn_net *net);
+/* Largest chunk of examples bcn_net_evaluate pushes through at once: up to
+ * BCN_EVAL_CHUNK, fewer for wide (conv) layers to bound the memory. */
+int bcn_net_eval_chunk(const bcn_net *net);
+
+/* ---- layer.c: the per-kind operations every rule is written with ---- */
+/* e = σ(layer(x) + c) for the batch (SPEC §2, §12). */
+bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x);
+/* dst = alpha · zᵀ-through-layer `up` with kernel K + beta dst: the
+ * top-down transport into the layer below `up` (dense: z K; conv:
+ * convᵀ(z; K) with up's stride and padding). z is batch x up->n_out, dst
+ * batch x up->n_in; K is shaped as up's W. */
+bcn_status bcn_layer_feedback(bcn_net *net, const bcn_layer *up, float alpha,
+                              const bcn_buf *z, const bcn_buf *K, float beta, bcn_buf *dst);
+/* dW = alpha · (weight gradient of `ly` for output signal dy and input x)
+ * + beta dW (dense: dyᵀ x; conv: SPEC §12's ∇W sum). */
+bcn_status bcn_layer_weight_grad(bcn_net *net, const bcn_layer *ly, float alpha,
+                                 const bcn_buf *dy, const bcn_buf *x, float beta, bcn_buf *dW);
+/* gc = alpha Σ over the batch (and the maps of a conv layer) of dy. */
+bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha,
+                               const bcn_buf *dy, bcn_buf *gc);
+/* Multiply-adds of one pass of the layer's linear map over one example. */
+double bcn_layer_macs(const bcn_layer *ly);
 
 /* Make the activation buffers hold at least `batch` rows. */
 bcn_status bcn_net_reserve(bcn_net *net, int batch);

@@ -1,14 +1,11 @@
 /*
  * net_rules.c — the forward pass and the four rules' top-down sweeps
- * (SPEC §2-§6), written once against the backend interface.
+ * (SPEC §2-§6, §12), written once against the layer operations of
+ * layer.c, whatever each layer's kind.
  */
 #include "config.h"
 
 #include "net_internal.h"
-
-/* Row-major GEMM shorthands over whole buffers (leading dim = columns). */
-#define GEMM(net, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) \
-    (net)->be->gemm((net)->be, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
 
 /* x_{l-1} of layer index li (0-based): the input for li == 0. */
 static bcn_buf *layer_input(bcn_net *net, int li)
@@ -26,7 +23,7 @@ bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batc
     if (st != BCN_OK)
         return st;
     bcn_backend *be = net->be;
-    int n0 = net->cfg.sizes[0], nL = net->cfg.sizes[net->L];
+    int n0 = net->layer[0].n_in, nL = net->layer[net->L - 1].n_out;
     st = be->buf_write(be, net->x0, 0, (size_t)batch * n0, x);
     if (st == BCN_OK && t)
         st = be->buf_write(be, net->t, 0, (size_t)batch * nL, t);
@@ -35,23 +32,17 @@ bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batc
     return st;
 }
 
-/* SPEC §2: v_l = x_{l-1} W_lᵀ + c_l, e_l = σ(v_l). */
+/* SPEC §2, §12: e_l = σ(layer_l(x_{l-1}) + c_l). */
 bcn_status bcn_net_run_forward(bcn_net *net)
 {
     bcn_status st = BCN_OK;
-    int B = net->batch;
-    for (int li = 0; li < net->L && st == BCN_OK; li++) {
-        bcn_layer *ly = &net->layer[li];
-        st = GEMM(net, 0, 1, B, ly->n_out, ly->n_in, 1.0f, layer_input(net, li), ly->n_in, ly->W,
-                  ly->n_in, 0.0f, ly->e, ly->n_out);
-        if (st == BCN_OK)
-            st = net->be->bias_sigmoid(net->be, B, ly->n_out, 1, ly->e, ly->c);
-    }
+    for (int li = 0; li < net->L && st == BCN_OK; li++)
+        st = bcn_layer_forward(net, &net->layer[li], layer_input(net, li));
     return st;
 }
 
 /* Backprop (feedback = W_{l+1}) and FA (feedback = Y_l): δ_L from the
- * output error, δ_l = (δ_{l+1} F) ⊙ e_l ⊙ (1 − e_l). */
+ * output error, δ_l = (δ_{l+1} through layer l+1 with F) ⊙ e_l ⊙ (1 − e_l). */
 static bcn_status sweep_error(bcn_net *net, int use_y)
 {
     bcn_backend *be = net->be;
@@ -61,15 +52,16 @@ static bcn_status sweep_error(bcn_net *net, int use_y)
     for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
         const bcn_buf *F = use_y ? ly->Y : up->W;
-        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->delta, up->n_out, F, ly->n_out,
-                  0.0f, ly->delta, ly->n_out);
+        st = bcn_layer_feedback(net, up, 1.0f, up->delta, F, 0.0f, ly->delta);
         if (st == BCN_OK)
             st = be->dsigmoid_mul(be, (size_t)B * ly->n_out, ly->delta, ly->e, ly->delta);
     }
     return st;
 }
 
-/* BurstCCN (SPEC §5): one sweep, u_l = b_{l+1} Y_l − e_{l+1} Q_l. */
+/* BurstCCN (SPEC §5, §12): one sweep, u_l = b_{l+1} Y_l − e_{l+1} Q_l
+ * (through layer l+1: a product for dense, a transposed convolution for
+ * conv). */
 static bcn_status sweep_burstccn(bcn_net *net)
 {
     bcn_backend *be = net->be;
@@ -81,11 +73,9 @@ static bcn_status sweep_burstccn(bcn_net *net)
                                      net->cfg.error_scale, top->b, top->delta);
     for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
-        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->b, up->n_out, ly->Y, ly->n_out,
-                  0.0f, ly->u, ly->n_out);
+        st = bcn_layer_feedback(net, up, 1.0f, up->b, ly->Y, 0.0f, ly->u);
         if (st == BCN_OK)
-            st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, -1.0f, up->e, up->n_out, ly->Q,
-                      ly->n_out, 1.0f, ly->u, ly->n_out);
+            st = bcn_layer_feedback(net, up, -1.0f, up->e, ly->Q, 1.0f, ly->u);
         if (st == BCN_OK)
             st = be->burstccn_hidden(be, (size_t)B * ly->n_out, ly->u, ly->e, p_b, ly->b,
                                      ly->delta);
@@ -93,8 +83,9 @@ static bcn_status sweep_burstccn(bcn_net *net)
     return st;
 }
 
-/* Burstprop (SPEC §6): a no-teacher and a teacher sweep side by side,
- * with the optional recurrent input r_l = (σ(ū_l) ⊙ e_l) R_lᵀ. */
+/* Burstprop (SPEC §6, §12): a no-teacher and a teacher sweep side by side,
+ * with the optional recurrent input r_l = (σ(ū_l) ⊙ e_l) R_lᵀ of dense
+ * hidden layers. */
 static bcn_status sweep_burstprop(bcn_net *net)
 {
     bcn_backend *be = net->be;
@@ -110,16 +101,14 @@ static bcn_status sweep_burstprop(bcn_net *net)
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
         size_t n = (size_t)B * ly->n_out;
         int rec = net->cfg.recurrent && ly->R;
-        st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->bbar, up->n_out, ly->Y,
-                  ly->n_out, 0.0f, ly->ubar, ly->n_out);
+        st = bcn_layer_feedback(net, up, 1.0f, up->bbar, ly->Y, 0.0f, ly->ubar);
         if (st == BCN_OK)
-            st = GEMM(net, 0, 0, B, ly->n_out, up->n_out, 1.0f, up->b, up->n_out, ly->Y,
-                      ly->n_out, 0.0f, ly->u, ly->n_out);
+            st = bcn_layer_feedback(net, up, 1.0f, up->b, ly->Y, 0.0f, ly->u);
         if (st == BCN_OK && rec)
             st = be->sigmoid_mul(be, n, ly->ubar, ly->e, ly->s);
         if (st == BCN_OK && rec)
-            st = GEMM(net, 0, 1, B, ly->n_out, ly->n_out, 1.0f, ly->s, ly->n_out, ly->R,
-                      ly->n_out, 0.0f, ly->r, ly->n_out);
+            st = be->gemm(be, 0, 1, B, ly->n_out, ly->n_out, 1.0f, ly->s, ly->n_out, ly->R,
+                          ly->n_out, 0.0f, ly->r, ly->n_out);
         if (st == BCN_OK)
             st = be->burstprop_hidden(be, n, ly->ubar, ly->u, rec ? ly->r : NULL, ly->e,
                                       ly->bbar, ly->b, ly->delta, rec ? ly->abar : NULL);
@@ -142,15 +131,14 @@ bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule)
     case BCN_RULE_BURSTPROP: st = sweep_burstprop(net); break;
     default: return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG, "unknown rule %d", (int)rule);
     }
-    /* ∇W_l = δ_lᵀ x_{l-1} / B, ∇c_l = Σ_rows δ_l / B. */
-    int B = net->batch;
-    float inv_b = 1.0f / (float)B;
+    /* ∇W_l = δ_lᵀ x_{l-1} / B (conv: SPEC §12's sum), ∇c_l = Σ δ_l / B. */
+    float inv_b = 1.0f / (float)net->batch;
     for (int li = 0; li < net->L && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li];
-        st = GEMM(net, 1, 0, ly->n_out, ly->n_in, B, inv_b, ly->delta, ly->n_out,
-                  layer_input(net, li), ly->n_in, 0.0f, ly->gW[rule], ly->n_in);
+        st = bcn_layer_weight_grad(net, ly, inv_b, ly->delta, layer_input(net, li), 0.0f,
+                                   ly->gW[rule]);
         if (st == BCN_OK)
-            st = net->be->colsum(net->be, B, ly->n_out, 1, inv_b, ly->delta, 0.0f, ly->gc[rule]);
+            st = bcn_layer_bias_grad(net, ly, inv_b, ly->delta, ly->gc[rule]);
     }
     return st;
 }

@@ -31,7 +31,7 @@ bcn_status bcn_net_apply_ties(bcn_net *net)
     bcn_status st = BCN_OK;
     for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
-        size_t n = (size_t)up->n_out * up->n_in;
+        size_t n = up->n_w;
         if (cfg->y_mode == BCN_FB_TIED)
             st = be->axpby(be, n, cfg->y_scale, up->W, 0.0f, ly->Y);
         if (st == BCN_OK && cfg->q_mode == BCN_FB_TIED)
@@ -50,22 +50,24 @@ bcn_status bcn_net_run_update(bcn_net *net)
     for (int li = 0; li < net->L && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li];
         float lr = cfg->lr[li];
-        st = optimise(net, (size_t)ly->n_out * ly->n_in, lr, ly->gW[rule], ly->mW, ly->vW, ly->W);
+        st = optimise(net, ly->n_w, lr, ly->gW[rule], ly->mW, ly->vW, ly->W);
         if (st == BCN_OK)
-            st = optimise(net, (size_t)ly->n_out, lr, ly->gc[rule], ly->mc, ly->vc, ly->c);
+            st = optimise(net, (size_t)ly->n_c, lr, ly->gc[rule], ly->mc, ly->vc, ly->c);
     }
-    /* Feedback learning from the sweep just run (u_l, e_{l+1}, abar, s). */
+    /* Feedback learning from the sweep just run (u_l, e_{l+1}, abar, s):
+     * ∇Y_l = e_{l+1}ᵀ u_l / B, ∇Q_l = −∇Y_l, through layer l+1 (the weight
+     * gradient of its map with e_{l+1} for δ and u_l for x; SPEC §5, §12).
+     * Y, Q of conv layers l learn only with conv_feedback_learning. */
     for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
-        if (rule == BCN_RULE_BURSTCCN && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
-            /* Y ← Y − lr_Y e_{l+1}ᵀ u_l / B */
-            st = net->be->gemm(net->be, 1, 0, up->n_out, ly->n_out, B, -cfg->y_lr / (float)B,
-                               up->e, up->n_out, ly->u, ly->n_out, 1.0f, ly->Y, ly->n_out);
-        if (st == BCN_OK && rule == BCN_RULE_BURSTCCN && cfg->q_lr > 0.0f &&
-            cfg->q_mode != BCN_FB_TIED)
-            /* Q ← Q − lr_Q (−e_{l+1}ᵀ u_l / B) */
-            st = net->be->gemm(net->be, 1, 0, up->n_out, ly->n_out, B, cfg->q_lr / (float)B,
-                               up->e, up->n_out, ly->u, ly->n_out, 1.0f, ly->Q, ly->n_out);
+        int fb_learns = rule == BCN_RULE_BURSTCCN &&
+                        (ly->kind == BCN_LAYER_DENSE || cfg->conv_feedback_learning);
+        if (fb_learns && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
+            /* Y ← Y − lr_Y ∇Y */
+            st = bcn_layer_weight_grad(net, up, -cfg->y_lr / (float)B, up->e, ly->u, 1.0f, ly->Y);
+        if (st == BCN_OK && fb_learns && cfg->q_lr > 0.0f && cfg->q_mode != BCN_FB_TIED)
+            /* Q ← Q − lr_Q ∇Q = Q + lr_Q ∇Y */
+            st = bcn_layer_weight_grad(net, up, cfg->q_lr / (float)B, up->e, ly->u, 1.0f, ly->Q);
         if (st == BCN_OK && rule == BCN_RULE_BURSTPROP && cfg->recurrent && ly->R &&
             cfg->r_lr > 0.0f)
             /* R ← R − lr_R ∇R, ∇R = −abarᵀ (σ(ū) ⊙ e) / B */

@@ -1,0 +1,115 @@
+/*
+ * netdesc.c — text, labels and JSON describing a network's layers.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "netdesc.h"
+
+/* Output shape of layer l (0: the input); zeros if the config is bad. */
+static bcn_shape shape_of(const bcn_net_config *cfg, int l)
+{
+    bcn_shape s = {0, 0, 0};
+    if (bcn_net_config_shape(NULL, cfg, l, &s) != BCN_OK)
+        memset(&s, 0, sizeof s);
+    return s;
+}
+
+int bcn_net_has_conv(const bcn_net_config *cfg)
+{
+    for (int l = 0; l < cfg->n_layers && l < BCN_MAX_LAYERS; l++)
+        if (cfg->layers[l].kind == BCN_LAYER_CONV2D)
+            return 1;
+    return 0;
+}
+
+void bcn_net_desc(const bcn_net_config *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    if (!bcn_net_has_conv(cfg)) {
+        for (int l = 0; l <= cfg->n_layers && used < len; l++) {
+            bcn_shape s = shape_of(cfg, l);
+            used += (size_t)snprintf(buf + used, len - used, "%s%d", l ? "-" : "",
+                                     s.c * s.h * s.w);
+        }
+        return;
+    }
+    int w = snprintf(buf, len, "%dx%dx%d,", cfg->input.c, cfg->input.h, cfg->input.w);
+    if (w > 0 && (size_t)w < len)
+        bcn_net_config_arch_str(cfg, buf + w, len - (size_t)w);
+}
+
+void bcn_layer_label(const bcn_net_config *cfg, int l, char *buf, size_t len)
+{
+    const bcn_layer_spec *sp = &cfg->layers[l - 1];
+    bcn_shape s = shape_of(cfg, l);
+    if (sp->kind == BCN_LAYER_CONV2D)
+        snprintf(buf, len, "conv %d (%d@%dx%d, %dx%d/%d)", l, s.c, s.h, s.w, sp->kernel,
+                 sp->kernel, sp->stride);
+    else
+        snprintf(buf, len, "dense %d (%d)", l, sp->units);
+}
+
+void bcn_layer_short_label(const bcn_net_config *cfg, int l, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%d", cfg->layers[l - 1].kind == BCN_LAYER_CONV2D ? "conv" : "dense", l);
+}
+
+void bcn_json_net(bcn_json *j, const bcn_net_config *cfg)
+{
+    char arch[1024];
+    bcn_net_config_arch_str(cfg, arch, sizeof arch);
+    bcn_json_kv_string(j, "arch", arch);
+    bcn_json_key(j, "input");
+    bcn_json_begin_array(j);
+    bcn_json_int(j, cfg->input.c);
+    bcn_json_int(j, cfg->input.h);
+    bcn_json_int(j, cfg->input.w);
+    bcn_json_end_array(j);
+    bcn_json_key(j, "sizes");
+    bcn_json_begin_array(j);
+    for (int l = 0; l <= cfg->n_layers; l++) {
+        bcn_shape s = shape_of(cfg, l);
+        bcn_json_int(j, (long long)s.c * s.h * s.w);
+    }
+    bcn_json_end_array(j);
+    bcn_json_key(j, "layers");
+    bcn_json_begin_array(j);
+    for (int l = 1; l <= cfg->n_layers; l++) {
+        const bcn_layer_spec *sp = &cfg->layers[l - 1];
+        bcn_shape in = shape_of(cfg, l - 1), out = shape_of(cfg, l);
+        bcn_json_begin_object(j);
+        bcn_json_kv_int(j, "layer", l);
+        bcn_json_kv_string(j, "kind", sp->kind == BCN_LAYER_CONV2D ? "conv2d" : "dense");
+        bcn_json_kv_int(j, "units", sp->units);
+        if (sp->kind == BCN_LAYER_CONV2D) {
+            bcn_json_kv_int(j, "kernel", sp->kernel);
+            bcn_json_kv_int(j, "stride", sp->stride);
+            bcn_json_kv_int(j, "pad", sp->pad);
+        }
+        bcn_json_key(j, "shape");
+        bcn_json_begin_array(j);
+        bcn_json_int(j, out.c);
+        bcn_json_int(j, out.h);
+        bcn_json_int(j, out.w);
+        bcn_json_end_array(j);
+        bcn_json_key(j, "weight_shape");
+        bcn_json_begin_array(j);
+        if (sp->kind == BCN_LAYER_CONV2D) {
+            bcn_json_int(j, out.c);
+            bcn_json_int(j, in.c);
+            bcn_json_int(j, sp->kernel);
+            bcn_json_int(j, sp->kernel);
+        } else {
+            bcn_json_int(j, (long long)out.c * out.h * out.w);
+            bcn_json_int(j, (long long)in.c * in.h * in.w);
+        }
+        bcn_json_end_array(j);
+        bcn_json_end_object(j);
+    }
+    bcn_json_end_array(j);
+}
