@@ -3,6 +3,11 @@
  * Y random std 0.5, p_b 0.5, batch 32, 2 epochs over the first 10,000
  * training images, then > 50% accuracy on the first 1,000 test images
  * (chance is 10%; a correct implementation reaches about 60-77%).
+ * The conv net 1x28x28 → conv:8:5:2 → dense:64 → 10 (images read as
+ * 1 x 28 x 28), Y random with std 1 as in the authors' conv runs (SPEC
+ * §10), Burstprop at its authors' rates (SPEC §6: 3.2 hidden, 0.32
+ * output), must beat 30% (measured here: backprop 72%, FA 52%, Burstprop
+ * 45%, BurstCCN 40%).
  */
 #include <stdio.h>
 
@@ -19,7 +24,7 @@ static bcn_dataset *load_fashion(bcn_ctx *ctx)
     return ds;
 }
 
-static void learn(bcn_rule rule)
+static void learn_net(bcn_rule rule, const char *arch, double min_acc)
 {
     if (getenv("BCN_SKIP_SLOW_TESTS"))
         cr_skip_test("BCN_SKIP_SLOW_TESTS is set (make distcheck re-run): learning tests skipped");
@@ -27,8 +32,16 @@ static void learn(bcn_rule rule)
     bcn_dataset *ds = load_fashion(ctx);
     bcn_net_config cfg = mu_config(rule, 2, (const int[]){784, 256, 10}, 2024);
     bcn_net_config_set_lr(&cfg, 0.3f);
+    if (arch) {
+        cfg.input = (bcn_shape){1, 28, 28};
+        cr_assert_eq(bcn_net_config_set_arch(ctx, &cfg, arch), BCN_OK, "%s", bcn_errmsg(ctx));
+        if (rule == BCN_RULE_BURSTPROP) {
+            bcn_net_config_set_lr(&cfg, 3.2f);
+            cfg.lr[cfg.n_layers - 1] = 0.32f;
+        }
+    }
     cfg.y_mode = BCN_FB_RANDOM;
-    cfg.y_scale = 0.5f;
+    cfg.y_scale = arch ? 1.0f : 0.5f; /* the authors' conv runs: std 1 (SPEC §10) */
     cfg.p_baseline = 0.5f;
     bcn_net *net = mu_net(ctx, &cfg);
     const int batch = 32, n = ds->train.n;
@@ -51,8 +64,10 @@ static void learn(bcn_rule rule)
     cr_assert_eq(bcn_net_evaluate(net, ds->test.x, ds->test.y, ds->test.n, &loss, &errors), BCN_OK,
                  "%s", bcn_errmsg(ctx));
     double acc = 100.0 * (double)(ds->test.n - errors) / ds->test.n;
-    fprintf(stderr, "learning: %s test accuracy %.1f%% (loss %.4f)\n", bcn_rule_str(rule), acc, loss);
-    cr_expect(acc > 50.0, "%s: test accuracy %.1f%% is not above 50%%", bcn_rule_str(rule), acc);
+    fprintf(stderr, "learning: %s %s test accuracy %.1f%% (loss %.4f)\n", bcn_rule_str(rule),
+            arch ? arch : "784-256-10", acc, loss);
+    cr_expect(acc > min_acc, "%s %s: test accuracy %.1f%% is not above %g%%", bcn_rule_str(rule),
+              arch ? arch : "784-256-10", acc, min_acc);
     cr_expect(isfinite(loss));
     free(idx);
     free(x);
@@ -62,7 +77,15 @@ static void learn(bcn_rule rule)
     bcn_ctx_free(ctx);
 }
 
+static void learn(bcn_rule rule) { learn_net(rule, NULL, 50.0); }
+
 Test(learning, burstccn, .timeout = 600) { learn(BCN_RULE_BURSTCCN); }
 Test(learning, burstprop, .timeout = 600) { learn(BCN_RULE_BURSTPROP); }
 Test(learning, fa, .timeout = 600) { learn(BCN_RULE_FA); }
 Test(learning, backprop, .timeout = 600) { learn(BCN_RULE_BACKPROP); }
+
+#define CONV_ARCH "conv:8:5:2,dense:64"
+Test(learning_conv, burstccn, .timeout = 600) { learn_net(BCN_RULE_BURSTCCN, CONV_ARCH, 30.0); }
+Test(learning_conv, burstprop, .timeout = 600) { learn_net(BCN_RULE_BURSTPROP, CONV_ARCH, 30.0); }
+Test(learning_conv, fa, .timeout = 600) { learn_net(BCN_RULE_FA, CONV_ARCH, 30.0); }
+Test(learning_conv, backprop, .timeout = 600) { learn_net(BCN_RULE_BACKPROP, CONV_ARCH, 30.0); }
