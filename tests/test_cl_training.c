@@ -2,7 +2,9 @@
  * test_cl_training.c — whole networks on OpenCL agree with ref, through the
  * public API only: (1) five training steps of each rule and optimiser from
  * the same seed leave every parameter (W, c, Y, Q and Burstprop's R) within
- * 1e-4 relative (||cl - ref|| / ||ref||) of ref; (2) one epoch on a
+ * 1e-4 relative (||cl - ref|| / ||ref||) of ref, on a dense net and on a
+ * conv net (conv, conv with padding, dense on an odd, non-square input;
+ * conv Y/Q learning included); (2) one epoch on a
  * Fashion-MNIST subset (784-64-10, 3,000 training and 1,000 test images,
  * batch 8, a learning rate per rule that gets past 60% in that epoch)
  * reaches the same test accuracy on cl as on ref within 0.5 points.
@@ -83,27 +85,46 @@ typedef struct variant {
     bcn_optimizer opt;
     float lr, momentum, weight_decay, y_lr, q_lr;
     bcn_fb_mode y_mode, q_mode;
+    const char *arch; /* NULL: the dense SIZES net; else hidden layers on CONV_INPUT */
 } variant;
 
+#define CONV_ARCH "conv:4:3:2,conv:5:3:1:1,dense:12"
+#define CONV_INPUT ((bcn_shape){2, 11, 9})
+
+static const variant conv_variants[] = {
+    {"conv_burstccn", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0.01f, 0.01f, BCN_FB_RANDOM,
+     BCN_FB_SYM, CONV_ARCH},
+    {"conv_burstccn_tied", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_TIED,
+     BCN_FB_TIED, CONV_ARCH},
+    {"conv_burstprop", BCN_RULE_BURSTPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM,
+     BCN_FB_SYM, CONV_ARCH},
+    {"conv_fa_momentum", BCN_RULE_FA, BCN_OPT_MOMENTUM, 0.1f, 0.9f, 1e-4f, 0, 0, BCN_FB_RANDOM,
+     BCN_FB_SYM, CONV_ARCH},
+    {"conv_backprop", BCN_RULE_BACKPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM,
+     BCN_FB_SYM, CONV_ARCH},
+    {"conv_backprop_adam", BCN_RULE_BACKPROP, BCN_OPT_ADAM, 1e-3f, 0, 0, 0, 0, BCN_FB_RANDOM,
+     BCN_FB_SYM, CONV_ARCH},
+};
+
 static const variant variants[] = {
-    {"burstccn", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0, 7.31e-4f, BCN_FB_RANDOM, BCN_FB_SYM},
+    {"burstccn", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0, 7.31e-4f, BCN_FB_RANDOM, BCN_FB_SYM, NULL},
     {"burstccn_yq_learning", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0.01f, 0.01f,
-     BCN_FB_RANDOM, BCN_FB_SYM},
-    {"burstccn_tied", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_TIED, BCN_FB_TIED},
+     BCN_FB_RANDOM, BCN_FB_SYM, NULL},
+    {"burstccn_tied", BCN_RULE_BURSTCCN, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_TIED, BCN_FB_TIED, NULL},
     {"burstccn_momentum", BCN_RULE_BURSTCCN, BCN_OPT_MOMENTUM, 0.1f, 0.9f, 1e-4f, 0, 0,
-     BCN_FB_RANDOM, BCN_FB_SYM},
+     BCN_FB_RANDOM, BCN_FB_SYM, NULL},
     {"burstccn_adam", BCN_RULE_BURSTCCN, BCN_OPT_ADAM, 1e-3f, 0, 0, 0.01f, 0.01f, BCN_FB_SYM,
-     BCN_FB_SYM},
-    {"burstprop", BCN_RULE_BURSTPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM},
+     BCN_FB_SYM, NULL},
+    {"burstprop", BCN_RULE_BURSTPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM, NULL},
     {"burstprop_momentum", BCN_RULE_BURSTPROP, BCN_OPT_MOMENTUM, 0.1f, 0.8f, 1e-6f, 0, 0,
-     BCN_FB_RANDOM, BCN_FB_SYM},
-    {"fa", BCN_RULE_FA, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM},
-    {"fa_adam", BCN_RULE_FA, BCN_OPT_ADAM, 1e-3f, 0, 1e-4f, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM},
-    {"backprop", BCN_RULE_BACKPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM},
+     BCN_FB_RANDOM, BCN_FB_SYM, NULL},
+    {"fa", BCN_RULE_FA, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM, NULL},
+    {"fa_adam", BCN_RULE_FA, BCN_OPT_ADAM, 1e-3f, 0, 1e-4f, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM, NULL},
+    {"backprop", BCN_RULE_BACKPROP, BCN_OPT_SGD, 0.3f, 0, 0, 0, 0, BCN_FB_RANDOM, BCN_FB_SYM, NULL},
     {"backprop_momentum", BCN_RULE_BACKPROP, BCN_OPT_MOMENTUM, 0.1f, 0.9f, 0, 0, 0, BCN_FB_RANDOM,
-     BCN_FB_SYM},
+     BCN_FB_SYM, NULL},
     {"backprop_adam", BCN_RULE_BACKPROP, BCN_OPT_ADAM, 1e-3f, 0, 1e-4f, 0, 0, BCN_FB_RANDOM,
-     BCN_FB_SYM},
+     BCN_FB_SYM, NULL},
 };
 
 #define NL 3
@@ -117,6 +138,13 @@ static bcn_net_config variant_config(const variant *v)
     bcn_net_config cfg;
     bcn_net_config_init(&cfg, v->rule);
     bcn_net_config_set_dense(&cfg, SIZES[0], NL - 1, SIZES + 1, SIZES[NL]);
+    if (v->arch) {
+        bcn_ctx *ctx = bcn_ctx_new();
+        cfg.input = CONV_INPUT;
+        cr_assert_eq(bcn_net_config_set_arch(ctx, &cfg, v->arch), BCN_OK, "%s", bcn_errmsg(ctx));
+        bcn_ctx_free(ctx);
+        cfg.conv_feedback_learning = 1;
+    }
     bcn_net_config_set_lr(&cfg, v->lr);
     cfg.optimizer = v->opt;
     cfg.momentum = v->momentum;
@@ -129,14 +157,23 @@ static bcn_net_config variant_config(const variant *v)
     return cfg;
 }
 
+/* Flattened size of layer l's output (0: the input). */
+static int width(const bcn_net_config *cfg, int l)
+{
+    bcn_shape sh;
+    cr_assert_eq(bcn_net_config_shape(NULL, cfg, l, &sh), BCN_OK);
+    return sh.c * sh.h * sh.w;
+}
+
 /* Train STEPS steps on fixed random batches; returns the network. */
 static bcn_net *train_steps(bcn_ctx *ctx, const bcn_net_config *cfg, const float *x,
                             const float *t)
 {
     bcn_net *net = NULL;
     cr_assert_eq(bcn_net_create(ctx, cfg, &net), BCN_OK, "%s", bcn_errmsg(ctx));
+    int n0 = width(cfg, 0), nL = width(cfg, cfg->n_layers);
     for (int s = 0; s < STEPS; s++) {
-        const float *xs = x + (size_t)s * BATCH * SIZES[0], *ts = t + (size_t)s * BATCH * SIZES[NL];
+        const float *xs = x + (size_t)s * BATCH * n0, *ts = t + (size_t)s * BATCH * nL;
         cr_assert_eq(bcn_net_train_step(net, xs, ts, BATCH, NULL), BCN_OK, "step %d: %s", s,
                      bcn_errmsg(ctx));
     }
@@ -173,16 +210,17 @@ static void five_steps(const variant *v)
     char ids[MAX_DEVICES][32];
     size_t ndev = cl_devices(ids);
     /* the same STEPS batches for both backends */
+    bcn_net_config cfg = variant_config(v);
+    int n0 = width(&cfg, 0), nL = width(&cfg, cfg.n_layers), L = cfg.n_layers;
     bcn_rng rng;
     bcn_rng_seed(&rng, SEED + 1);
-    size_t nx = (size_t)STEPS * BATCH * SIZES[0], nt = (size_t)STEPS * BATCH * SIZES[NL];
+    size_t nx = (size_t)STEPS * BATCH * n0, nt = (size_t)STEPS * BATCH * nL;
     float *x = malloc(nx * sizeof *x), *t = calloc(nt, sizeof *t);
     cr_assert(x && t);
     for (size_t i = 0; i < nx; i++)
         x[i] = (float)bcn_rng_uniform(&rng);
     for (size_t r = 0; r < (size_t)STEPS * BATCH; r++)
-        t[r * SIZES[NL] + bcn_rng_below(&rng, (uint64_t)SIZES[NL])] = 1.0f;
-    bcn_net_config cfg = variant_config(v);
+        t[r * nL + bcn_rng_below(&rng, (uint64_t)nL)] = 1.0f;
     bcn_ctx *ctx_ref = open_ctx("ref");
     bcn_net *ref = train_steps(ctx_ref, &cfg, x, t);
     double loss_ref = 0;
@@ -194,13 +232,13 @@ static void five_steps(const variant *v)
         char label[96];
         snprintf(label, sizeof label, "%s on %s (seed %u)", v->name, ids[d], SEED);
         double worst = 0;
-        for (int l = 1; l <= NL; l++) {
+        for (int l = 1; l <= L; l++) {
             worst = fmax(worst, compare_param(cl, ref, BCN_PARAM_W, l, label, "W"));
             worst = fmax(worst, compare_param(cl, ref, BCN_PARAM_C, l, label, "c"));
-            if (l < NL) {
+            if (l < L) {
                 worst = fmax(worst, compare_param(cl, ref, BCN_PARAM_Y, l, label, "Y"));
                 worst = fmax(worst, compare_param(cl, ref, BCN_PARAM_Q, l, label, "Q"));
-                if (v->rule == BCN_RULE_BURSTPROP)
+                if (v->rule == BCN_RULE_BURSTPROP && cfg.layers[l - 1].kind == BCN_LAYER_DENSE)
                     worst = fmax(worst, compare_param(cl, ref, BCN_PARAM_R, l, label, "R"));
             }
         }
@@ -227,6 +265,12 @@ Test(cl_training, five_steps_every_rule_and_optimiser, .timeout = 300)
 {
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
         five_steps(&variants[i]);
+}
+
+Test(cl_training, five_steps_conv_net_every_rule, .timeout = 300)
+{
+    for (size_t i = 0; i < sizeof conv_variants / sizeof conv_variants[0]; i++)
+        five_steps(&conv_variants[i]);
 }
 
 /* ------------------------------------------- Fashion-MNIST, one epoch */
