@@ -398,6 +398,21 @@ BCN_API void bcn_dataset_free(bcn_dataset *ds);
  * one-hot targets t (batch x n_classes). */
 BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
                                const int *idx, int batch, float *x, float *t);
+/* Training augmentation of SPEC §10, in place on x (batch x dim, as gathered
+ * by bcn_dataset_batch), for images of ds's shape (C x H x W, any dataset).
+ * For each image in turn it draws dy = bcn_rng_below(rng, 9), then
+ * dx = bcn_rng_below(rng, 9), then flip = bcn_rng_below(rng, 2), and writes
+ *     out(c, y, x) = padded(c, y + dy, x' + dx),  x' = flip ? W-1-x : x,
+ * where padded is the image with 4 pixels of ds->pad_value[c] on every
+ * side (padded(c, i, j) = in(c, i-4, j-4) inside): a random H x W crop of
+ * the padded image, then a horizontal flip of the crop — torchvision's
+ * RandomCrop(size, padding=4) and RandomHorizontalFlip before Normalize.
+ * batch 0 is a no-op; NULL arguments, batch < 0 and a dataset whose shape is
+ * inconsistent are BCN_ERR_INVALID_ARG, a failed scratch allocation (one
+ * image) BCN_ERR_NOMEM; errors are reported on ctx (which may be NULL). */
+BCN_API bcn_status bcn_dataset_augment(bcn_ctx *ctx, const bcn_dataset *ds,
+                                       bcn_rng *rng, float *x, int batch);
+
 /* --------------------------------------------------------------- version */
 
 /* The library version, "MAJOR.MINOR.PATCH". */

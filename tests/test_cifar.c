@@ -3,7 +3,8 @@
  * at test time (5 training files of 2-3 records and a test file of 4; every
  * byte derived from file, record, channel and position), the cifar10:DIR
  * and plain-directory forms, per-channel normalisation, limits and the
- * validation split, and every bad-file case. CIFAR-10 itself is not needed.
+ * validation split, every bad-file case, and the seeded crop/flip
+ * augmentation. CIFAR-10 itself is not needed.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -473,4 +474,235 @@ Test(cifar, idx_data_is_one_channel_and_not_normalised)
     load2(d, &o, BCN_ERR_INVALID_ARG, "per-channel normalisation is defined for CIFAR-10 only",
           d);
     fx_rmtree(d);
+}
+
+/* --------------------------------------------------------- augmentation */
+
+/* The expected augmentation of one C x H x W image, built the long way:
+ * the padded (H+8) x (W+8) image, its crop at (dy, dx), then the flip. */
+static void reference_augment(const float *in, float *out, int C, int H, int W,
+                              const float *pad, int dy, int dx, int flip)
+{
+    int PH = H + 8, PW = W + 8;
+    float *padded = malloc((size_t)C * PH * PW * sizeof *padded);
+    float *crop = malloc((size_t)C * H * W * sizeof *crop);
+    cr_assert(padded && crop);
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < PH; i++)
+            for (int j = 0; j < PW; j++) {
+                int inside = i >= 4 && i < H + 4 && j >= 4 && j < W + 4;
+                padded[(c * PH + i) * PW + j] =
+                    inside ? in[(c * H + (i - 4)) * W + (j - 4)] : pad[c];
+            }
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                crop[(c * H + y) * W + x] = padded[(c * PH + y + dy) * PW + x + dx];
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                out[(c * H + y) * W + x] = crop[(c * H + y) * W + (flip ? W - 1 - x : x)];
+    free(padded);
+    free(crop);
+}
+
+/* Augment `batch` images of ds with seed `seed` and compare each with the
+ * reference for the offsets a second generator of the same seed draws;
+ * the histograms of dy, dx and flip are added to `hist` (9 + 9 + 2). */
+static void check_augment(const bcn_dataset *ds, const float *x0, int batch, uint64_t seed,
+                          long hist[20])
+{
+    size_t dim = (size_t)ds->dim;
+    float *x = malloc((size_t)batch * dim * sizeof *x);
+    float *want = malloc(dim * sizeof *want);
+    cr_assert(x && want);
+    memcpy(x, x0, (size_t)batch * dim * sizeof *x);
+    bcn_rng rng, again;
+    bcn_rng_seed(&rng, seed);
+    bcn_rng_seed(&again, seed);
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, &rng, x, batch), BCN_OK, "%s", bcn_errmsg(ctx));
+    for (int i = 0; i < batch; i++) {
+        int dy = (int)bcn_rng_below(&again, 9);
+        int dx = (int)bcn_rng_below(&again, 9);
+        int flip = (int)bcn_rng_below(&again, 2);
+        if (hist) {
+            hist[dy]++;
+            hist[9 + dx]++;
+            hist[18 + flip]++;
+        }
+        reference_augment(x0 + (size_t)i * dim, want, ds->channels, ds->rows, ds->cols,
+                          ds->pad_value, dy, dx, flip);
+        for (size_t j = 0; j < dim; j++)
+            cr_assert_eq(x[(size_t)i * dim + j], want[j],
+                         "image %d (dy %d dx %d flip %d) value %zu: %g, want %g", i, dy, dx,
+                         flip, j, (double)x[(size_t)i * dim + j], (double)want[j]);
+    }
+    /* Exactly three draws per image, nothing more. */
+    cr_assert_eq(memcmp(rng.s, again.s, sizeof rng.s), 0, "the generators diverged");
+    free(x);
+    free(want);
+}
+
+Test(cifar, augmentation_matches_the_padded_crop_and_flip)
+{
+    bcn_dataset *ds = load(dir, NULL, BCN_OK, NULL);
+    const int batch = 40;
+    float *x0 = malloc((size_t)batch * PIXELS * sizeof *x0);
+    int idx[40];
+    for (int i = 0; i < batch; i++)
+        idx[i] = (i * 5) % N_TRAIN;
+    bcn_dataset_batch(ds, &ds->train, idx, batch, x0, NULL);
+    long hist[20] = {0};
+    check_augment(ds, x0, batch, 20240611, hist);
+    check_augment(ds, x0, batch, 7, hist);
+    bcn_dataset_free(ds);
+
+    /* Not normalised: padding is 0. */
+    bcn_data_options o = {.normalize = -1};
+    ds = load(dir, &o, BCN_OK, NULL);
+    bcn_dataset_batch(ds, &ds->train, idx, batch, x0, NULL);
+    check_augment(ds, x0, batch, 99, NULL);
+    bcn_dataset_free(ds);
+    free(x0);
+}
+
+Test(cifar, augmentation_pads_with_what_a_zero_pixel_becomes)
+{
+    bcn_dataset *ds = load(dir, NULL, BCN_OK, NULL);
+    const int batch = 64;
+    float *x = malloc((size_t)batch * PIXELS * sizeof *x);
+    int idx[64] = {0};
+    bcn_dataset_batch(ds, &ds->train, idx, batch, x, NULL);
+    bcn_rng rng, again;
+    bcn_rng_seed(&rng, 3);
+    bcn_rng_seed(&again, 3);
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, &rng, x, batch), BCN_OK);
+    int top = 0, left = 0;
+    for (int i = 0; i < batch; i++) {
+        int dy = (int)bcn_rng_below(&again, 9);
+        int dx = (int)bcn_rng_below(&again, 9);
+        int flip = (int)bcn_rng_below(&again, 2);
+        const float *img = x + (size_t)i * PIXELS;
+        /* dy = 0: the first 4 rows are padding; dx = 0 without a flip: the
+         * first 4 columns (with a flip, the last 4). */
+        for (int c = 0; c < 3; c++) {
+            float pad = (float)(-mean[c] / stdev[c]);
+            if (dy == 0)
+                for (int y = 0; y < 4; y++)
+                    for (int xx = 0; xx < SIDE; xx++)
+                        cr_assert(fabsf(img[c * PLANE + y * SIDE + xx] - pad) <= 1e-6f,
+                                  "image %d channel %d (%d,%d): %g, want %g", i, c, y, xx,
+                                  (double)img[c * PLANE + y * SIDE + xx], (double)pad);
+            if (dx == 0)
+                for (int y = 0; y < SIDE; y++)
+                    for (int k = 0; k < 4; k++) {
+                        int xx = flip ? SIDE - 1 - k : k;
+                        cr_assert(fabsf(img[c * PLANE + y * SIDE + xx] - pad) <= 1e-6f,
+                                  "image %d channel %d (%d,%d)", i, c, y, xx);
+                    }
+        }
+        top += dy == 0;
+        left += dx == 0;
+    }
+    cr_assert(top > 0 && left > 0, "seed 3 drew no zero offset in %d images", batch);
+    free(x);
+    bcn_dataset_free(ds);
+}
+
+Test(cifar, augmentation_draws_every_offset_and_both_flips)
+{
+    /* A hand-made 1 x 10 x 12 dataset whose pixels are all different: the
+     * offsets can be read back from the output alone. */
+    bcn_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.channels = 1;
+    ds.rows = 10;
+    ds.cols = 12;
+    ds.dim = 120;
+    ds.n_classes = 10;
+    ds.pad_value[0] = -1.0f;
+    const int batch = 2000;
+    float *x0 = malloc((size_t)batch * 120 * sizeof *x0), *x = malloc((size_t)batch * 120 * sizeof *x);
+    for (int i = 0; i < batch * 120; i++)
+        x0[i] = (float)(i % 120);
+    memcpy(x, x0, (size_t)batch * 120 * sizeof *x);
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 12345);
+    cr_assert_eq(bcn_dataset_augment(ctx, &ds, &rng, x, batch), BCN_OK, "%s", bcn_errmsg(ctx));
+    long seen[20] = {0};
+    for (int i = 0; i < batch; i++) {
+        const float *img = x + (size_t)i * 120;
+        /* Row 5, columns 5 and 6 always come from inside the image. */
+        int a = (int)img[5 * 12 + 5], b = (int)img[5 * 12 + 6];
+        cr_assert(a >= 0 && b >= 0, "image %d: centre is padding", i);
+        int flip = b < a;
+        int dy = a / 12 - 5 + 4;
+        int dx = a % 12 - (flip ? 12 - 1 - 5 : 5) + 4;
+        cr_assert(dy >= 0 && dy < 9 && dx >= 0 && dx < 9, "image %d: dy %d dx %d", i, dy, dx);
+        seen[dy]++;
+        seen[9 + dx]++;
+        seen[18 + flip]++;
+    }
+    for (int k = 0; k < 9; k++) {
+        cr_assert(seen[k] > 0, "dy = %d never drawn in %d images", k, batch);
+        cr_assert(seen[9 + k] > 0, "dx = %d never drawn in %d images", k, batch);
+    }
+    cr_assert(seen[18] > 0 && seen[19] > 0, "flips %ld / %ld", seen[18], seen[19]);
+    /* And each image is exactly the reference for those offsets. */
+    long hist[20] = {0};
+    check_augment(&ds, x0, batch, 12345, hist);
+    for (int k = 0; k < 20; k++)
+        cr_assert_eq(hist[k], seen[k], "histogram bin %d", k);
+    free(x0);
+    free(x);
+}
+
+Test(cifar, augmentation_of_idx_images)
+{
+    /* 1 x 3 x 4 images: the padding is wider than the image. */
+    char *d = fx_tmpdir();
+    write_idx_set(d);
+    bcn_dataset *ds = load(d, NULL, BCN_OK, NULL);
+    const int idx[5] = {0, 1, 2, 3, 4};
+    float x0[5 * 12];
+    bcn_dataset_batch(ds, &ds->train, idx, 5, x0, NULL);
+    long hist[20] = {0};
+    for (uint64_t seed = 0; seed < 50; seed++)
+        check_augment(ds, x0, 5, seed, hist);
+    bcn_dataset_free(ds);
+    fx_rmtree(d);
+}
+
+Test(cifar, augmentation_errors)
+{
+    bcn_dataset *ds = load(dir, NULL, BCN_OK, NULL);
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 1);
+    float x[PIXELS];
+    cr_assert_eq(bcn_dataset_augment(ctx, NULL, &rng, x, 1), BCN_ERR_INVALID_ARG);
+    cr_assert(strstr(bcn_errmsg(ctx), "NULL dataset"), "%s", bcn_errmsg(ctx));
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, NULL, x, 1), BCN_ERR_INVALID_ARG);
+    cr_assert(strstr(bcn_errmsg(ctx), "NULL random generator"), "%s", bcn_errmsg(ctx));
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, &rng, NULL, 1), BCN_ERR_INVALID_ARG);
+    cr_assert(strstr(bcn_errmsg(ctx), "NULL batch"), "%s", bcn_errmsg(ctx));
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, &rng, x, -1), BCN_ERR_INVALID_ARG);
+    cr_assert(strstr(bcn_errmsg(ctx), "batch is -1"), "%s", bcn_errmsg(ctx));
+    cr_assert_eq(bcn_dataset_augment(NULL, ds, &rng, x, -1), BCN_ERR_INVALID_ARG);
+    /* batch 0 draws nothing and touches nothing. */
+    bcn_rng before = rng;
+    cr_assert_eq(bcn_dataset_augment(ctx, ds, &rng, NULL, 0), BCN_OK);
+    cr_assert_eq(memcmp(before.s, rng.s, sizeof rng.s), 0);
+    /* A shape that is not channels x rows x cols. */
+    bcn_dataset bad = *ds;
+    bad.channels = 0;
+    cr_assert_eq(bcn_dataset_augment(ctx, &bad, &rng, x, 1), BCN_ERR_INVALID_ARG);
+    cr_assert(strstr(bcn_errmsg(ctx), "shape"), "%s", bcn_errmsg(ctx));
+    bad = *ds;
+    bad.dim = 784;
+    cr_assert_eq(bcn_dataset_augment(ctx, &bad, &rng, x, 1), BCN_ERR_INVALID_ARG);
+    bad = *ds;
+    bad.channels = 4;
+    bad.dim = 4 * 1024;
+    cr_assert_eq(bcn_dataset_augment(ctx, &bad, &rng, x, 1), BCN_ERR_INVALID_ARG);
+    bcn_dataset_free(ds);
 }
