@@ -37,7 +37,7 @@ int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_devi
     }
     if (!(*ctx = open_device(o->device, dev)))
         return -1;
-    bcn_data_options dopt = {o->train_limit, o->test_limit, 0};
+    bcn_data_options dopt = {.train_limit = o->train_limit, .test_limit = o->test_limit};
     if (bcn_dataset_load(*ctx, o->data, &dopt, ds) != BCN_OK) {
         fprintf(stderr, "burstccn-bench %s: cannot load the dataset '%s': %s\n", cmd, o->data,
                 bcn_errmsg(*ctx));

@@ -391,7 +391,9 @@ BCN_API bcn_status bcn_idx_read(bcn_ctx *ctx, const char *path,
 /* Free an IDX file. NULL is a no-op. */
 BCN_API void bcn_idx_free(bcn_idx *idx);
 
-/* One split of a dataset: n examples of dim floats in [0, 1]. */
+/* One split of a dataset: n examples of dim floats, each channel-major
+ * (c·rows·cols + y·cols + x); pixels scaled to [0, 1], then normalised per
+ * channel when the dataset says so (bcn_dataset.normalized). */
 typedef struct bcn_split {
     int n;
     float *x;      /* n x dim */
@@ -399,11 +401,16 @@ typedef struct bcn_split {
 } bcn_split;
 
 typedef struct bcn_dataset {
-    char name[64];     /* "fashion-mnist" or the directory's name */
+    char name[64];     /* "fashion-mnist", "cifar10" or the directory's name */
     char path[4096];   /* directory the files came from */
-    int dim;           /* 784 for MNIST-style data */
-    int rows, cols;    /* image shape */
+    int dim;           /* channels x rows x cols: 784 (MNIST), 3072 (CIFAR-10) */
+    int channels;      /* 1 for IDX data, 3 (R, G, B) for CIFAR-10 */
+    int rows, cols;    /* image shape: 28x28 (MNIST), 32x32 (CIFAR-10) */
     int n_classes;     /* 10 */
+    int normalized;    /* 1: x' = (x/255 - mean_c) / std_c was applied (SPEC §10) */
+    float pad_value[3]; /* [c < channels]: the value a 0 pixel became (0 when
+                          not normalised, -mean_c/std_c when normalised);
+                          bcn_dataset_augment pads with it */
     bcn_split train;
     bcn_split val;     /* last `validation` examples of the training set */
     bcn_split test;
@@ -413,13 +420,29 @@ typedef struct bcn_data_options {
     int train_limit; /* use the first N training examples (0: all) */
     int test_limit;  /* use the first N test examples (0: all) */
     int validation;  /* hold out the last N training examples (0: none) */
+    int normalize;   /* per-channel normalisation with SPEC §10's mean
+                        (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225):
+                        0 the dataset's default (on for CIFAR-10, off for IDX
+                        data), 1 on (CIFAR-10 only), -1 off */
 } bcn_data_options;
 
-/* Load an MNIST-style dataset: `source` is "fashion-mnist" (Debian's
- * dataset-fashion-mnist), "mnist" (Debian's dataset-mnist, if installed), or
- * a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
- * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz).
- * `opts` may be NULL. */
+/* Load a dataset. `source` is one of
+ *  - "fashion-mnist" (Debian's dataset-fashion-mnist), "mnist" (Debian's
+ *    dataset-mnist, if installed);
+ *  - "cifar10:DIR": the CIFAR-10 binary version (SPEC §11), DIR holding
+ *    data_batch_1.bin .. data_batch_5.bin and test_batch.bin (or holding
+ *    cifar-10-batches-bin/ with them); "cifar10" alone reads the directory
+ *    named by $BURSTCCN_CIFAR10, and without it fails saying where to get
+ *    the data;
+ *  - a directory holding either the four IDX files train-images-idx3-ubyte,
+ *    train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte
+ *    (each optionally .gz) or the six CIFAR-10 batches.
+ * The limits are applied before reading: only the records kept are read and
+ * converted (the training batches in order 1..5), though all six CIFAR-10
+ * files must be present with a size that is a whole number of 3073-byte
+ * records. A missing file is BCN_ERR_IO; a bad file (empty, cut record,
+ * label > 9, IDX errors) BCN_ERR_FORMAT, its message naming the file.
+ * `opts` may be NULL (all defaults). */
 BCN_API bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source,
                                     const bcn_data_options *opts,
                                     bcn_dataset **out);
@@ -429,6 +452,20 @@ BCN_API void bcn_dataset_free(bcn_dataset *ds);
  * one-hot targets t (batch x n_classes). */
 BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
                                const int *idx, int batch, float *x, float *t);
+/* Training augmentation of SPEC §10, in place on x (batch x dim, as gathered
+ * by bcn_dataset_batch), for images of ds's shape (C x H x W, any dataset).
+ * For each image in turn it draws dy = bcn_rng_below(rng, 9), then
+ * dx = bcn_rng_below(rng, 9), then flip = bcn_rng_below(rng, 2), and writes
+ *     out(c, y, x) = padded(c, y + dy, x' + dx),  x' = flip ? W-1-x : x,
+ * where padded is the image with 4 pixels of ds->pad_value[c] on every
+ * side (padded(c, i, j) = in(c, i-4, j-4) inside): a random H x W crop of
+ * the padded image, then a horizontal flip of the crop — torchvision's
+ * RandomCrop(size, padding=4) and RandomHorizontalFlip before Normalize.
+ * batch 0 is a no-op; NULL arguments, batch < 0 and a dataset whose shape is
+ * inconsistent are BCN_ERR_INVALID_ARG, a failed scratch allocation (one
+ * image) BCN_ERR_NOMEM; errors are reported on ctx (which may be NULL). */
+BCN_API bcn_status bcn_dataset_augment(bcn_ctx *ctx, const bcn_dataset *ds,
+                                       bcn_rng *rng, float *x, int batch);
 
 /* --------------------------------------------------------------- version */
 

@@ -18,7 +18,7 @@
 static int have_fashion(void)
 {
     bcn_ctx *ctx = bcn_ctx_new();
-    bcn_data_options o = {10, 10, 0};
+    bcn_data_options o = {.train_limit = 10, .test_limit = 10};
     bcn_dataset *ds = NULL;
     int ok = ctx && bcn_dataset_load(ctx, "fashion-mnist", &o, &ds) == BCN_OK;
     bcn_dataset_free(ds);

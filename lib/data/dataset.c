@@ -1,7 +1,9 @@
 /*
- * dataset.c — MNIST-style datasets: four IDX files (train/test images and
- * labels), checked against each other, scaled to [0, 1], optionally cut to
- * subsets and split into train / validation; minibatch gathering.
+ * dataset.c — datasets: finding the data (named sets, cifar10:DIR, or a
+ * directory whose files say which format it holds); MNIST-style data from
+ * four IDX files (train/test images and labels), checked against each
+ * other, scaled to [0, 1], optionally cut to subsets and split into train /
+ * validation (CIFAR-10 is read by cifar.c); minibatch gathering.
  */
 #include "config.h"
 
@@ -13,10 +15,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "data_internal.h"
 
-#define N_CLASSES 10
+#define N_CLASSES BCN_N_CLASSES
 #define MAX_IMAGE_VALUES ((uint64_t)1 << 24) /* rows x cols, as layer widths */
+
+/* The four members of an MNIST-style directory. */
+static const char *const idx_members[4] = {
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+};
+
+/* Where CIFAR-10 comes from, for the messages that cannot find it. */
+#define CIFAR_HOWTO                                                                      \
+    "download the binary version from "                                                  \
+    "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, unpack it (it holds "      \
+    "cifar-10-batches-bin/: data_batch_1.bin .. data_batch_5.bin and test_batch.bin) "   \
+    "and give cifar10:PATH (--data cifar10:PATH on the command line) or set "            \
+    "BURSTCCN_CIFAR10=PATH"
+/* The subdirectory the CIFAR-10 archive unpacks to. */
+#define CIFAR_SUBDIR "cifar-10-batches-bin"
 
 /* Datasets known by name: where Debian installs them and which package. */
 static const struct {
@@ -41,7 +59,7 @@ static int is_file(const char *path)
     return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode);
 }
 
-#define MEMBER_PATH_MAX 4200
+#define MEMBER_PATH_MAX BCN_MEMBER_PATH_MAX
 
 /* Find `dir/base` or `dir/base.gz` and read it; `path` receives the name. */
 static bcn_status read_member(bcn_ctx *ctx, const char *dir, const char *base,
@@ -118,9 +136,74 @@ static void dir_name(const char *dir, char *out, size_t len)
     snprintf(out, len, "%.*s", (int)(end - start), dir + start);
 }
 
-/* Resolve `source` to a directory, checking that it exists. */
-static bcn_status resolve_source(bcn_ctx *ctx, const char *source, bcn_dataset *ds)
+/* Does `dir` hold any of the files of this format? (Which one is missing
+ * is for the reader to say.) */
+static int has_idx_files(const char *dir)
 {
+    char path[MEMBER_PATH_MAX];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, idx_members[i]);
+        if (is_file(path))
+            return 1;
+        snprintf(path, sizeof path, "%s/%s.gz", dir, idx_members[i]);
+        if (is_file(path))
+            return 1;
+    }
+    return 0;
+}
+
+static int has_cifar_files(const char *dir)
+{
+    char path[MEMBER_PATH_MAX];
+    for (int i = 0; i < BCN_CIFAR_FILES; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, bcn_cifar_file_names[i]);
+        if (is_file(path))
+            return 1;
+    }
+    return 0;
+}
+
+/* ds->path := dir/cifar-10-batches-bin when dir itself holds no batch but
+ * that subdirectory (where the archive unpacks) does. */
+static void descend_into_cifar_subdir(bcn_dataset *ds)
+{
+    char sub[sizeof ds->path];
+    if (has_cifar_files(ds->path))
+        return;
+    if (snprintf(sub, sizeof sub, "%s/%s", ds->path, CIFAR_SUBDIR) >= (int)sizeof sub)
+        return;
+    if (is_dir(sub) && has_cifar_files(sub))
+        memcpy(ds->path, sub, sizeof sub);
+}
+
+/* ds->path := the CIFAR-10 directory `dir` (named by `what` in messages). */
+static bcn_status resolve_cifar_dir(bcn_ctx *ctx, const char *dir, const char *what,
+                                    bcn_dataset *ds)
+{
+    snprintf(ds->name, sizeof ds->name, "cifar10");
+    if (!*dir)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
+                             "%s names no directory: give cifar10:DIR, DIR holding the "
+                             "CIFAR-10 binary batches",
+                             what);
+    if (strlen(dir) >= sizeof ds->path)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "data directory name is too long");
+    snprintf(ds->path, sizeof ds->path, "%s", dir);
+    if (!is_dir(ds->path))
+        return bcn_set_error(ctx, BCN_ERR_IO,
+                             "CIFAR-10 directory '%s' (%s) does not exist or is not a "
+                             "directory; to get CIFAR-10, " CIFAR_HOWTO,
+                             dir, what);
+    descend_into_cifar_subdir(ds);
+    return BCN_OK;
+}
+
+/* Resolve `source` to a directory, checking that it exists, and say which
+ * format it holds (*cifar: 1 for CIFAR-10, 0 for IDX). */
+static bcn_status resolve_source(bcn_ctx *ctx, const char *source, bcn_dataset *ds,
+                                 int *cifar)
+{
+    *cifar = 0;
     for (size_t k = 0; k < sizeof known_sets / sizeof known_sets[0]; k++) {
         if (strcmp(source, known_sets[k].name) != 0)
             continue;
@@ -135,6 +218,19 @@ static bcn_status resolve_source(bcn_ctx *ctx, const char *source, bcn_dataset *
                                  known_sets[k].title, ds->path, known_sets[k].package);
         return BCN_OK;
     }
+    if (strcmp(source, "cifar10") == 0) {
+        *cifar = 1;
+        const char *env = getenv("BURSTCCN_CIFAR10");
+        if (!env || !*env)
+            return bcn_set_error(ctx, BCN_ERR_IO,
+                                 "CIFAR-10 has no system package and BURSTCCN_CIFAR10 is not "
+                                 "set; " CIFAR_HOWTO);
+        return resolve_cifar_dir(ctx, env, "$BURSTCCN_CIFAR10", ds);
+    }
+    if (strncmp(source, "cifar10:", 8) == 0) {
+        *cifar = 1;
+        return resolve_cifar_dir(ctx, source + 8, source, ds);
+    }
     if (strlen(source) >= sizeof ds->path)
         return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "data directory name is too long");
     snprintf(ds->path, sizeof ds->path, "%s", source);
@@ -142,21 +238,42 @@ static bcn_status resolve_source(bcn_ctx *ctx, const char *source, bcn_dataset *
     if (!is_dir(ds->path))
         return bcn_set_error(ctx, BCN_ERR_IO,
                              "data directory '%s' does not exist or is not a directory (give "
-                             "fashion-mnist, mnist, or a directory holding "
+                             "fashion-mnist, mnist, cifar10:DIR, or a directory holding "
                              "train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-                             "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte)",
+                             "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, or "
+                             "CIFAR-10's data_batch_1.bin .. data_batch_5.bin and "
+                             "test_batch.bin)",
                              source);
-    return BCN_OK;
+    /* Which format: any IDX member makes it IDX (its reader then names a
+     * missing one), else any CIFAR-10 batch, here or in the subdirectory
+     * the CIFAR-10 archive unpacks to. */
+    if (has_idx_files(ds->path))
+        return BCN_OK;
+    descend_into_cifar_subdir(ds);
+    if (has_cifar_files(ds->path)) {
+        *cifar = 1;
+        snprintf(ds->name, sizeof ds->name, "cifar10");
+        return BCN_OK;
+    }
+    return bcn_set_error(ctx, BCN_ERR_IO,
+                         "data directory '%s' holds neither MNIST-style IDX files "
+                         "(train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                         "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each optionally "
+                         ".gz) nor CIFAR-10 binary batches (data_batch_1.bin .. "
+                         "data_batch_5.bin, test_batch.bin, or a cifar-10-batches-bin/ "
+                         "holding them)",
+                         source);
 }
 
 bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_options *opts,
                             bcn_dataset **out)
 {
     bcn_status st = BCN_OK;
-    bcn_data_options o = {0, 0, 0};
+    bcn_data_options o = {0, 0, 0, 0};
     bcn_idx *tr_x = NULL, *tr_y = NULL, *te_x = NULL, *te_y = NULL;
     bcn_dataset *ds = NULL;
     char *p_trx = NULL, *p_try, *p_tex, *p_tey; /* the four files' paths */
+    int cifar = 0;
 
     if (!out)
         return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_dataset_load: NULL output");
@@ -170,6 +287,11 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
                              "bcn_dataset_load: train_limit (%d), test_limit (%d) and "
                              "validation (%d) must not be negative",
                              o.train_limit, o.test_limit, o.validation);
+    if (o.normalize < -1 || o.normalize > 1)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
+                             "bcn_dataset_load: normalize is %d; it must be 0 (the dataset's "
+                             "default), 1 (on) or -1 (off)",
+                             o.normalize);
 
     ds = calloc(1, sizeof *ds);
     p_trx = malloc(4 * MEMBER_PATH_MAX);
@@ -181,13 +303,28 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
     p_try = p_trx + MEMBER_PATH_MAX;
     p_tex = p_try + MEMBER_PATH_MAX;
     p_tey = p_tex + MEMBER_PATH_MAX;
-    if ((st = resolve_source(ctx, source, ds)) != BCN_OK)
+    if ((st = resolve_source(ctx, source, ds, &cifar)) != BCN_OK)
         goto fail;
+    if (cifar) {
+        /* Normalisation is on unless switched off. */
+        if ((st = bcn_cifar_load(ctx, ds, &o, o.normalize >= 0)) != BCN_OK)
+            goto fail;
+        free(p_trx);
+        *out = ds;
+        return BCN_OK;
+    }
+    if (o.normalize == 1) {
+        st = bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
+                           "'%s' holds IDX data: per-channel normalisation is defined for "
+                           "CIFAR-10 only",
+                           ds->path);
+        goto fail;
+    }
 
-    if ((st = read_member(ctx, ds->path, "train-images-idx3-ubyte", p_trx, &tr_x)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, "train-labels-idx1-ubyte", p_try, &tr_y)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, "t10k-images-idx3-ubyte", p_tex, &te_x)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, "t10k-labels-idx1-ubyte", p_tey, &te_y)) != BCN_OK)
+    if ((st = read_member(ctx, ds->path, idx_members[0], p_trx, &tr_x)) != BCN_OK ||
+        (st = read_member(ctx, ds->path, idx_members[1], p_try, &tr_y)) != BCN_OK ||
+        (st = read_member(ctx, ds->path, idx_members[2], p_tex, &te_x)) != BCN_OK ||
+        (st = read_member(ctx, ds->path, idx_members[3], p_tey, &te_y)) != BCN_OK)
         goto fail;
     if ((st = check_pair(ctx, p_trx, p_try, tr_x, tr_y)) != BCN_OK ||
         (st = check_pair(ctx, p_tex, p_tey, te_x, te_y)) != BCN_OK)
@@ -202,8 +339,10 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
     /* IDX counts are bounded by 2^31 bytes, so every count below fits an int. */
     ds->rows = (int)tr_x->dims[1];
     ds->cols = (int)tr_x->dims[2];
+    ds->channels = 1;
     ds->dim = ds->rows * ds->cols;
     ds->n_classes = N_CLASSES;
+    ds->normalized = 0; /* and pad_value[] = 0 (calloc) */
 
     int n_train = (int)tr_x->dims[0], n_test = (int)te_x->dims[0];
     if (o.train_limit > 0 && o.train_limit < n_train)
