@@ -26,6 +26,7 @@ typedef struct cli_settings {
     int n_hidden;             /* --hidden: dense hidden layers */
     int hidden[BCN_MAX_LAYERS];
     const char *arch;         /* --arch as given, or NULL */
+    int augment;              /* --augment: 1 on, 0 off, -1 the data's default */
     const char *data;         /* "fashion-mnist", "mnist" or a directory */
     const char *device;       /* NULL: the default device */
     bcn_data_options data_opts;
@@ -68,6 +69,7 @@ int cli_runtime_error(const cli_env *env, const char *what);
  * last batch of an epoch may be smaller). */
 typedef struct cli_order {
     bcn_rng rng;
+    bcn_rng aug_rng; /* augmentation draws: seeded cli_augment_seed(seed) */
     int *perm;
     int n, pos, batch;
     long epoch; /* epochs started */
@@ -85,6 +87,11 @@ int cli_order_next(cli_order *o, const int **idx);
 int cli_order_epoch_done(const cli_order *o);
 /* Free the permutation. */
 void cli_order_free(cli_order *o);
+/* Seed of the augmentation generator: seed XOR 0xD1B54A32D192ED03. */
+uint64_t cli_augment_seed(uint64_t seed);
+/* The next training batch of the order gathered into x, t (and augmented
+ * when the run augments); its size, or -1 with the error printed. */
+int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
 
 /* JSON members shared by train and compare: "rule", "device", "data",
  * "config". */

@@ -166,15 +166,19 @@ int cli_cmd_compare(int argc, char **argv)
         goto done;
     }
 
-    const int *idx;
     for (int step = 0; step < s.steps; step++) {
-        int b = cli_order_next(&order, &idx);
-        bcn_dataset_batch(ds, &ds->train, idx, b, x, t);
+        int b = cli_train_batch(&order, &s, &env, x, t);
+        if (b < 0) {
+            rc = CLI_EXIT_RUNTIME;
+            goto done;
+        }
         if (bcn_net_train_step(env.net, x, t, b, NULL) != BCN_OK) {
             rc = cli_runtime_error(&env, "training step failed");
             goto done;
         }
     }
+    /* The comparison batch is never augmented: it is the data itself. */
+    const int *idx;
     int b = cli_order_next(&order, &idx);
     bcn_dataset_batch(ds, &ds->train, idx, b, x, t);
     bcn_comparison cmp;

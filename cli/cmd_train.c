@@ -172,9 +172,12 @@ int cli_cmd_train(int argc, char **argv)
         double t0 = bcn_progress_now();
         long done_ex = 0;
         do {
-            const int *idx;
-            int b = cli_order_next(&order, &idx);
-            bcn_dataset_batch(ds, &ds->train, idx, b, x, t);
+            int b = cli_train_batch(&order, &s, &env, x, t);
+            if (b < 0) {
+                bcn_progress_finish(&bar);
+                rc = CLI_EXIT_RUNTIME;
+                goto done;
+            }
             if (bcn_net_train_step(env.net, x, t, b, NULL) != BCN_OK) {
                 bcn_progress_finish(&bar);
                 rc = cli_runtime_error(&env, "training step failed");

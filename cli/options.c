@@ -16,7 +16,7 @@
 #include "cli.h"
 
 enum opt_key {
-    O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION,
+    O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION, O_NORMALIZE, O_AUGMENT,
     O_HIDDEN, O_ARCH, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
@@ -40,9 +40,10 @@ static const opt opts[O_COUNT] = {
     [O_RULE] = {"rule", "RULE", BOTH, "Rule and data",
                 "learning rule: burstccn, burstprop, fa or backprop"},
     [O_DATA] = {"data", "SRC", BOTH, NULL,
-                "fashion-mnist, mnist, or a directory holding train-images-idx3-ubyte, "
-                "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte "
-                "(each may be .gz)"},
+                "fashion-mnist, mnist, cifar10:DIR (CIFAR-10's binary version: "
+                "data_batch_1..5.bin and test_batch.bin), or a directory holding either those "
+                "or train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+                "t10k-labels-idx1-ubyte (each may be .gz)"},
     [O_DEVICE] = {"device", "DEV", BOTH, NULL,
                   "ref, cl, cl:P:D or a device-name substring (see `burstccn devices`)"},
     [O_TRAIN_LIMIT] = {"train-limit", "N", BOTH, NULL,
@@ -50,6 +51,14 @@ static const opt opts[O_COUNT] = {
     [O_TEST_LIMIT] = {"test-limit", "N", BOTH, NULL, "use only the first N test examples (0: all)"},
     [O_VALIDATION] = {"validation", "N", TRAIN, NULL,
                       "hold out the last N training examples as a validation set (0: none)"},
+    [O_NORMALIZE] = {"normalize", "on|off", BOTH, NULL,
+                     "per-channel normalisation of CIFAR-10 images, mean (0.485, 0.456, 0.406) "
+                     "and std (0.229, 0.224, 0.225) (SPEC 10; default on for CIFAR-10; IDX "
+                     "images stay in [0, 1])"},
+    [O_AUGMENT] = {"augment", "on|off", BOTH, NULL,
+                   "random 32x32 crop of each training image zero-padded by 4 and a random "
+                   "horizontal flip (SPEC 10; any image size), drawn from --seed (default on for "
+                   "CIFAR-10, off otherwise)"},
     [O_HIDDEN] = {"hidden", "N,N,...", BOTH, "Network and training",
                   "dense hidden layer widths, or 'none' (input size and classes come from the "
                   "data)"},
@@ -129,6 +138,7 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
     case O_RULE: snprintf(buf, len, "burstccn"); break;
     case O_DATA: snprintf(buf, len, "fashion-mnist"); break;
     case O_DEVICE: snprintf(buf, len, "the first OpenCL device, else ref"); break;
+    case O_NORMALIZE: case O_AUGMENT: snprintf(buf, len, "on for CIFAR-10"); break;
     case O_TRAIN_LIMIT: case O_TEST_LIMIT: case O_VALIDATION: case O_STEPS:
         snprintf(buf, len, "0");
         break;
@@ -250,7 +260,9 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                 "\nData order: the training set starts in file order; before each epoch it is\n"
                 "shuffled in place (Fisher-Yates, bcn_rng_shuffle) by a bcn_rng seeded with\n"
                 "SEED XOR 0x9E3779B97F4A7C15, kept across epochs. The last batch of an epoch\n"
-                "may be smaller. 'seconds' counts training steps only, not evaluation.\n"
+                "may be smaller. With --augment on, each gathered batch is cropped and\n"
+                "flipped (bcn_dataset_augment) with draws from a bcn_rng seeded with\n"
+                "SEED XOR 0xD1B54A32D192ED03. 'seconds' counts training steps only.\n"
                 "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
                 "error.\n");
     else
@@ -304,6 +316,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
     memset(s, 0, sizeof *s);
     bcn_net_config_init(c, (bcn_rule)rule);
     s->data = "fashion-mnist";
+    s->augment = -1;
     s->epochs = 10;
     s->batch = 32;
     s->n_hidden = c->n_layers - 1;
@@ -374,6 +387,14 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         case O_Q_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->q_lr, err, errlen); break;
         case O_R_LR: rc = float_in(f, t, 0, 1e6, 0, 0, &c->r_lr, err, errlen); break;
         case O_RECURRENT: rc = bcn_arg_bool(f, t, &c->recurrent, err, errlen); break;
+        case O_NORMALIZE:
+            rc = bcn_arg_bool(f, t, &v, err, errlen);
+            s->data_opts.normalize = v ? 1 : -1;
+            break;
+        case O_AUGMENT:
+            rc = bcn_arg_bool(f, t, &v, err, errlen);
+            s->augment = v;
+            break;
         case O_CONV_FB: rc = bcn_arg_bool(f, t, &c->conv_feedback_learning, err, errlen); break;
         case O_QUIET: s->quiet = 1; break;
         default: break;

@@ -29,6 +29,7 @@ int cli_order_init(cli_order *o, int n, int batch, uint64_t seed)
     o->n = n;
     o->batch = batch;
     bcn_rng_seed(&o->rng, cli_order_seed(seed));
+    bcn_rng_seed(&o->aug_rng, cli_augment_seed(seed));
     return 0;
 }
 
@@ -47,6 +48,20 @@ int cli_order_next(cli_order *o, const int **idx)
 }
 
 int cli_order_epoch_done(const cli_order *o) { return o->pos == 0; }
+
+uint64_t cli_augment_seed(uint64_t seed) { return seed ^ UINT64_C(0xD1B54A32D192ED03); }
+
+int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t)
+{
+    const int *idx;
+    int b = cli_order_next(o, &idx);
+    bcn_dataset_batch(env->ds, &env->ds->train, idx, b, x, t);
+    if (s->augment && bcn_dataset_augment(env->ctx, env->ds, &o->aug_rng, x, b) != BCN_OK) {
+        cli_runtime_error(env, "augmenting a training batch failed");
+        return -1;
+    }
+    return b;
+}
 
 void cli_order_free(cli_order *o)
 {
@@ -115,7 +130,9 @@ int cli_env_open(cli_settings *s, cli_env *env)
         return cli_runtime_error(env, "cannot load the data");
     bcn_net_config *c = &s->cfg;
     const bcn_dataset *ds = env->ds;
-    c->input = (bcn_shape){ds->dim / (ds->rows * ds->cols), ds->rows, ds->cols};
+    c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
+    if (s->augment < 0)
+        s->augment = strcmp(ds->name, "cifar10") == 0;
     c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
     if (st == BCN_ERR_INVALID_ARG) {
@@ -160,6 +177,9 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
     bcn_json_kv_int(j, "rows", env->ds->rows);
     bcn_json_kv_int(j, "cols", env->ds->cols);
     bcn_json_kv_int(j, "classes", env->ds->n_classes);
+    bcn_json_kv_int(j, "channels", env->ds->channels);
+    bcn_json_kv_bool(j, "normalized", env->ds->normalized);
+    bcn_json_kv_bool(j, "augment", s->augment);
     bcn_json_end_object(j);
 
     bcn_json_key(j, "config");

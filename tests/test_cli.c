@@ -565,6 +565,85 @@ Test(cli, conv_nets_train_and_compare)
     free(json);
 }
 
+/* A CIFAR-10 folder of the binary format: 5 training batches of 6
+ * records and a test batch of 6 (labels 0..9 cycling, noise pixels). */
+static void write_cifar(const char *d)
+{
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 7);
+    for (int f = 0; f <= 5; f++) {
+        char name[32];
+        if (f < 5)
+            snprintf(name, sizeof name, "data_batch_%d.bin", f + 1);
+        else
+            snprintf(name, sizeof name, "test_batch.bin");
+        char *p = fx_path(d, name);
+        FILE *fp = fopen(p, "wb");
+        cr_assert_not_null(fp, "%s", p);
+        for (int r = 0; r < 6; r++) {
+            unsigned char rec[3073];
+            rec[0] = (unsigned char)((f * 6 + r) % 10);
+            for (int i = 1; i < 3073; i++)
+                rec[i] = (unsigned char)bcn_rng_below(&rng, 256);
+            cr_assert_eq(fwrite(rec, 1, sizeof rec, fp), sizeof rec);
+        }
+        fclose(fp);
+        free(p);
+    }
+}
+
+/* CIFAR-10 input: 3 x 32 x 32 images, normalised and augmented by
+ * default, recorded in the JSON; --normalize off and --augment off say
+ * so; --normalize on is refused for IDX data. */
+Test(cli, cifar10_input)
+{
+    char *cdir = fx_path(dir, "cifar");
+    cr_assert_eq(mkdir(cdir, 0755), 0);
+    write_cifar(cdir);
+    char src[4200];
+    snprintf(src, sizeof src, "cifar10:%s", cdir);
+    char *json = fx_path(dir, "cifar.json");
+    for (int variant = 0; variant < 2; variant++) {
+        const char *args[24] = {"train", "--device", "ref", "--data", src, "--arch",
+                                "conv:4:5:2,dense:8", "--epochs", "1", "--batch", "8", "--json",
+                                json, "--quiet"};
+        if (variant == 1) {
+            args[14] = "--normalize";
+            args[15] = "off";
+            args[16] = "--augment";
+            args[17] = "off";
+            args[4] = cdir; /* the plain folder form */
+        }
+        run_result r = run(args);
+        cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+        char *text = fx_slurp(json);
+        cr_assert_not_null(text);
+        jv *doc = jv_parse(text);
+        cr_assert_not_null(doc, "invalid JSON:\n%s", text);
+        free(text);
+        const jv *data_info = jv_get(doc, "data");
+        cr_assert_str_eq(jv_get(data_info, "name")->string, "cifar10");
+        cr_assert_eq(jv_get(data_info, "train")->number, 30);
+        cr_assert_eq(jv_get(data_info, "test")->number, 6);
+        cr_assert_eq(jv_get(data_info, "channels")->number, 3);
+        cr_assert_eq(jv_get(data_info, "normalized")->type, JV_BOOL);
+        cr_assert_eq(jv_get(data_info, "normalized")->number, variant ? 0 : 1);
+        cr_assert_eq(jv_get(data_info, "augment")->number, variant ? 0 : 1);
+        const jv *in = jv_get(jv_get(doc, "config"), "input");
+        cr_assert(in->n == 3 && in->items[0]->number == 3 && in->items[1]->number == 32);
+        cr_assert_eq(jv_get(jv_get(doc, "config"), "sizes")->items[0]->number, 3072);
+        jv_free(doc);
+        run_free(&r);
+    }
+    run_result r = run((const char *[]){"train", "--device", "ref", "--data", data,
+                                        "--normalize", "on", "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "CIFAR-10 only"), "%s", r.err);
+    run_free(&r);
+    free(json);
+    fx_rmtree(cdir);
+}
+
 Test(cli, devices_lists_ref)
 {
     run_result r = run((const char *[]){"devices", NULL});
