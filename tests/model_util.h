@@ -99,6 +99,25 @@ static inline float *mu_signal(bcn_net *net, bcn_rule rule, int layer, float **g
     return gw;
 }
 
+/* Targets that make the output error signal δ_L = (e − t) e (1 − e) about
+ * ±eps per element: t = e ± eps / (e (1 − e)), the step capped at 0.05. */
+static inline float *mu_near_targets(bcn_net *net, const float *x, int B, double eps,
+                                     uint64_t seed)
+{
+    const bcn_net_config *cfg = bcn_net_config_of(net);
+    int nL = cfg->layers[cfg->n_layers - 1].units;
+    float *t = malloc((size_t)B * nL * sizeof *t);
+    cr_assert_not_null(t);
+    cr_assert_eq(bcn_net_forward(net, x, B, t), BCN_OK);
+    bcn_rng rng;
+    bcn_rng_seed(&rng, seed);
+    for (size_t i = 0; i < (size_t)B * nL; i++) {
+        double e = t[i], step = fmin(eps / (e * (1.0 - e)), 0.05);
+        t[i] = (float)(e + (bcn_rng_uniform(&rng) < 0.5 ? -step : step));
+    }
+    return t;
+}
+
 /* ||a - b|| / ||b|| in double. */
 static inline double mu_rel_err(const float *a, const float *b, size_t n)
 {

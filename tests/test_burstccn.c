@@ -8,23 +8,6 @@
  */
 #include "model_util.h"
 
-/* Targets that make the output error signal δ_L = (e − t) e (1 − e) about
- * ±eps per element: t = e ± eps / (e (1 − e)), the step capped at 0.05. */
-static float *near_targets(bcn_net *net, const float *x, int B, double eps, uint64_t seed)
-{
-    const bcn_net_config *cfg = bcn_net_config_of(net);
-    int nL = cfg->layers[cfg->n_layers - 1].units;
-    float *t = malloc((size_t)B * nL * sizeof *t);
-    cr_assert_eq(bcn_net_forward(net, x, B, t), BCN_OK);
-    bcn_rng rng;
-    bcn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < (size_t)B * nL; i++) {
-        double e = t[i], step = fmin(eps / (e * (1.0 - e)), 0.05);
-        t[i] = (float)(e + (bcn_rng_uniform(&rng) < 0.5 ? -step : step));
-    }
-    return t;
-}
-
 static void check_limit(int L, const int *sizes, int B, uint64_t seed)
 {
     bcn_ctx *ctx = mu_ctx("ref");
@@ -35,7 +18,7 @@ static void check_limit(int L, const int *sizes, int B, uint64_t seed)
     cfg.p_baseline = 0.5f;
     bcn_net *net = mu_net(ctx, &cfg);
     float *x = mu_uniform(seed + 1, (size_t)B * sizes[0], 0.0, 1.0);
-    float *t = near_targets(net, x, B, 1e-3, seed + 2);
+    float *t = mu_near_targets(net, x, B, 1e-3, seed + 2);
     unsigned mask = BCN_RULE_BIT(BCN_RULE_BURSTCCN) | BCN_RULE_BIT(BCN_RULE_BACKPROP);
     cr_assert_eq(bcn_net_compute_signals(net, x, t, B, mask), BCN_OK, "%s", bcn_errmsg(ctx));
     for (int l = 1; l <= L; l++) {

@@ -194,21 +194,6 @@ static bcn_net_config limit_config(bcn_rule rule, uint64_t seed)
     return cfg;
 }
 
-/* Targets nudging each output by about ±eps in δ (as test_burstccn.c). */
-static float *near_targets(bcn_net *net, const float *x, int B, int nL, double eps,
-                           uint64_t seed)
-{
-    float *t = malloc((size_t)B * nL * sizeof *t);
-    cr_assert_eq(bcn_net_forward(net, x, B, t), BCN_OK);
-    bcn_rng rng;
-    bcn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < (size_t)B * nL; i++) {
-        double e = t[i], step = fmin(eps / (e * (1.0 - e)), 0.05);
-        t[i] = (float)(e + (bcn_rng_uniform(&rng) < 0.5 ? -step : step));
-    }
-    return t;
-}
-
 Test(conv_burstccn, small_error_limit_is_half_backprop)
 {
     const int B = 6;
@@ -220,7 +205,7 @@ Test(conv_burstccn, small_error_limit_is_half_backprop)
     cfg.p_baseline = 0.5f;
     bcn_net *net = mu_net(ctx, &cfg);
     float *x = mu_uniform(72, (size_t)B * 121, 0.0, 1.0);
-    float *t = near_targets(net, x, B, 4, 1e-3, 73);
+    float *t = mu_near_targets(net, x, B, 1e-3, 73);
     unsigned mask = BCN_RULE_BIT(BCN_RULE_BURSTCCN) | BCN_RULE_BIT(BCN_RULE_BACKPROP);
     cr_assert_eq(bcn_net_compute_signals(net, x, t, B, mask), BCN_OK, "%s", bcn_errmsg(ctx));
     for (int l = 1; l <= cfg.n_layers; l++) {
