@@ -65,7 +65,9 @@ typedef enum op {
 typedef struct tcase {
     const char *name;
     op op;
-    int m, n, k;       /* 1-D ops use n; rows x cols ops use m x n; GEMM m, n, k */
+    int m, n, k;       /* 1-D ops use n; rows x cols ops use m x n (x k, the
+                        * inner extent of bias_sigmoid and colsum; 0 = 1);
+                        * GEMM m, n, k */
     int ta, tb, pad;   /* GEMM transposes; extra leading-dimension padding */
     float a, b;        /* alpha/beta, a/b of axpby, lr/wd, value of fill */
     float p1, p2;      /* p_b and s; momentum; Adam eps; stats slot */
@@ -182,6 +184,27 @@ static const tcase cases[] = {
     {"chain_7x64x17", OP_CHAIN, 7, 17, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
     {"chain_100x784x500", OP_CHAIN, 100, 500, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
     {"chain_1x3x1025", OP_CHAIN, 1, 3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
+    /* (new cases go last, so that earlier cases keep their seeds) */
+    /* bias_sigmoid and colsum over rows x cols x inner (convolution maps:
+     * batch x channels x h w), inner above, below and not a multiple of the
+     * work-group size */
+    {"bias_sigmoid_32x64x144", OP_BIAS_SIGMOID, 32, 64, 144, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_7x17x9", OP_BIAS_SIGMOID, 7, 17, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_32x256x9", OP_BIAS_SIGMOID, 32, 256, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_3x1x1000", OP_BIAS_SIGMOID, 3, 1, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_1x3x2", OP_BIAS_SIGMOID, 1, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_32x64x144", OP_COLSUM, 32, 64, 144, 0, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_32x256x9_beta", OP_COLSUM, 32, 256, 9, 0, 0, 0, 1.0f / 32, 0.5f, 0, 0, 0, 0,
+     TOL_ELT},
+    {"colsum_32x32x144", OP_COLSUM, 32, 32, 144, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_32x128x25", OP_COLSUM, 32, 128, 25, 0, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_7x3x17_beta", OP_COLSUM, 7, 3, 17, 0, 0, 0, -2.0f, 1.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_1x1x5", OP_COLSUM, 1, 1, 5, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_3x5x257", OP_COLSUM, 3, 5, 257, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_17x17x1000_beta", OP_COLSUM, 17, 17, 1000, 0, 0, 0, 1e-3f, -1.0f, 0, 0, 0, 0,
+     TOL_ELT},
+    {"colsum_100x3x2", OP_COLSUM, 100, 3, 2, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_0x64x9_beta", OP_COLSUM, 0, 64, 9, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -214,7 +237,7 @@ typedef struct bspec {
 /* The buffers of a case, in the order run_op expects them. */
 static int case_buffers(const tcase *c, bspec *b)
 {
-    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n;
+    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n * (size_t)(c->k > 0 ? c->k : 1);
     int i = 0;
 #define B(...) b[i++] = (bspec){__VA_ARGS__}
     switch (c->op) {
@@ -386,7 +409,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
                         b[2], c->n + c->pad);
     }
     case OP_BIAS_SIGMOID:
-        return be->bias_sigmoid(be, c->m, c->n, 1, b[0], b[1]);
+        return be->bias_sigmoid(be, c->m, c->n, c->k > 0 ? c->k : 1, b[0], b[1]);
     case OP_DSIGMOID_MUL:
         return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2]);
     case OP_OUTPUT_DELTA:
@@ -402,7 +425,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
         return be->burstprop_hidden(be, n, b[0], b[1], (c->flags & F_NO_R) ? NULL : b[2], b[3],
                                     b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7]);
     case OP_COLSUM:
-        return be->colsum(be, c->m, c->n, 1, c->a, b[0], c->b, b[1]);
+        return be->colsum(be, c->m, c->n, c->k > 0 ? c->k : 1, c->a, b[0], c->b, b[1]);
     case OP_DOT3:
         return be->dot3(be, n, b[0], b[1], dots);
     case OP_OUTPUT_STATS:
@@ -554,7 +577,7 @@ static double check_case(const tcase *c, size_t index, bcn_backend *ref, bcn_bac
                   "%s: correct count %g, ref %g", label, (double)got[2][2 * slot + 1],
                   (double)want[2][2 * slot + 1]);
     }
-    fprintf(stderr, "  %-34s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
+    fprintf(stderr, "  %-36s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
             (unsigned long long)seed, worst, c->tol);
     for (int i = 0; i < nb; i++) {
         ref->buf_free(ref, bref[i]);
@@ -627,7 +650,7 @@ Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP
  * multi-group, grid-stride and capped-group paths run on any device. */
 Test(backend_ops, reductions_small_workgroups)
 {
-    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5", 1);
+    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4", 1);
     run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS));
 }
 Test(backend_ops, optimisers) { run_cases(BIT(OP_SGD) | BIT(OP_MOMENTUM) | BIT(OP_ADAM)); }

@@ -30,6 +30,7 @@ typedef struct bcn_cl_tuning {
     size_t colsum_ty;  /* BCN_COLSUM_TY: row lanes per colsum work-group */
     size_t colsum_rpi; /* rows each colsum work-item adds before the tree */
     size_t max_groups; /* cap on work-groups of the 1-D reductions */
+    size_t colsum_lanes; /* work-items per column of colsum with inner > 1 (<= wg) */
 } bcn_cl_tuning;
 
 /* A host copy of an upload still in flight (buf_write does not block). */
