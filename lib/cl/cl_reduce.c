@@ -84,12 +84,12 @@ static bcn_status cl_colsum(bcn_backend *be, int rows, int cols, int inner, floa
     }
     cl_int final = groups == 1;
     if (!final) {
-        st = bcn_cl_scratch(be, groups * (size_t)cols);
+        st = bcn_cl_scratch(be, BCN_SCRATCH_REDUCE, groups * (size_t)cols);
         if (st != BCN_OK)
             return st;
     }
     cl_uint per32 = (cl_uint)per;
-    cl_mem mp = final ? cl->dummy : cl->scratch;
+    cl_mem mp = final ? cl->dummy : cl->scratch[BCN_SCRATCH_REDUCE];
     size_t local[2] = {tx, ty};
     size_t global[2] = {((size_t)cols + tx - 1) / tx * tx, ty * groups};
     bcn_cl_arg args1[] = {BCN_CL_ARG(r32),   BCN_CL_ARG(c32),  BCN_CL_ARG(per32),
@@ -124,7 +124,7 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
     size_t groups = (n + wg - 1) / wg;
     if (groups > cl->tune.max_groups)
         groups = cl->tune.max_groups;
-    st = bcn_cl_scratch(be, 3 * groups);
+    st = bcn_cl_scratch(be, BCN_SCRATCH_REDUCE, 3 * groups);
     if (st != BCN_OK)
         return st;
     if (cl->host_partials_n < 3 * groups) {
@@ -135,7 +135,7 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
         cl->host_partials_n = 3 * groups;
     }
     cl_uint n32 = (cl_uint)n;
-    cl_mem ma = a->mem, mb = b->mem, mp = cl->scratch;
+    cl_mem ma = a->mem, mb = b->mem, mp = cl->scratch[BCN_SCRATCH_REDUCE];
     size_t global = groups * wg;
     bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(ma), BCN_CL_ARG(mb), BCN_CL_ARG(mp)};
     st = bcn_cl_launch(be, BCN_K_DOT3_PARTIAL, 1, &global, &wg, 4, args);
