@@ -2,7 +2,8 @@
  * backend_cl.c — the OpenCL backend: creation and destruction, buffers, the
  * launch helpers the op files share, and the assembly of the op table
  * (element-wise ops in cl_ops.c, optimisers in cl_optim.c, reductions in
- * cl_reduce.c, GEMM through CLBlast in cl_gemm.c).
+ * cl_reduce.c, GEMM through CLBlast in cl_gemm.c, convolution in
+ * cl_conv.c).
  *
  * Everything is enqueued on one in-order queue; the host waits only in
  * buf_read, dot3 and finish. Uploads (buf_write) do not block: the data is
@@ -73,7 +74,8 @@ bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_
 
 bcn_status bcn_cl_scratch(bcn_backend *be, bcn_cl_scratch_id id, size_t n)
 {
-    static const char *const what[BCN_SCRATCH_COUNT] = {"reduction scratch"};
+    static const char *const what[BCN_SCRATCH_COUNT] = {
+        "reduction scratch", "convolution column scratch", "convolution matrix scratch"};
     bcn_cl *cl = be->impl;
     if (cl->scratch_n[id] >= n)
         return BCN_OK;
@@ -324,6 +326,7 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     bcn_cl_ops_optim(be);
     bcn_cl_ops_reduce(be);
     bcn_cl_ops_gemm(be);
+    bcn_cl_ops_conv(be);
     *out = be;
     return BCN_OK;
 fail:

@@ -1,7 +1,7 @@
 /*
  * cl_internal.h — private state of the OpenCL backend, shared by its
  * source files (backend_cl.c, cl_devices.c, cl_program.c, cl_ops.c,
- * cl_reduce.c, cl_gemm.c). Nothing here is visible to model code.
+ * cl_reduce.c, cl_gemm.c, cl_conv.c). Nothing here is visible to model code.
  */
 #ifndef BCN_CL_INTERNAL_H
 #define BCN_CL_INTERNAL_H
@@ -44,6 +44,8 @@ typedef struct bcn_cl_upload {
  * op may overwrite what an earlier op left there. */
 typedef enum bcn_cl_scratch_id {
     BCN_SCRATCH_REDUCE, /* per-group partial sums of the reductions */
+    BCN_SCRATCH_COL,    /* the column matrix of a convolution */
+    BCN_SCRATCH_MAT,    /* a convolution's channel-major output or gradient */
     BCN_SCRATCH_COUNT
 } bcn_cl_scratch_id;
 
@@ -136,5 +138,6 @@ void bcn_cl_ops_elementwise(bcn_backend *be); /* cl_ops.c */
 void bcn_cl_ops_reduce(bcn_backend *be);      /* cl_reduce.c */
 void bcn_cl_ops_gemm(bcn_backend *be);        /* cl_gemm.c */
 void bcn_cl_ops_optim(bcn_backend *be);       /* cl_optim.c */
+void bcn_cl_ops_conv(bcn_backend *be);        /* cl_conv.c */
 
 #endif /* BCN_CL_INTERNAL_H */

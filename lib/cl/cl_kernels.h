@@ -40,7 +40,10 @@ extern const size_t bcn_cl_source_count;
     X(OUTPUT_STATS, "bcn_output_stats")              \
     X(SGD, "bcn_sgd_update")                         \
     X(MOMENTUM, "bcn_momentum_update")               \
-    X(ADAM, "bcn_adam_update")
+    X(ADAM, "bcn_adam_update")                       \
+    X(IM2COL, "bcn_im2col")                          \
+    X(COL2IM, "bcn_col2im")                          \
+    X(CONV_PERMUTE, "bcn_conv_permute")
 
 typedef enum bcn_cl_kernel_id {
 #define BCN_CL_KERNEL_ENUM_(id, name) BCN_K_##id,
