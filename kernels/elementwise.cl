@@ -42,6 +42,16 @@ __kernel void bcn_bias_sigmoid(const uint rows, const uint cols, __global float 
         x[i] = bcn_sigmoid(x[i] + bias[i % cols]);
 }
 
+/* x viewed as rows x cols x inner: x[r][j][s] = sigma(x[r][j][s] + bias[j])
+ * (a convolution layer's forward pass, SPEC section 12: inner = h w). */
+__kernel void bcn_bias_sigmoid_inner(const uint rows, const uint cols, const uint inner,
+                                     __global float *x, __global const float *bias)
+{
+    const size_t i = get_global_id(0);
+    if (i < (size_t)rows * cols * inner)
+        x[i] = bcn_sigmoid(x[i] + bias[(i / inner) % cols]);
+}
+
 /* delta = g * e * (1 - e); delta may be the same buffer as g. */
 __kernel void bcn_dsigmoid_mul(const uint n, __global const float *g, __global const float *e,
                                __global float *delta)

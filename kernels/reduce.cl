@@ -147,3 +147,37 @@ __kernel void bcn_output_stats(const uint rows, const uint cols, __global const 
         stats[2 * (size_t)slot + 1] = sok[0];
     }
 }
+
+/* Column sums over an inner extent (a convolution layer's bias gradient):
+ * x viewed as rows x cols x inner, y[j] = alpha sum_r sum_s x[r][j][s] +
+ * beta y[j] (y not read when beta == 0). One work-group per column j, of
+ * any power-of-two size L <= BCN_WG (the tuning's colsum_lanes, fewer for
+ * short columns): item l adds values l, l + L, ... ((r, s) advanced
+ * without divisions), then a tree. */
+__kernel void bcn_colsum_inner(const uint rows, const uint cols, const uint inner,
+                               __global const float *x, const float alpha, const float beta,
+                               __global float *y)
+{
+    __local float buf[BCN_WG];
+    const uint lid = get_local_id(0), j = get_group_id(0), L = get_local_size(0);
+    const uint total = rows * inner, dr = L / inner, ds = L % inner;
+    uint r = lid / inner, s = lid % inner;
+    float acc = 0.0f;
+    for (uint e = lid; e < total; e += L) {
+        acc += x[((size_t)r * cols + j) * inner + s];
+        r += dr;
+        s += ds;
+        if (s >= inner) {
+            s -= inner;
+            r++;
+        }
+    }
+    buf[lid] = acc;
+    for (uint h = L / 2; h > 0; h >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < h)
+            buf[lid] += buf[lid + h];
+    }
+    if (lid == 0)
+        y[j] = beta == 0.0f ? alpha * buf[0] : alpha * buf[0] + beta * y[j];
+}

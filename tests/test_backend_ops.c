@@ -10,9 +10,11 @@
  * guard band of sentinel values that must come back untouched. Inputs must
  * come back bit-identical. Then, per output buffer: NaN and infinity
  * mismatches first, then ||out - ref|| / ||ref|| against the case's
- * tolerance (1e-5 element-wise, 1e-4 for GEMMs and GEMM chains). For
- * optimiser states the error is measured on the change the op made, which
- * is far stricter than on the weights themselves.
+ * tolerance (1e-5 element-wise, 1e-4 for GEMMs, GEMM chains and
+ * convolutions). For optimiser states the error is measured on the change
+ * the op made, which is far stricter than on the weights themselves.
+ * (tests/test_conv.c checks ref's convolutions against the formulas of
+ * SPEC §12 and a hand-worked case on every backend.)
  */
 #include "config.h"
 
@@ -51,6 +53,9 @@ typedef enum op {
     OP_MOMENTUM,
     OP_ADAM,
     OP_CHAIN, /* a whole backprop step of a 2-layer net: GEMMs + element-wise */
+    OP_CONV2D,
+    OP_CONV2D_T,  /* conv2d_transpose */
+    OP_CONV2D_WG, /* conv2d_weight_grad */
 } op;
 
 /* Case flags. */
@@ -65,14 +70,26 @@ typedef enum op {
 typedef struct tcase {
     const char *name;
     op op;
-    int m, n, k;       /* 1-D ops use n; rows x cols ops use m x n; GEMM m, n, k */
+    int m, n, k;       /* 1-D ops use n; rows x cols ops use m x n (x k, the
+                        * inner extent of bias_sigmoid and colsum; 0 = 1);
+                        * GEMM m, n, k; convolutions: batch m */
     int ta, tb, pad;   /* GEMM transposes; extra leading-dimension padding */
     float a, b;        /* alpha/beta, a/b of axpby, lr/wd, value of fill */
     float p1, p2;      /* p_b and s; momentum; Adam eps; stats slot */
     int step;          /* Adam step */
     unsigned flags;
     double tol;
+    bcn_conv_geom g;   /* convolutions */
 } tcase;
+
+/* A convolution geometry from its input and kernel (SPEC §12's h_out). */
+#define GEOM(ci, h, w, co, k, s, p)                                                     \
+    {(ci), (h), (w), (co), ((h) + 2 * (p) - (k)) / (s) + 1, ((w) + 2 * (p) - (k)) / (s) + 1, \
+     (k), (s), (p)}
+#define NO_GEOM {.c_in = 0} /* every case that is not a convolution */
+/* A convolution case: op, batch, alpha, beta (unused by conv2d), geometry. */
+#define CONV(name, op, batch, alpha, beta, geom) \
+    {name, op, batch, 0, 0, 0, 0, 0, alpha, beta, 0, 0, 0, 0, TOL_GEMM, geom}
 
 #ifdef BCN_HAVE_OPENCL
 
@@ -80,108 +97,221 @@ typedef struct tcase {
  * 500, 784, 1025, with batches 1, 7, 32, 100. */
 static const tcase cases[] = {
     /* buffers */
-    {"fill_1", OP_FILL, 0, 1, 0, 0, 0, 0, 2.5f, 0, 0, 0, 0, 0, TOL_ELT},
-    {"fill_1025", OP_FILL, 0, 1025, 0, 0, 0, 0, -0.75f, 0, 0, 0, 0, 0, TOL_ELT},
-    {"axpby_17", OP_AXPBY, 0, 17, 0, 0, 0, 0, 0.5f, -1.25f, 0, 0, 0, 0, TOL_ELT},
-    {"axpby_78400", OP_AXPBY, 0, 78400, 0, 0, 0, 0, -2.0f, 0.75f, 0, 0, 0, 0, TOL_ELT},
-    {"axpby_b0_3", OP_AXPBY, 0, 3, 0, 0, 0, 0, 1.5f, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"axpby_b0_500", OP_AXPBY, 0, 500, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"fill_1", OP_FILL, 0, 1, 0, 0, 0, 0, 2.5f, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"fill_1025", OP_FILL, 0, 1025, 0, 0, 0, 0, -0.75f, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"axpby_17", OP_AXPBY, 0, 17, 0, 0, 0, 0, 0.5f, -1.25f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"axpby_78400", OP_AXPBY, 0, 78400, 0, 0, 0, 0, -2.0f, 0.75f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"axpby_b0_3", OP_AXPBY, 0, 3, 0, 0, 0, 0, 1.5f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"axpby_b0_500", OP_AXPBY, 0, 500, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     /* GEMM: all four transposes, beta 0 (C poisoned: must not be read) and
      * beta != 0, padded leading dimensions */
-    {"gemm_NN_1x1x1", OP_GEMM, 1, 1, 1, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NT_7x17x3", OP_GEMM, 7, 17, 3, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TN_17x64x100", OP_GEMM, 17, 64, 100, 1, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TT_3x1025x17", OP_GEMM, 3, 1025, 17, 1, 1, 0, -0.5f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NT_32x500x784", OP_GEMM, 32, 500, 784, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TN_500x784x32", OP_GEMM, 500, 784, 32, 1, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NN_100x784x10", OP_GEMM, 100, 784, 10, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NT_100x10x1025", OP_GEMM, 100, 10, 1025, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NN_beta_7x64x17", OP_GEMM, 7, 64, 17, 0, 0, 0, 0.5f, 0.75f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NT_beta_1x1025x500", OP_GEMM, 1, 1025, 500, 0, 1, 0, 1.0f, -1.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TN_beta_64x17x7", OP_GEMM, 64, 17, 7, 1, 0, 0, -1.0f, 1.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TT_beta_17x3x64", OP_GEMM, 17, 3, 64, 1, 1, 0, 2.0f, 0.25f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_NT_ld_32x17x64", OP_GEMM, 32, 17, 64, 0, 1, 5, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_TT_ld_beta_7x3x17", OP_GEMM, 7, 3, 17, 1, 1, 3, 1.0f, 0.5f, 0, 0, 0, 0, TOL_GEMM},
-    {"gemm_k0_beta_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT},
-    {"gemm_k0_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"gemm_NN_1x1x1", OP_GEMM, 1, 1, 1, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
+    {"gemm_NT_7x17x3", OP_GEMM, 7, 17, 3, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
+    {"gemm_TN_17x64x100", OP_GEMM, 17, 64, 100, 1, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_TT_3x1025x17", OP_GEMM, 3, 1025, 17, 1, 1, 0, -0.5f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NT_32x500x784", OP_GEMM, 32, 500, 784, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_TN_500x784x32", OP_GEMM, 500, 784, 32, 1, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NN_100x784x10", OP_GEMM, 100, 784, 10, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NT_100x10x1025", OP_GEMM, 100, 10, 1025, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NN_beta_7x64x17", OP_GEMM, 7, 64, 17, 0, 0, 0, 0.5f, 0.75f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NT_beta_1x1025x500", OP_GEMM, 1, 1025, 500, 0, 1, 0, 1.0f, -1.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_TN_beta_64x17x7", OP_GEMM, 64, 17, 7, 1, 0, 0, -1.0f, 1.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_TT_beta_17x3x64", OP_GEMM, 17, 3, 64, 1, 1, 0, 2.0f, 0.25f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NT_ld_32x17x64", OP_GEMM, 32, 17, 64, 0, 1, 5, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_TT_ld_beta_7x3x17", OP_GEMM, 7, 3, 17, 1, 1, 3, 1.0f, 0.5f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_k0_beta_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"gemm_k0_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     /* forward and derivative products */
-    {"bias_sigmoid_1x1", OP_BIAS_SIGMOID, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"bias_sigmoid_7x17", OP_BIAS_SIGMOID, 7, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"bias_sigmoid_100x1025", OP_BIAS_SIGMOID, 100, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"bias_sigmoid_32x784", OP_BIAS_SIGMOID, 32, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"dsigmoid_mul_3", OP_DSIGMOID_MUL, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"dsigmoid_mul_16000", OP_DSIGMOID_MUL, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+    {"bias_sigmoid_1x1", OP_BIAS_SIGMOID, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_7x17", OP_BIAS_SIGMOID, 7, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_100x1025", OP_BIAS_SIGMOID, 100, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"bias_sigmoid_32x784", OP_BIAS_SIGMOID, 32, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"dsigmoid_mul_3", OP_DSIGMOID_MUL, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"dsigmoid_mul_16000", OP_DSIGMOID_MUL, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
     {"dsigmoid_mul_alias_3200", OP_DSIGMOID_MUL, 0, 3200, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_ALIAS,
-     TOL_ELT},
-    {"output_delta_1", OP_OUTPUT_DELTA, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"output_delta_1000", OP_OUTPUT_DELTA, 0, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"sigmoid_mul_17", OP_SIGMOID_MUL, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"sigmoid_mul_50000", OP_SIGMOID_MUL, 0, 50000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+     TOL_ELT, NO_GEOM},
+    {"output_delta_1", OP_OUTPUT_DELTA, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"output_delta_1000", OP_OUTPUT_DELTA, 0, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"sigmoid_mul_17", OP_SIGMOID_MUL, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"sigmoid_mul_50000", OP_SIGMOID_MUL, 0, 50000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     /* bursts */
-    {"output_burst_70", OP_OUTPUT_BURST, 0, 70, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, 0, TOL_ELT},
+    {"output_burst_70", OP_OUTPUT_BURST, 0, 70, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, 0, TOL_ELT,
+     NO_GEOM},
     {"output_burst_s2_1000", OP_OUTPUT_BURST, 0, 1000, 0, 0, 0, 0, 0, 0, 0.2f, 2.0f, 0, 0,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     {"output_burst_no_t_320", OP_OUTPUT_BURST, 0, 320, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, F_NO_T,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     {"output_burst_no_delta_7", OP_OUTPUT_BURST, 0, 7, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0,
-     F_NO_DELTA, TOL_ELT},
+     F_NO_DELTA, TOL_ELT, NO_GEOM},
     {"output_burst_no_t_no_delta_1", OP_OUTPUT_BURST, 0, 1, 0, 0, 0, 0, 0, 0, 0.3f, 1.0f, 0,
-     F_NO_T | F_NO_DELTA, TOL_ELT},
-    {"burstccn_hidden_1", OP_BURSTCCN_HIDDEN, 0, 1, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0, 0, TOL_ELT},
+     F_NO_T | F_NO_DELTA, TOL_ELT, NO_GEOM},
+    {"burstccn_hidden_1", OP_BURSTCCN_HIDDEN, 0, 1, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
     {"burstccn_hidden_16000", OP_BURSTCCN_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0, 0,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     {"burstccn_hidden_pb02_3200", OP_BURSTCCN_HIDDEN, 0, 3200, 0, 0, 0, 0, 0, 0, 0.2f, 0, 0, 0,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     {"burstccn_hidden_small_16000", OP_BURSTCCN_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0.5f, 0, 0,
-     F_SMALL, TOL_ELT},
+     F_SMALL, TOL_ELT, NO_GEOM},
     {"burstccn_hidden_small_pb03_1025", OP_BURSTCCN_HIDDEN, 0, 1025, 0, 0, 0, 0, 0, 0, 0.3f, 0, 0,
-     F_SMALL, TOL_ELT},
-    {"burstprop_hidden_3", OP_BURSTPROP_HIDDEN, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+     F_SMALL, TOL_ELT, NO_GEOM},
+    {"burstprop_hidden_3", OP_BURSTPROP_HIDDEN, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
     {"burstprop_hidden_16000", OP_BURSTPROP_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     {"burstprop_hidden_no_r_1025", OP_BURSTPROP_HIDDEN, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     F_NO_R, TOL_ELT},
+     F_NO_R, TOL_ELT, NO_GEOM},
     {"burstprop_hidden_no_abar_64", OP_BURSTPROP_HIDDEN, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     F_NO_ABAR, TOL_ELT},
+     F_NO_ABAR, TOL_ELT, NO_GEOM},
     {"burstprop_hidden_no_r_no_abar_500", OP_BURSTPROP_HIDDEN, 0, 500, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     F_NO_R | F_NO_ABAR, TOL_ELT},
+     F_NO_R | F_NO_ABAR, TOL_ELT, NO_GEOM},
     {"burstprop_hidden_small_16000", OP_BURSTPROP_HIDDEN, 0, 16000, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-     F_SMALL, TOL_ELT},
+     F_SMALL, TOL_ELT, NO_GEOM},
     {"output_burst_small_3200", OP_OUTPUT_BURST, 0, 3200, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, F_SMALL,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     /* reductions */
-    {"colsum_1x1", OP_COLSUM, 1, 1, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"colsum_7x3", OP_COLSUM, 7, 3, 0, 0, 0, 0, 1.0f / 7, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"colsum_32x17_beta", OP_COLSUM, 32, 17, 0, 0, 0, 0, 1.0f / 32, 0.5f, 0, 0, 0, 0, TOL_ELT},
-    {"colsum_100x500", OP_COLSUM, 100, 500, 0, 0, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"colsum_1000x10", OP_COLSUM, 1000, 10, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
+    {"colsum_1x1", OP_COLSUM, 1, 1, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_7x3", OP_COLSUM, 7, 3, 0, 0, 0, 0, 1.0f / 7, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_32x17_beta", OP_COLSUM, 32, 17, 0, 0, 0, 0, 1.0f / 32, 0.5f, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"colsum_100x500", OP_COLSUM, 100, 500, 0, 0, 0, 0, 0.01f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_1000x10", OP_COLSUM, 1000, 10, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"colsum_1000x1025_beta", OP_COLSUM, 1000, 1025, 0, 0, 0, 0, 1e-3f, -1.0f, 0, 0, 0, 0,
-     TOL_ELT},
-    {"colsum_17x784", OP_COLSUM, 17, 784, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"colsum_0x64_beta", OP_COLSUM, 0, 64, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT},
-    {"dot3_1", OP_DOT3, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"dot3_1025", OP_DOT3, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"dot3_392000", OP_DOT3, 0, 392000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"output_stats_1x10", OP_OUTPUT_STATS, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
-    {"output_stats_7x3_slot2", OP_OUTPUT_STATS, 7, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, TOL_ELT},
-    {"output_stats_100x10", OP_OUTPUT_STATS, 100, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT},
+     TOL_ELT, NO_GEOM},
+    {"colsum_17x784", OP_COLSUM, 17, 784, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_0x64_beta", OP_COLSUM, 0, 64, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"dot3_1", OP_DOT3, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"dot3_1025", OP_DOT3, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"dot3_392000", OP_DOT3, 0, 392000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"output_stats_1x10", OP_OUTPUT_STATS, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"output_stats_7x3_slot2", OP_OUTPUT_STATS, 7, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"output_stats_100x10", OP_OUTPUT_STATS, 100, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
     {"output_stats_1000x17_slot5", OP_OUTPUT_STATS, 1000, 17, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0,
-     TOL_ELT},
+     TOL_ELT, NO_GEOM},
     /* optimisers */
-    {"sgd_1", OP_SGD, 0, 1, 0, 0, 0, 0, 0.1f, 0.0f, 0, 0, 0, 0, TOL_ELT},
-    {"sgd_wd_392000", OP_SGD, 0, 392000, 0, 0, 0, 0, 0.1f, 1e-3f, 0, 0, 0, 0, TOL_ELT},
-    {"momentum_17", OP_MOMENTUM, 0, 17, 0, 0, 0, 0, 0.1f, 0.0f, 0.9f, 0, 0, 0, TOL_ELT},
+    {"sgd_1", OP_SGD, 0, 1, 0, 0, 0, 0, 0.1f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"sgd_wd_392000", OP_SGD, 0, 392000, 0, 0, 0, 0, 0.1f, 1e-3f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"momentum_17", OP_MOMENTUM, 0, 17, 0, 0, 0, 0, 0.1f, 0.0f, 0.9f, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"momentum_wd_50000", OP_MOMENTUM, 0, 50000, 0, 0, 0, 0, 0.05f, 1e-4f, 0.8f, 0, 0, 0,
-     TOL_ELT},
-    {"adam_step1_1025", OP_ADAM, 0, 1025, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 1, 0, TOL_ELT},
+     TOL_ELT, NO_GEOM},
+    {"adam_step1_1025", OP_ADAM, 0, 1025, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 1, 0, TOL_ELT,
+     NO_GEOM},
     {"adam_step5_wd_16000", OP_ADAM, 0, 16000, 0, 0, 0, 0, 0.05f, 1e-4f, 1e-8f, 0, 5, 0,
-     TOL_ELT},
-    {"adam_step5_3", OP_ADAM, 0, 3, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 5, 0, TOL_ELT},
+     TOL_ELT, NO_GEOM},
+    {"adam_step5_3", OP_ADAM, 0, 3, 0, 0, 0, 0, 0.05f, 0.0f, 1e-8f, 0, 5, 0, TOL_ELT, NO_GEOM},
     /* GEMM chains: a backprop step of a 2-layer net, batch m, n_0 = k,
      * n_1 = n, 10 outputs */
-    {"chain_7x64x17", OP_CHAIN, 7, 17, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
-    {"chain_100x784x500", OP_CHAIN, 100, 500, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
-    {"chain_1x3x1025", OP_CHAIN, 1, 3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM},
+    {"chain_7x64x17", OP_CHAIN, 7, 17, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
+    {"chain_100x784x500", OP_CHAIN, 100, 500, 784, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
+    {"chain_1x3x1025", OP_CHAIN, 1, 3, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
+    /* (new cases go last, so that earlier cases keep their seeds) */
+    /* bias_sigmoid and colsum over rows x cols x inner (convolution maps:
+     * batch x channels x h w), inner above, below and not a multiple of the
+     * work-group size */
+    {"bias_sigmoid_32x64x144", OP_BIAS_SIGMOID, 32, 64, 144, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"bias_sigmoid_7x17x9", OP_BIAS_SIGMOID, 7, 17, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_32x256x9", OP_BIAS_SIGMOID, 32, 256, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"bias_sigmoid_3x1x1000", OP_BIAS_SIGMOID, 3, 1, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"bias_sigmoid_1x3x2", OP_BIAS_SIGMOID, 1, 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_32x64x144", OP_COLSUM, 32, 64, 144, 0, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"colsum_32x256x9_beta", OP_COLSUM, 32, 256, 9, 0, 0, 0, 1.0f / 32, 0.5f, 0, 0, 0, 0,
+     TOL_ELT, NO_GEOM},
+    {"colsum_32x32x144", OP_COLSUM, 32, 32, 144, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_32x128x25", OP_COLSUM, 32, 128, 25, 0, 0, 0, 1.0f / 32, 0.0f, 0, 0, 0, 0, TOL_ELT,
+     NO_GEOM},
+    {"colsum_7x3x17_beta", OP_COLSUM, 7, 3, 17, 0, 0, 0, -2.0f, 1.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_1x1x5", OP_COLSUM, 1, 1, 5, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_3x5x257", OP_COLSUM, 3, 5, 257, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_17x17x1000_beta", OP_COLSUM, 17, 17, 1000, 0, 0, 0, 1e-3f, -1.0f, 0, 0, 0, 0,
+     TOL_ELT, NO_GEOM},
+    {"colsum_100x3x2", OP_COLSUM, 100, 3, 2, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    {"colsum_0x64x9_beta", OP_COLSUM, 0, 64, 9, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
+    /* convolutions: k 1, 3, 5; stride 1, 2, 3; pad 0, 1, 2; H != W, sizes
+     * not multiples of the stride (unread input rows/columns: 8x10 k3 s3,
+     * 9x13 k3 s3 p1, 12x9 k5 s2, and k1 s2 p1, which never reads the even
+     * columns); a kernel larger than the input (3x4, k5 p2); output larger
+     * than the input (p2 > k/2); channels 1, 3, 17; batches 1, 7, 32. The
+     * transposes and weight gradients with beta == 0 (output poisoned: must
+     * not be read) and beta != 0. */
+    CONV("conv2d_k1s1p0_b1_1to3_5x4", OP_CONV2D, 1, 0, 0, GEOM(1, 5, 4, 3, 1, 1, 0)),
+    CONV("conv2d_k3s2p1_b7_3to17_11x8", OP_CONV2D, 7, 0, 0, GEOM(3, 11, 8, 17, 3, 2, 1)),
+    CONV("conv2d_k5s3p2_b32_17to1_13x11", OP_CONV2D, 32, 0, 0, GEOM(17, 13, 11, 1, 5, 3, 2)),
+    CONV("conv2d_k3s3p0_b7_17to17_8x10", OP_CONV2D, 7, 0, 0, GEOM(17, 8, 10, 17, 3, 3, 0)),
+    CONV("conv2d_k5s1p2_b7_3to3_3x4", OP_CONV2D, 7, 0, 0, GEOM(3, 3, 4, 3, 5, 1, 2)),
+    CONV("conv2d_k1s2p1_b1_3to1_7x6", OP_CONV2D, 1, 0, 0, GEOM(3, 7, 6, 1, 1, 2, 1)),
+    CONV("conv2d_k3s3p1_b32_1to17_9x13", OP_CONV2D, 32, 0, 0, GEOM(1, 9, 13, 17, 3, 3, 1)),
+    CONV("conv2d_k5s2p0_b7_17to3_12x9", OP_CONV2D, 7, 0, 0, GEOM(17, 12, 9, 3, 5, 2, 0)),
+    CONV("conv2d_k3s1p2_b32_1to1_4x6", OP_CONV2D, 32, 0, 0, GEOM(1, 4, 6, 1, 3, 1, 2)),
+    CONV("conv2dT_k1s1p0_b1_1to3_5x4", OP_CONV2D_T, 1, 1.0f, 0.0f, GEOM(1, 5, 4, 3, 1, 1, 0)),
+    CONV("conv2dT_k3s2p1_b7_3to17_11x8_beta", OP_CONV2D_T, 7, -0.5f, 1.0f,
+         GEOM(3, 11, 8, 17, 3, 2, 1)),
+    CONV("conv2dT_k5s3p2_b32_17to1_13x11", OP_CONV2D_T, 32, 1.0f, 0.0f,
+         GEOM(17, 13, 11, 1, 5, 3, 2)),
+    CONV("conv2dT_k3s3p0_b7_17to17_8x10", OP_CONV2D_T, 7, 1.0f, 0.0f,
+         GEOM(17, 8, 10, 17, 3, 3, 0)),
+    CONV("conv2dT_k3s3p0_b7_17to17_8x10_beta", OP_CONV2D_T, 7, 2.0f, -0.75f,
+         GEOM(17, 8, 10, 17, 3, 3, 0)),
+    CONV("conv2dT_k5s1p2_b7_3to3_3x4_beta", OP_CONV2D_T, 7, 1.0f, 0.5f, GEOM(3, 3, 4, 3, 5, 1, 2)),
+    CONV("conv2dT_k1s2p1_b1_3to1_7x6", OP_CONV2D_T, 1, 1.0f, 0.0f, GEOM(3, 7, 6, 1, 1, 2, 1)),
+    CONV("conv2dT_k1s2p1_b7_3to1_7x6_beta", OP_CONV2D_T, 7, 1.0f, 1.0f, GEOM(3, 7, 6, 1, 1, 2, 1)),
+    CONV("conv2dT_k3s3p1_b32_1to17_9x13", OP_CONV2D_T, 32, 0.25f, 0.0f,
+         GEOM(1, 9, 13, 17, 3, 3, 1)),
+    CONV("conv2dT_k5s2p0_b7_17to3_12x9_beta", OP_CONV2D_T, 7, -1.0f, 1.0f,
+         GEOM(17, 12, 9, 3, 5, 2, 0)),
+    CONV("conv2dT_k3s1p2_b32_1to1_4x6", OP_CONV2D_T, 32, 1.0f, 0.0f, GEOM(1, 4, 6, 1, 3, 1, 2)),
+    CONV("conv2dWG_k1s1p0_b1_1to3_5x4", OP_CONV2D_WG, 1, 1.0f, 0.0f, GEOM(1, 5, 4, 3, 1, 1, 0)),
+    CONV("conv2dWG_k3s2p1_b7_3to17_11x8_beta", OP_CONV2D_WG, 7, 1.0f / 7, 0.5f,
+         GEOM(3, 11, 8, 17, 3, 2, 1)),
+    CONV("conv2dWG_k5s3p2_b32_17to1_13x11", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f,
+         GEOM(17, 13, 11, 1, 5, 3, 2)),
+    CONV("conv2dWG_k3s3p0_b7_17to17_8x10", OP_CONV2D_WG, 7, 1.0f, 0.0f,
+         GEOM(17, 8, 10, 17, 3, 3, 0)),
+    CONV("conv2dWG_k5s1p2_b7_3to3_3x4_beta", OP_CONV2D_WG, 7, -1.0f, 1.0f,
+         GEOM(3, 3, 4, 3, 5, 1, 2)),
+    CONV("conv2dWG_k1s2p1_b1_3to1_7x6", OP_CONV2D_WG, 1, 1.0f, 0.0f, GEOM(3, 7, 6, 1, 1, 2, 1)),
+    CONV("conv2dWG_k3s3p1_b32_1to17_9x13_beta", OP_CONV2D_WG, 32, 1.0f / 32, -1.0f,
+         GEOM(1, 9, 13, 17, 3, 3, 1)),
+    CONV("conv2dWG_k5s2p0_b7_17to3_12x9", OP_CONV2D_WG, 7, 2.0f, 0.0f,
+         GEOM(17, 12, 9, 3, 5, 2, 0)),
+    CONV("conv2dWG_k3s1p2_b32_1to1_4x6", OP_CONV2D_WG, 32, 1.0f, 0.0f, GEOM(1, 4, 6, 1, 3, 1, 2)),
+    /* the layers of SPEC §10's nets at batch 32: Fashion-MNIST conv 1->32
+     * and 32->64 (k5 s2, 28x28 and 12x12), CIFAR-10 conv 3->64, 64->128
+     * (k5 s2, 32x32 and 14x14) and 128->256 (k3 s1, 5x5) */
+    CONV("conv2d_fmnist1", OP_CONV2D, 32, 0, 0, GEOM(1, 28, 28, 32, 5, 2, 0)),
+    CONV("conv2d_fmnist2", OP_CONV2D, 32, 0, 0, GEOM(32, 12, 12, 64, 5, 2, 0)),
+    CONV("conv2d_cifar1", OP_CONV2D, 32, 0, 0, GEOM(3, 32, 32, 64, 5, 2, 0)),
+    CONV("conv2d_cifar2", OP_CONV2D, 32, 0, 0, GEOM(64, 14, 14, 128, 5, 2, 0)),
+    CONV("conv2d_cifar3", OP_CONV2D, 32, 0, 0, GEOM(128, 5, 5, 256, 3, 1, 0)),
+    CONV("conv2dT_fmnist2", OP_CONV2D_T, 32, 1.0f, 0.0f, GEOM(32, 12, 12, 64, 5, 2, 0)),
+    CONV("conv2dT_cifar2_beta", OP_CONV2D_T, 32, -1.0f, 1.0f, GEOM(64, 14, 14, 128, 5, 2, 0)),
+    CONV("conv2dT_cifar3", OP_CONV2D_T, 32, 1.0f, 0.0f, GEOM(128, 5, 5, 256, 3, 1, 0)),
+    CONV("conv2dWG_fmnist1", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f, GEOM(1, 28, 28, 32, 5, 2, 0)),
+    CONV("conv2dWG_fmnist2", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f, GEOM(32, 12, 12, 64, 5, 2, 0)),
+    CONV("conv2dWG_cifar1", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f, GEOM(3, 32, 32, 64, 5, 2, 0)),
+    CONV("conv2dWG_cifar2_beta", OP_CONV2D_WG, 32, 1.0f / 32, 1.0f,
+         GEOM(64, 14, 14, 128, 5, 2, 0)),
+    CONV("conv2dWG_cifar3", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f, GEOM(128, 5, 5, 256, 3, 1, 0)),
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -214,7 +344,11 @@ typedef struct bspec {
 /* The buffers of a case, in the order run_op expects them. */
 static int case_buffers(const tcase *c, bspec *b)
 {
-    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n;
+    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n * (size_t)(c->k > 0 ? c->k : 1);
+    const bcn_conv_geom *g = &c->g;
+    size_t nx = (size_t)c->m * g->c_in * g->h_in * g->w_in;
+    size_t ny = (size_t)c->m * g->c_out * g->h_out * g->w_out;
+    size_t nw = (size_t)g->c_out * g->c_in * g->k * g->k;
     int i = 0;
 #define B(...) b[i++] = (bspec){__VA_ARGS__}
     switch (c->op) {
@@ -327,6 +461,21 @@ static int case_buffers(const tcase *c, bspec *b)
         B("gW2", n2 * n1, R_OUT, D_NORMAL, 1, 0);
         break;
     }
+    case OP_CONV2D:
+        B("x", nx, R_IN, D_NORMAL, 1, 0);
+        B("w", nw, R_IN, D_NORMAL, 1, 0);
+        B("y", ny, R_OUT, D_NORMAL, 1, 0);
+        break;
+    case OP_CONV2D_T:
+        B("dy", ny, R_IN, D_NORMAL, 1, 0);
+        B("w", nw, R_IN, D_NORMAL, 1, 0);
+        B("dx", nx, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
+        break;
+    case OP_CONV2D_WG:
+        B("dy", ny, R_IN, D_NORMAL, 1, 0);
+        B("x", nx, R_IN, D_NORMAL, 1, 0);
+        B("dw", nw, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
+        break;
     }
 #undef B
     return i;
@@ -386,7 +535,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
                         b[2], c->n + c->pad);
     }
     case OP_BIAS_SIGMOID:
-        return be->bias_sigmoid(be, c->m, c->n, 1, b[0], b[1]);
+        return be->bias_sigmoid(be, c->m, c->n, c->k > 0 ? c->k : 1, b[0], b[1]);
     case OP_DSIGMOID_MUL:
         return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2]);
     case OP_OUTPUT_DELTA:
@@ -402,7 +551,7 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
         return be->burstprop_hidden(be, n, b[0], b[1], (c->flags & F_NO_R) ? NULL : b[2], b[3],
                                     b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7]);
     case OP_COLSUM:
-        return be->colsum(be, c->m, c->n, 1, c->a, b[0], c->b, b[1]);
+        return be->colsum(be, c->m, c->n, c->k > 0 ? c->k : 1, c->a, b[0], c->b, b[1]);
     case OP_DOT3:
         return be->dot3(be, n, b[0], b[1], dots);
     case OP_OUTPUT_STATS:
@@ -435,6 +584,12 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
 #undef DO
         return BCN_OK;
     }
+    case OP_CONV2D:
+        return be->conv2d(be, &c->g, c->m, b[0], b[1], b[2]);
+    case OP_CONV2D_T:
+        return be->conv2d_transpose(be, &c->g, c->m, c->a, b[0], b[1], c->b, b[2]);
+    case OP_CONV2D_WG:
+        return be->conv2d_weight_grad(be, &c->g, c->m, c->a, b[0], b[1], c->b, b[2]);
     }
     return BCN_ERR_INVALID_ARG;
 }
@@ -554,7 +709,7 @@ static double check_case(const tcase *c, size_t index, bcn_backend *ref, bcn_bac
                   "%s: correct count %g, ref %g", label, (double)got[2][2 * slot + 1],
                   (double)want[2][2 * slot + 1]);
     }
-    fprintf(stderr, "  %-34s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
+    fprintf(stderr, "  %-36s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
             (unsigned long long)seed, worst, c->tol);
     for (int i = 0; i < nb; i++) {
         ref->buf_free(ref, bref[i]);
@@ -627,10 +782,21 @@ Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP
  * multi-group, grid-stride and capped-group paths run on any device. */
 Test(backend_ops, reductions_small_workgroups)
 {
-    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5", 1);
+    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4", 1);
     run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS));
 }
 Test(backend_ops, optimisers) { run_cases(BIT(OP_SGD) | BIT(OP_MOMENTUM) | BIT(OP_ADAM)); }
 Test(backend_ops, gemm_chains, .timeout = 300) { run_cases(BIT(OP_CHAIN)); }
+Test(backend_ops, conv, .timeout = 300)
+{
+    run_cases(BIT(OP_CONV2D) | BIT(OP_CONV2D_T) | BIT(OP_CONV2D_WG));
+}
+/* Convolutions with small work-groups: partial groups in both dimensions
+ * of the im2col, col2im and permute launches. */
+Test(backend_ops, conv_small_workgroups, .timeout = 300)
+{
+    setenv("BURSTCCN_CL_TUNING", "wg=8", 1);
+    run_cases(BIT(OP_CONV2D) | BIT(OP_CONV2D_T) | BIT(OP_CONV2D_WG));
+}
 
 #include "cl_test_main.h"

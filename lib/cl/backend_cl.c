@@ -2,7 +2,8 @@
  * backend_cl.c — the OpenCL backend: creation and destruction, buffers, the
  * launch helpers the op files share, and the assembly of the op table
  * (element-wise ops in cl_ops.c, optimisers in cl_optim.c, reductions in
- * cl_reduce.c, GEMM through CLBlast in cl_gemm.c).
+ * cl_reduce.c, GEMM through CLBlast in cl_gemm.c, convolution in
+ * cl_conv.c).
  *
  * Everything is enqueued on one in-order queue; the host waits only in
  * buf_read, dot3 and finish. Uploads (buf_write) do not block: the data is
@@ -71,20 +72,31 @@ bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_
     return bcn_cl_launch(be, k, 1, &global, &local, nargs, args);
 }
 
-bcn_status bcn_cl_scratch(bcn_backend *be, size_t n)
+bcn_status bcn_cl_scratch(bcn_backend *be, bcn_cl_scratch_id id, size_t n)
 {
+    static const char *const what[BCN_SCRATCH_COUNT] = {
+        "reduction scratch", "convolution column scratch", "convolution matrix scratch"};
     bcn_cl *cl = be->impl;
-    if (cl->scratch_n >= n)
+    if (cl->scratch_n[id] >= n)
         return BCN_OK;
-    if (cl->scratch) /* in-order queue: earlier kernels keep it alive */
-        clReleaseMemObject(cl->scratch);
-    cl->scratch = NULL;
-    cl->scratch_n = 0;
+    if (n > SIZE_MAX / sizeof(float) || n * sizeof(float) > cl->max_alloc)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM,
+                             "cl: the %s needs %zu floats (%.1f MiB), more than the largest "
+                             "buffer %s can hold (%.1f MiB)",
+                             what[id], n, (double)n * sizeof(float) / 1048576.0, be->info.name,
+                             (double)cl->max_alloc / 1048576.0);
+    if (cl->scratch[id]) /* in-order queue: earlier kernels keep it alive */
+        clReleaseMemObject(cl->scratch[id]);
+    cl->scratch[id] = NULL;
+    cl->scratch_n[id] = 0;
     cl_int err = CL_SUCCESS;
-    cl->scratch = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
-    if (err != CL_SUCCESS)
-        return bcn_cl_fail(be->ctx, err, "clCreateBuffer", "reduction scratch");
-    cl->scratch_n = n;
+    cl->scratch[id] =
+        clCreateBuffer(cl->context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) {
+        cl->scratch[id] = NULL;
+        return bcn_cl_fail(be->ctx, err, "clCreateBuffer", what[id]);
+    }
+    cl->scratch_n[id] = n;
     return BCN_OK;
 }
 
@@ -237,8 +249,9 @@ static void cl_destroy(bcn_backend *be)
         uploads_reap(cl, 1);
         free(cl->uploads);
         free(cl->host_partials);
-        if (cl->scratch)
-            clReleaseMemObject(cl->scratch);
+        for (int i = 0; i < BCN_SCRATCH_COUNT; i++)
+            if (cl->scratch[i])
+                clReleaseMemObject(cl->scratch[i]);
         if (cl->dummy)
             clReleaseMemObject(cl->dummy);
         bcn_cl_program_release(cl);
@@ -313,6 +326,7 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     bcn_cl_ops_optim(be);
     bcn_cl_ops_reduce(be);
     bcn_cl_ops_gemm(be);
+    bcn_cl_ops_conv(be);
     *out = be;
     return BCN_OK;
 fail:

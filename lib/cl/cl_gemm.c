@@ -60,15 +60,25 @@ static bcn_status cl_gemm(bcn_backend *be, int trans_a, int trans_b, int m, int 
         st = check_matrix(be, "B", b, trans_b ? n : k, trans_b ? k : n, ldb);
     if (st != BCN_OK)
         return st;
+    return bcn_cl_sgemm(be, NULL, trans_a, trans_b, (size_t)m, (size_t)n, (size_t)k, alpha,
+                        a->mem, (size_t)lda, b->mem, (size_t)ldb, beta, c->mem, (size_t)ldc);
+}
+
+bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_b, size_t m,
+                        size_t n, size_t k, float alpha, cl_mem a, size_t lda, cl_mem b,
+                        size_t ldb, float beta, cl_mem c, size_t ldc)
+{
+    bcn_cl *cl = be->impl;
     CLBlastStatusCode code = CLBlastSgemm(
         CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)m, (size_t)n, (size_t)k,
-        alpha, a->mem, 0, (size_t)lda, b->mem, 0, (size_t)ldb, beta, c->mem, 0, (size_t)ldc,
-        &cl->queue, NULL);
+        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, 0, lda, b, 0, ldb,
+        beta, c, 0, ldc, &cl->queue, NULL);
     if (code != CLBlastSuccess) {
         bcn_status fail = bcn_cl_status_of((int)code);
         return bcn_set_error(be->ctx, fail == BCN_ERR_NOMEM ? fail : BCN_ERR_BLAS,
-                             "CLBlastSgemm(%s, %s, m=%d, n=%d, k=%d) failed on %s: %s (%d)",
+                             "%s%s%sCLBlastSgemm(%s, %s, m=%zu, n=%zu, k=%zu) failed on %s: %s "
+                             "(%d)",
+                             op ? "cl " : "", op ? op : "", op ? ": " : "",
                              trans_a ? "A^T" : "A", trans_b ? "B^T" : "B", m, n, k,
                              be->info.name, bcn_cl_error_name((int)code), (int)code);
     }

@@ -1,7 +1,7 @@
 /*
  * cl_internal.h — private state of the OpenCL backend, shared by its
  * source files (backend_cl.c, cl_devices.c, cl_program.c, cl_ops.c,
- * cl_reduce.c, cl_gemm.c). Nothing here is visible to model code.
+ * cl_reduce.c, cl_gemm.c, cl_conv.c). Nothing here is visible to model code.
  */
 #ifndef BCN_CL_INTERNAL_H
 #define BCN_CL_INTERNAL_H
@@ -30,6 +30,7 @@ typedef struct bcn_cl_tuning {
     size_t colsum_ty;  /* BCN_COLSUM_TY: row lanes per colsum work-group */
     size_t colsum_rpi; /* rows each colsum work-item adds before the tree */
     size_t max_groups; /* cap on work-groups of the 1-D reductions */
+    size_t colsum_lanes; /* work-items per column of colsum with inner > 1 (<= wg) */
 } bcn_cl_tuning;
 
 /* A host copy of an upload still in flight (buf_write does not block). */
@@ -37,6 +38,16 @@ typedef struct bcn_cl_upload {
     cl_event done;
     void *host;
 } bcn_cl_upload;
+
+/* Backend-owned scratch buffers, one per use, grown on demand and reused:
+ * the in-order queue runs every op's kernels before the next op's, so an
+ * op may overwrite what an earlier op left there. */
+typedef enum bcn_cl_scratch_id {
+    BCN_SCRATCH_REDUCE, /* per-group partial sums of the reductions */
+    BCN_SCRATCH_COL,    /* the column matrix of a convolution */
+    BCN_SCRATCH_MAT,    /* a convolution's channel-major output or gradient */
+    BCN_SCRATCH_COUNT
+} bcn_cl_scratch_id;
 
 typedef struct bcn_cl {
     cl_platform_id platform;
@@ -49,8 +60,8 @@ typedef struct bcn_cl {
     bcn_cl_tuning tune;
     cl_ulong max_alloc;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
     cl_mem dummy;        /* one float bound to absent optional arguments */
-    cl_mem scratch;      /* per-group partial sums of the reductions */
-    size_t scratch_n;    /* its size in floats */
+    cl_mem scratch[BCN_SCRATCH_COUNT]; /* grown on demand, see bcn_cl_scratch */
+    size_t scratch_n[BCN_SCRATCH_COUNT]; /* their sizes in floats */
     float *host_partials; /* dot3's read-back of the partial sums */
     size_t host_partials_n;
     bcn_cl_upload *uploads; /* pending non-blocking writes */
@@ -107,15 +118,26 @@ bcn_status bcn_cl_check_buf(bcn_backend *be, const char *op, const char *what,
 /* Fail with BCN_ERR_UNSUPPORTED when n does not fit the kernels' uint
  * indices. */
 bcn_status bcn_cl_check_count(bcn_backend *be, const char *op, size_t n);
-/* Make cl->scratch hold at least n floats. */
-bcn_status bcn_cl_scratch(bcn_backend *be, size_t n);
+/* Make cl->scratch[id] hold at least n floats (n >= 1). A grown buffer
+ * replaces the old one; work already queued keeps the old one alive. */
+bcn_status bcn_cl_scratch(bcn_backend *be, bcn_cl_scratch_id id, size_t n);
 /* The cl_mem of a buffer, or the dummy buffer for NULL. */
 cl_mem bcn_cl_mem(const bcn_backend *be, const bcn_buf *buf);
+
+/* ---- cl_gemm.c ---- */
+
+/* C = alpha op(A) op(B) + beta C through CLBlastSgemm on the backend's
+ * queue (row-major, sizes as the gemm slot, m, n, k >= 1, C not read when
+ * beta == 0); a failure is reported naming `op` (NULL: the gemm slot). */
+bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_b, size_t m,
+                        size_t n, size_t k, float alpha, cl_mem a, size_t lda, cl_mem b,
+                        size_t ldb, float beta, cl_mem c, size_t ldc);
 
 /* ---- op tables filled by each file ---- */
 void bcn_cl_ops_elementwise(bcn_backend *be); /* cl_ops.c */
 void bcn_cl_ops_reduce(bcn_backend *be);      /* cl_reduce.c */
 void bcn_cl_ops_gemm(bcn_backend *be);        /* cl_gemm.c */
 void bcn_cl_ops_optim(bcn_backend *be);       /* cl_optim.c */
+void bcn_cl_ops_conv(bcn_backend *be);        /* cl_conv.c */
 
 #endif /* BCN_CL_INTERNAL_H */

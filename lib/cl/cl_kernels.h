@@ -21,24 +21,29 @@ extern const bcn_cl_source bcn_cl_sources[];
 extern const size_t bcn_cl_source_count;
 
 /* Every kernel the backend launches: X(enum suffix, kernel function name). */
-#define BCN_CL_KERNEL_LIST(X)                    \
-    X(FILL, "bcn_fill")                          \
-    X(AXPBY, "bcn_axpby")                        \
-    X(SCALE_MATRIX, "bcn_scale_matrix")          \
-    X(BIAS_SIGMOID, "bcn_bias_sigmoid")          \
-    X(DSIGMOID_MUL, "bcn_dsigmoid_mul")          \
-    X(OUTPUT_DELTA, "bcn_output_delta")          \
-    X(OUTPUT_BURST, "bcn_output_burst")          \
-    X(BURSTCCN_HIDDEN, "bcn_burstccn_hidden")    \
-    X(SIGMOID_MUL, "bcn_sigmoid_mul")            \
-    X(BURSTPROP_HIDDEN, "bcn_burstprop_hidden")  \
-    X(COLSUM_PARTIAL, "bcn_colsum_partial")      \
-    X(COLSUM_FINAL, "bcn_colsum_final")          \
-    X(DOT3_PARTIAL, "bcn_dot3_partial")          \
-    X(OUTPUT_STATS, "bcn_output_stats")          \
-    X(SGD, "bcn_sgd_update")                     \
-    X(MOMENTUM, "bcn_momentum_update")           \
-    X(ADAM, "bcn_adam_update")
+#define BCN_CL_KERNEL_LIST(X)                        \
+    X(FILL, "bcn_fill")                              \
+    X(AXPBY, "bcn_axpby")                            \
+    X(SCALE_MATRIX, "bcn_scale_matrix")              \
+    X(BIAS_SIGMOID, "bcn_bias_sigmoid")              \
+    X(BIAS_SIGMOID_INNER, "bcn_bias_sigmoid_inner")  \
+    X(DSIGMOID_MUL, "bcn_dsigmoid_mul")              \
+    X(OUTPUT_DELTA, "bcn_output_delta")              \
+    X(OUTPUT_BURST, "bcn_output_burst")              \
+    X(BURSTCCN_HIDDEN, "bcn_burstccn_hidden")        \
+    X(SIGMOID_MUL, "bcn_sigmoid_mul")                \
+    X(BURSTPROP_HIDDEN, "bcn_burstprop_hidden")      \
+    X(COLSUM_PARTIAL, "bcn_colsum_partial")          \
+    X(COLSUM_FINAL, "bcn_colsum_final")              \
+    X(COLSUM_INNER, "bcn_colsum_inner")              \
+    X(DOT3_PARTIAL, "bcn_dot3_partial")              \
+    X(OUTPUT_STATS, "bcn_output_stats")              \
+    X(SGD, "bcn_sgd_update")                         \
+    X(MOMENTUM, "bcn_momentum_update")               \
+    X(ADAM, "bcn_adam_update")                       \
+    X(IM2COL, "bcn_im2col")                          \
+    X(COL2IM, "bcn_col2im")                          \
+    X(CONV_PERMUTE, "bcn_conv_permute")
 
 typedef enum bcn_cl_kernel_id {
 #define BCN_CL_KERNEL_ENUM_(id, name) BCN_K_##id,

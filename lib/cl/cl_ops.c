@@ -40,26 +40,32 @@ static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x,
     return bcn_cl_launch_1d(be, BCN_K_AXPBY, n, 5, args);
 }
 
+/* x viewed as rows x cols x inner, bias per col. inner == 1 (dense layers)
+ * keeps its own kernel, so dense networks compute exactly what they did;
+ * inner > 1 (convolution maps) finds each element's column as
+ * (i / inner) % cols. */
 static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner, bcn_buf *x,
                                   const bcn_buf *bias)
 {
     bcn_status st;
-    if (inner != 1)
-        return bcn_set_error(be->ctx, BCN_ERR_UNSUPPORTED, "cl bias_sigmoid: inner %d not yet",
-                             inner);
-    if (rows < 0 || cols < 0)
+    if (rows < 0 || cols < 0 || inner < 1)
         return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
-                             "cl bias_sigmoid: negative shape %d x %d", rows, cols);
-    size_t n = (size_t)rows * (size_t)cols;
+                             "cl bias_sigmoid: bad shape %d x %d x %d", rows, cols, inner);
+    size_t n = (size_t)rows * (size_t)cols * (size_t)inner;
     if (n == 0)
         return BCN_OK;
     CHECK(st, bcn_cl_check_count(be, "bias_sigmoid", n));
     CHECK(st, bcn_cl_check_buf(be, "bias_sigmoid", "x", x, n));
     CHECK(st, bcn_cl_check_buf(be, "bias_sigmoid", "bias", bias, (size_t)cols));
-    cl_uint r32 = (cl_uint)rows, c32 = (cl_uint)cols;
+    cl_uint r32 = (cl_uint)rows, c32 = (cl_uint)cols, i32 = (cl_uint)inner;
     cl_mem mx = x->mem, mb = bias->mem;
-    bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(mx), BCN_CL_ARG(mb)};
-    return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID, n, 4, args);
+    if (inner == 1) {
+        bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(mx), BCN_CL_ARG(mb)};
+        return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID, n, 4, args);
+    }
+    bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(i32), BCN_CL_ARG(mx),
+                         BCN_CL_ARG(mb)};
+    return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID_INNER, n, 5, args);
 }
 
 /* The shared shape of out = f(in1, in2) over n elements. */

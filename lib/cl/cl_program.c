@@ -234,8 +234,12 @@ static int shrink_to_kernels(bcn_cl *cl)
     size_t lim1 = cl->kernel_wg[BCN_K_DOT3_PARTIAL];
     if (cl->kernel_wg[BCN_K_OUTPUT_STATS] < lim1)
         lim1 = cl->kernel_wg[BCN_K_OUTPUT_STATS];
+    if (cl->kernel_wg[BCN_K_COLSUM_INNER] < lim1)
+        lim1 = cl->kernel_wg[BCN_K_COLSUM_INNER];
     if (t.wg > lim1)
         t.wg = floor_pow2(lim1);
+    if (t.colsum_lanes > t.wg)
+        t.colsum_lanes = t.wg;
     size_t lim2 = cl->kernel_wg[BCN_K_COLSUM_PARTIAL];
     while (t.colsum_tx * t.colsum_ty > lim2)
         if (t.colsum_ty > 1)

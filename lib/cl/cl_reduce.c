@@ -1,9 +1,10 @@
 /*
  * cl_reduce.c — the reduction slots of the OpenCL backend (kernels in
  * kernels/reduce.cl). Floats are summed on the device in work-group trees;
- * colsum finishes on the device (bias gradients stay there), dot3 adds the
- * per-group partials in double on the host, output_stats runs as a single
- * work-group and writes its result to a device buffer.
+ * colsum finishes on the device (bias gradients stay there; over an inner
+ * extent, conv bias gradients, in one pass of one work-group per column),
+ * dot3 adds the per-group partials in double on the host, output_stats runs
+ * as a single work-group and writes its result to a device buffer.
  */
 #include "config.h"
 
@@ -15,17 +16,46 @@
  * work-item per column) adds few partials. */
 #define COLSUM_MAX_ROW_GROUPS 64
 
+/* colsum with inner > 1 (a convolution layer's bias gradient, e.g. 32 x 64
+ * x 144): one work-group per column, of `lanes` items (a power of two <=
+ * BCN_WG, the size of the kernel's local array). Shapes checked by the
+ * caller; rows >= 1. */
+static bcn_status colsum_inner(bcn_backend *be, size_t lanes, int rows, int cols, int inner,
+                               float alpha, const bcn_buf *x, float beta, bcn_buf *y)
+{
+    cl_uint r32 = (cl_uint)rows, c32 = (cl_uint)cols, i32 = (cl_uint)inner;
+    cl_mem mx = x->mem, my = y->mem;
+    bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32),  BCN_CL_ARG(i32), BCN_CL_ARG(mx),
+                         BCN_CL_ARG(alpha), BCN_CL_ARG(beta), BCN_CL_ARG(my)};
+    size_t global = lanes * (size_t)cols;
+    return bcn_cl_launch(be, BCN_K_COLSUM_INNER, 1, &global, &lanes, 7, args);
+}
+
 static bcn_status cl_colsum(bcn_backend *be, int rows, int cols, int inner, float alpha,
                             const bcn_buf *x, float beta, bcn_buf *y)
 {
     bcn_cl *cl = be->impl;
-    if (inner != 1)
-        return bcn_set_error(be->ctx, BCN_ERR_UNSUPPORTED, "cl colsum: inner %d not yet", inner);
-    if (rows < 0 || cols < 0)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl colsum: negative shape %d x %d",
-                             rows, cols);
+    if (rows < 0 || cols < 0 || inner < 1)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl colsum: bad shape %d x %d x %d",
+                             rows, cols, inner);
     if (cols == 0)
         return BCN_OK;
+    if (inner > 1 && rows > 0) {
+        size_t n = (size_t)rows * (size_t)cols * (size_t)inner;
+        bcn_status st = bcn_cl_check_count(be, "colsum", n);
+        if (st == BCN_OK)
+            st = bcn_cl_check_buf(be, "colsum", "y", y, (size_t)cols);
+        if (st == BCN_OK)
+            st = bcn_cl_check_buf(be, "colsum", "x", x, n);
+        if (st != BCN_OK)
+            return st;
+        /* the tuned lanes, fewer when the column holds fewer values */
+        size_t lanes = 1, total = (size_t)rows * (size_t)inner;
+        while (lanes < cl->tune.colsum_lanes && lanes < total)
+            lanes *= 2;
+        return colsum_inner(be, lanes, rows, cols, inner, alpha, x, beta, y);
+    }
+    /* inner == 1, or no rows (y = beta y either way) */
     size_t n = (size_t)rows * (size_t)cols;
     bcn_status st = bcn_cl_check_count(be, "colsum", n);
     if (st == BCN_OK)
@@ -54,12 +84,12 @@ static bcn_status cl_colsum(bcn_backend *be, int rows, int cols, int inner, floa
     }
     cl_int final = groups == 1;
     if (!final) {
-        st = bcn_cl_scratch(be, groups * (size_t)cols);
+        st = bcn_cl_scratch(be, BCN_SCRATCH_REDUCE, groups * (size_t)cols);
         if (st != BCN_OK)
             return st;
     }
     cl_uint per32 = (cl_uint)per;
-    cl_mem mp = final ? cl->dummy : cl->scratch;
+    cl_mem mp = final ? cl->dummy : cl->scratch[BCN_SCRATCH_REDUCE];
     size_t local[2] = {tx, ty};
     size_t global[2] = {((size_t)cols + tx - 1) / tx * tx, ty * groups};
     bcn_cl_arg args1[] = {BCN_CL_ARG(r32),   BCN_CL_ARG(c32),  BCN_CL_ARG(per32),
@@ -94,7 +124,7 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
     size_t groups = (n + wg - 1) / wg;
     if (groups > cl->tune.max_groups)
         groups = cl->tune.max_groups;
-    st = bcn_cl_scratch(be, 3 * groups);
+    st = bcn_cl_scratch(be, BCN_SCRATCH_REDUCE, 3 * groups);
     if (st != BCN_OK)
         return st;
     if (cl->host_partials_n < 3 * groups) {
@@ -105,7 +135,7 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
         cl->host_partials_n = 3 * groups;
     }
     cl_uint n32 = (cl_uint)n;
-    cl_mem ma = a->mem, mb = b->mem, mp = cl->scratch;
+    cl_mem ma = a->mem, mb = b->mem, mp = cl->scratch[BCN_SCRATCH_REDUCE];
     size_t global = groups * wg;
     bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(ma), BCN_CL_ARG(mb), BCN_CL_ARG(mp)};
     st = bcn_cl_launch(be, BCN_K_DOT3_PARTIAL, 1, &global, &wg, 4, args);

@@ -18,7 +18,11 @@
  * runs as a loop on one core and every barrier splits that loop, so colsum
  * uses one row lane (no tree) over 128 adjacent columns: measured on PoCL
  * (2 AVX-512 cores), 5x faster than 16 x 8 tiles on 32 x 500 and as fast on
- * 1000 x 1025. */
+ * 1000 x 1025. colsum over an inner extent (conv bias gradients) runs one
+ * work-group per channel: GPUs fill a whole group; on PoCL 16 lanes were
+ * the fastest of 8 to 256 (32 x 256 x 9: about 0.13 ms with 16 lanes, 0.8
+ * with 256, 0.25 with one serial work-item per channel; 32 x 64 x 144:
+ * 0.35, 0.55, 1.0). */
 typedef struct tuning_row {
     const char *vendor; /* substring of CL_DEVICE_VENDOR, NULL = any */
     cl_device_type type;
@@ -26,12 +30,12 @@ typedef struct tuning_row {
 } tuning_row;
 
 static const tuning_row tuning_table[] = {
-    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256}},
-    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
-    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256}},
-    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256}},
-    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64}},
-    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128}},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256, 256}},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256}},
+    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256}},
+    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256, 256}},
+    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64, 16}},
+    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128, 128}},
 };
 
 /* Largest power of two <= x (x >= 1). */
@@ -46,8 +50,8 @@ static size_t floor_pow2(size_t x)
 static int is_pow2(size_t x) { return x && !(x & (x - 1)); }
 
 /* Apply "key=value,key=value" overrides from $BURSTCCN_CL_TUNING (keys wg,
- * tx, ty, rpi, groups; for development and for exercising multi-group
- * reduction paths in tests). */
+ * tx, ty, lanes, rpi, groups; for development and for exercising
+ * multi-group reduction paths in tests). */
 static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
 {
     const char *env = getenv("BURSTCCN_CL_TUNING");
@@ -73,6 +77,8 @@ static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
             t->colsum_tx = v;
         else if (strcmp(key, "ty") == 0)
             t->colsum_ty = v;
+        else if (strcmp(key, "lanes") == 0)
+            t->colsum_lanes = v;
         else
             goto bad;
         s += used;
@@ -85,7 +91,7 @@ static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
 bad:
     return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
                          "BURSTCCN_CL_TUNING='%s': expected comma-separated key=value with keys "
-                         "wg, tx, ty (powers of two), rpi, groups (positive)",
+                         "wg, tx, ty, lanes (powers of two), rpi, groups (positive)",
                          env);
 }
 
@@ -128,6 +134,8 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out
         t.colsum_tx = floor_pow2(item_sizes[0]);
     if (item_sizes[1] && t.colsum_ty > item_sizes[1])
         t.colsum_ty = floor_pow2(item_sizes[1]);
+    if (t.colsum_lanes > t.wg)
+        t.colsum_lanes = t.wg;
     while (t.colsum_tx * t.colsum_ty > lim)
         if (t.colsum_ty > 1)
             t.colsum_ty /= 2;
