@@ -117,7 +117,7 @@ static void draw(const char *script, const char *meta_file, const char *must_sho
 }
 
 Test(bench_plots, angles_figure) { draw("angles", "angles_meta.gp", "angle to backprop (degrees)"); }
-Test(bench_plots, alignment_figure) { draw("alignment", "angles_meta.gp", "hidden layer 1"); }
+Test(bench_plots, alignment_figure) { draw("alignment", "angles_meta.gp", "Y_1 of dense 1 (16)"); }
 Test(bench_plots, curves_figure) { draw("curves", "curves_meta.gp", "test error"); }
 Test(bench_plots, timing_figure) { draw("timing", "timing_meta.gp", "cl:0:0"); }
 Test(bench_plots, scaling_figure) { draw("scaling", "timing_meta.gp", "hidden width"); }
@@ -171,7 +171,7 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     }
     cr_assert_not_null(strstr(sum, "## Angle of each rule's update to backprop's"));
     cr_assert_not_null(strstr(sum, "## Speed of a training step"));
-    cr_assert_not_null(strstr(sum, "![time per step per device and rule](timing.png)"));
+    cr_assert_not_null(strstr(sum, "![time per step per device, rule and network](timing.png)"));
     bt_csv_free(&t);
     free(cp);
     free(sum);
