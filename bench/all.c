@@ -35,7 +35,6 @@ typedef struct all_plan {
     const char *conv_arch;
     int conv_train, conv_test, conv_epochs, conv_evals;
     int conv_angle_steps, conv_angle_every;
-    int cifar;                   /* also time the paper's CIFAR-10 net (BurstCCN) */
 } all_plan;
 
 /* The conv network of `all`: Fashion-MNIST's 1x28x28 -> 16@12x12 ->
@@ -57,7 +56,6 @@ static const all_plan plan_full = {
     ALL_CONV_ARCH,
     6000, 2000, 2, 2,
     300, 20,
-    0,
 };
 
 /* Quick: about one minute. */
@@ -71,7 +69,6 @@ static const all_plan plan_quick = {
     ALL_CONV_ARCH,
     600, 300, 1, 2,
     20, 10,
-    0,
 };
 
 /* The per-experiment options from the plan, the user's flags on top. */
@@ -120,21 +117,23 @@ static void sub_opts(const bench_opts *o, const all_plan *p, unsigned cmd, int c
 }
 
 /* The timed networks: the dense family, the conv network on 1x28x28 and
- * (when the plan says so) the CIFAR-10 net on 3x32x32. */
-static int plan_nets(const all_plan *p, bench_tnet *nets)
+ * (--cifar) the CIFAR-10 net on 3x32x32. */
+static int plan_nets(const all_plan *p, int cifar, bench_tnet *nets)
 {
     int n = 0;
     nets[n++] = (bench_tnet){NULL, {1, 28, 28}, 10};
     nets[n++] = (bench_tnet){p->conv_arch, {1, 28, 28}, 10};
-    if (p->cifar)
+    if (cifar)
         nets[n++] = (bench_tnet){"cifar", {3, 32, 32}, 10};
     return n;
 }
 
 /* The timing cases: every rule at (32, hidden), then BurstCCN's scaling
  * sweeps over width (batch 32) and batch size (base width), every rule on
- * the conv network at batch 32, BurstCCN on the CIFAR-10 net. */
-static int plan_cases(const all_plan *p, bench_tcase *c)
+ * the conv network at batch 32, (--cifar) BurstCCN on the CIFAR-10 net: a
+ * step of it takes about 0.8 s on ref here, so one rule keeps it to about
+ * 12 s per device. */
+static int plan_cases(const all_plan *p, int cifar, bench_tcase *c)
 {
     int n = 0;
     for (int r = 0; r < BCN_RULE_COUNT; r++)
@@ -145,7 +144,7 @@ static int plan_cases(const all_plan *p, bench_tcase *c)
         c[n++] = (bench_tcase){BCN_RULE_BURSTCCN, p->batches[i], p->hidden, 0};
     for (int r = 0; r < BCN_RULE_COUNT; r++)
         c[n++] = (bench_tcase){(bcn_rule)r, 32, 0, 1};
-    if (p->cifar)
+    if (cifar)
         c[n++] = (bench_tcase){BCN_RULE_BURSTCCN, 32, 0, 2};
     return n;
 }
@@ -177,9 +176,14 @@ static int conv_part(const bench_opts *o, const all_plan *p)
         snprintf(s.device, sizeof s.device, "%s", device);
         rc = part == 0 ? bench_curves_run(&s) : bench_angles_run(&s);
         if (rc == BENCH_RUN_UNSUPPORTED && strcmp(device, "ref") != 0) {
+            bcn_ctx *ctx = bcn_ctx_new();
+            bcn_device_info info;
+            if (!ctx || bcn_device_resolve(ctx, device, &info) != BCN_OK)
+                snprintf(info.id, sizeof info.id, "%.31s", device[0] ? device : "(default)");
+            bcn_ctx_free(ctx);
             printf("the device %s cannot run conv layers: the conv network trains on ref "
                    "instead\n",
-                   device[0] ? device : "(default)");
+                   info.id);
             fflush(stdout);
             snprintf(device, sizeof device, "ref");
             snprintf(s.device, sizeof s.device, "ref");
@@ -195,11 +199,19 @@ static int conv_part(const bench_opts *o, const all_plan *p)
     return 0;
 }
 
+/* Print how long a part took (the sizing above was set from these). */
+static void part_done(double *t)
+{
+    double now = bcn_progress_now();
+    printf("(%.0f s)\n", now - *t);
+    *t = now;
+}
+
 int bench_cmd_all(const bench_opts *o)
 {
     const all_plan *p = o->quick ? &plan_quick : &plan_full;
     bench_opts s;
-    double t0 = bcn_progress_now(), t1;
+    double t0 = bcn_progress_now(), t1 = t0;
     int rc = 0, failed = 0;
     printf("burstccn-bench all (%s): results into %s/\n", p->name, o->out);
 
@@ -208,30 +220,31 @@ int bench_cmd_all(const bench_opts *o)
     sub_opts(o, p, BENCH_CMD_CURVES, 0, &s);
     if ((rc = bench_curves_run(&s)) != 0)
         return rc == BENCH_RUN_UNSUPPORTED ? BENCH_EXIT_FAIL : rc;
+    part_done(&t1);
 
     printf("\n[2/5] angles to backprop while training with BurstCCN\n");
     fflush(stdout);
     sub_opts(o, p, BENCH_CMD_ANGLES, 0, &s);
     if ((rc = bench_angles_run(&s)) != 0)
         return rc == BENCH_RUN_UNSUPPORTED ? BENCH_EXIT_FAIL : rc;
+    part_done(&t1);
 
-    printf("\n[3/5] the conv network %s: learning curves of the four rules on %d images, "
-           "angles to backprop\n",
-           p->conv_arch, p->conv_train);
+    printf("\n[3/5] the conv network %s: learning curves of the four rules, angles to "
+           "backprop\n",
+           p->conv_arch);
     fflush(stdout);
-    t1 = bcn_progress_now();
     failed |= conv_part(o, p) != 0;
-    if (!o->quiet)
-        printf("(conv network: %.0f s)\n", bcn_progress_now() - t1);
+    part_done(&t1);
 
     printf("\n[4/5] time per training step on every device\n");
     fflush(stdout);
     sub_opts(o, p, BENCH_CMD_TIMING, 0, &s);
     bench_tnet nets[3];
     bench_tcase cases[2 * BCN_RULE_COUNT + 13];
-    int nn = plan_nets(p, nets), n = plan_cases(p, cases);
+    int nn = plan_nets(p, o->cifar, nets), n = plan_cases(p, o->cifar, cases);
     if ((rc = bench_timing_run(&s, nets, nn, cases, n, 32, p->hidden)) != 0)
         return rc;
+    part_done(&t1);
 
     printf("\n[5/5] figures and summary\n");
     if (!o->no_plots) {

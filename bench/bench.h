@@ -85,6 +85,7 @@ typedef struct bench_opts {
     double target_s;            /* seconds per timed repetition */
     /* all */
     int quick;
+    int cifar;                  /* also time the CIFAR-10 net */
     /* Set by all, not a flag: appended to the names of the files a run
      * writes ("_conv": curves_conv.csv, angles_conv.json, ...). */
     char suffix[16];

@@ -22,10 +22,11 @@ enum {
 };
 
 typedef enum opt_id {
-    O_DATA, O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ARCH, O_INPUT, O_LR, O_P_BASELINE, O_Y_MODE, O_Y_SCALE,
-    O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES, O_STEPS, O_EVERY,
-    O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH, O_REPS, O_WARMUP,
-    O_TARGET, O_QUICK, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET, O_HELP
+    O_DATA, O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ARCH, O_INPUT, O_LR, O_P_BASELINE,
+    O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES,
+    O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
+    O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
+    O_HELP
 } opt_id;
 
 typedef struct opt_def {
@@ -81,6 +82,9 @@ static const opt_def opt_table[] = {
     {O_WARMUP, "warmup", "N", T, "untimed warm-up steps first (default 3)"},
     {O_TARGET, "target-time", "S", T, "seconds per repetition; sets the steps timed (default 0.25)"},
     {O_QUICK, "quick", NULL, L, "the one-minute version"},
+    {O_CIFAR, "cifar", NULL, L,
+     "also time the paper's CIFAR-10 net (BurstCCN, batch 32, random 3x32x32 inputs; about "
+     "12 s more per device on a 2-core CPU)"},
     {O_OUT, "out", "DIR", A | C | T | L | P, "results folder (default results)"},
     {O_PLOTS_DIR, "plots-dir", "DIR", A | C | T | L | P, "folder of the gnuplot scripts"},
     {O_NO_PLOTS, "no-plots", NULL, A | C | T | L, "write the results but draw no figures"},
@@ -114,12 +118,13 @@ static const char *cmd_summary(unsigned cmd)
         return "train every rule from the same initial weights on the same data order and "
                "record train loss, train error and test error per epoch";
     case BENCH_CMD_TIMING:
-        return "time a training step per device x rule x batch size x hidden width (or of the "
-               "--arch network), on random inputs, with the device's SGEMM rate at the same "
-               "shapes";
+        return "time a training step per device x rule x batch size x network (the dense "
+               "hidden widths, the --arch networks), on random inputs, with the device's SGEMM "
+               "rate at the same shapes";
     case BENCH_CMD_ALL:
-        return "the main job: a reduced sweep of angles, curves and timing (about ten minutes "
-               "on a 2-core CPU; --quick about one), then the figures and summary.md";
+        return "the main job: a reduced sweep of curves, angles and timing of the dense network "
+               "and of a small conv network (about ten minutes on a 2-core CPU; --quick about "
+               "one), then the figures and summary.md";
     default:
         return "redraw the figures and summary.md of a results folder";
     }
@@ -341,6 +346,7 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_WARMUP: return bcn_arg_int(flag, v, 0, 100000, &o->warmup, err, n);
     case O_TARGET: return bcn_arg_double(flag, v, 1e-4, 3600.0, &o->target_s, err, n);
     case O_QUICK: o->quick = 1; return 0;
+    case O_CIFAR: o->cifar = 1; return 0;
     case O_OUT: return copy_value(d->name, v, o->out, sizeof o->out, err, n);
     case O_PLOTS_DIR: return copy_value(d->name, v, o->plots_dir, sizeof o->plots_dir, err, n);
     case O_NO_PLOTS: o->no_plots = 1; return 0;

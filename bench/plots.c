@@ -180,6 +180,11 @@ int bench_render(const bench_opts *o, const char *dir)
             show_log_tail(log);
             rc = BENCH_EXIT_FAIL;
         } else {
+            /* A script may decline to draw (alignment without hidden layers). */
+            char png[128];
+            snprintf(png, sizeof png, "%s%s.png", fig->script, fig->suffix);
+            if (bench_path(path, sizeof path, dir, png) != 0 || !is_file(path))
+                continue;
             if (!o->quiet && drawn++ == 0)
                 printf("figures in %s/:\n", dir);
             if (!o->quiet)

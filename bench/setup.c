@@ -59,8 +59,9 @@ int bench_run_config(const bench_opts *o, const char *cmd, bcn_ctx *ctx, bcn_rul
         return BENCH_EXIT_USAGE;
     }
     if (bcn_net_config_check(ctx, cfg) != BCN_OK) {
-        fprintf(stderr, "burstccn-bench %s: the network does not fit the %dx%dx%d images of %s: %s\n",
-                cmd, in.c, in.h, in.w, ds->name, bcn_errmsg(ctx));
+        fprintf(stderr,
+                "burstccn-bench %s: the network does not fit the %dx%dx%d images of %s: %s\n", cmd,
+                in.c, in.h, in.w, ds->name, bcn_errmsg(ctx));
         return BENCH_EXIT_USAGE;
     }
     return 0;

@@ -210,7 +210,8 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     cr_assert_not_null(conv, "no conv section");
     cr_assert_not_null(strstr(conv, "| conv 1 (4@12x12, 5x5/2) | dense 2 (16) | dense 3 (10) |"),
                        "conv angle table header");
-    cr_assert_not_null(strstr(conv, "![angle to backprop per layer during training](angles_conv.png)"));
+    cr_assert_not_null(
+        strstr(conv, "![angle to backprop per layer during training](angles_conv.png)"));
     cp = fx_path(tmp, "curves_conv.csv");
     cr_assert_eq(bt_csv_read(cp, &t), 0);
     for (int k = 0; k < 4; k++) {
