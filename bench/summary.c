@@ -361,22 +361,32 @@ static void section_conv(FILE *f, const char *dir)
 {
     if (!exists(dir, "curves_conv.csv") && !exists(dir, "angles_conv.csv"))
         return;
-    char train[32], test[32], dense_train[32];
+    char train[32], test[32], dense_train[32], dev[64], dense_dev[64];
     meta(dir, "curves_conv", "meta_train_n", train, sizeof train);
     meta(dir, "curves_conv", "meta_test_n", test, sizeof test);
+    meta(dir, "curves_conv", "meta_device", dev, sizeof dev);
     meta(dir, "curves", "meta_train_n", dense_train, sizeof dense_train);
+    meta(dir, "curves", "meta_device", dense_dev, sizeof dense_dev);
     fprintf(f, "## The convolutional network\n\n");
-    if (train[0])
+    if (train[0]) {
         fprintf(f,
                 "`burstccn-bench all` trains a small conv network as well, on a subset so that "
-                "the whole run keeps its time budget: the first %s training images%s%s%s, "
-                "evaluated on %s test images. A conv step costs more per image than the dense "
-                "network's, and on the reference backend the convolutions are direct loops, "
-                "so the full set would add minutes. Its curves therefore show the start of "
-                "training, not converged errors; `burstccn-bench curves --arch ARCH` trains "
-                "it on the whole set.\n\n",
-                train, dense_train[0] ? " (the dense network above: " : "", dense_train,
-                dense_train[0] ? ")" : "", test[0] ? test : "the");
+                "the whole run keeps its time budget: the first %s training images, evaluated "
+                "on %s test images",
+                train, test[0] ? test : "the");
+        double full = num(dense_train), part = num(train);
+        if (full > part && part > 0)
+            fprintf(f, " (on the dense network's %s images every rule would train %.0f times "
+                       "as long)",
+                    dense_train, full / part);
+        fprintf(f, ". Its curves show the start of training, not converged errors; "
+                   "`burstccn-bench curves --arch ARCH` trains it on the whole set.");
+        if (dev[0] && dense_dev[0] && strcmp(dev, dense_dev) != 0)
+            fprintf(f, " It trained on %s: %s, which trained the dense network, cannot run "
+                       "conv layers.",
+                    dev, dense_dev);
+        fprintf(f, "\n\n");
+    }
     section_curves(f, dir, "_conv", "### Learning curves");
     section_angles(f, dir, "_conv", "### Angle of each rule's update to backprop's");
     conv_speed(f, dir, "conv");

@@ -41,7 +41,7 @@ do for [fmt in "png svg"] {
     set output dir."/alignment".suffix.".".fmt
     set multiplot layout 1, 2 \
         title sprintf("Alignment of the feedback weights%s during training\n%s", kind, meta_info) \
-        margins 0.07, 0.98, 0.14, 0.83 spacing 0.08, 0.1
+        margins 0.07, 0.98, 0.14, 0.81 spacing 0.08, 0.1
     eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"
     set xlabel "training step (minibatches)"
@@ -63,6 +63,10 @@ do for [fmt in "png svg"] {
             pt 7 ps 0.5 title bcn_layer_label(l)
 
     eval bcn_legend_begin
+    # Long layer labels take two rows: a taller strip, below a title that
+    # may have three lines.
+    set tmargin at screen 0.913
+    set bmargin at screen 0.857
     plot for [l = 1:nh] NaN with linespoints lc rgb layer_color(l) pt 7 title sprintf("Y_%d of %s", l, bcn_layer_label(l)), \
          NaN with lines lc rgb "#999999" dt 3 title "90° (unrelated directions)"
     eval bcn_legend_end

@@ -64,19 +64,19 @@ do for [k = 1:nd] {
 }
 
 # The figure grows by a row of panels per family; margins are fixed in
-# pixels: 150 above (title, legend), 135 below (device names, footer),
+# pixels: 163 above (title, legend), 135 below (device names, footer),
 # 160 between rows (device names, the next row's title).
 height = 900 + 460 * (nf - 1)
 bcn_height = height
 px(p) = p / (1.0 * height)
-legend_at = sprintf("set lmargin at screen 0.05; set rmargin at screen 0.95; set tmargin at screen %.4f; set bmargin at screen %.4f", 1 - px(68), 1 - px(104))
+legend_at = sprintf("set lmargin at screen 0.05; set rmargin at screen 0.95; set tmargin at screen %.4f; set bmargin at screen %.4f", 1 - px(66), 1 - px(100))
 
 do for [fmt in "png svg"] {
     eval (fmt eq "png" ? bcn_png_h(height) : bcn_svg_h(height))
     set output dir."/timing.".fmt
     set multiplot layout nf, 2 \
         title sprintf("Time of one training step per device and rule\n%s", meta_info) \
-        margins 0.07, 0.98, px(135), 1 - px(153) spacing 0.08, px(160)
+        margins 0.07, 0.98, px(135), 1 - px(163) spacing 0.08, px(160)
     eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     do for [k = 1:nf] {
         set grid ytics lc rgb "#dddddd"
