@@ -466,11 +466,11 @@ static void net_label(const bench_opts *o, const bench_tnet *nets, int k, int ba
     }
     /* The shapes layer by layer: "1x28x28 → 16@12x12 → 32@4x4 → 128 → 10"
      * (the kernels and strides are in the CSV's network column). */
-    size_t used = (size_t)snprintf(buf, len, "%s: %dx%dx%d",
-                                   bench_arch_is_cifar(nets[k].arch) ? "the paper's CIFAR-10 net"
-                                   : bcn_net_has_conv(&cfg)          ? "conv net"
-                                                                     : "network",
-                                   cfg.input.c, cfg.input.h, cfg.input.w);
+    const char *what = bench_arch_is_cifar(nets[k].arch) ? "CIFAR-10 net (paper)"
+                       : bcn_net_has_conv(&cfg)          ? "conv net"
+                                                         : "network";
+    size_t used = (size_t)snprintf(buf, len, "%s: %dx%dx%d", what, cfg.input.c, cfg.input.h,
+                                   cfg.input.w);
     for (int l = 1; l <= cfg.n_layers && used < len; l++) {
         bcn_shape sh = {0, 0, 0};
         bcn_net_config_shape(NULL, &cfg, l, &sh);
