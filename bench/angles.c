@@ -6,8 +6,10 @@
  * update norms, and the W–Y and Y–Q weight angles.
  *
  * Output in the results folder: angles.csv (one row per step × rule ×
- * layer, plus the rows of layer "all"), angles.json (settings, mean and
- * final angles), angles_meta.gp (for the figures).
+ * layer, plus the rows of layer "all"), angles.json (settings, the
+ * network's layers, mean and final angles), angles_meta.gp (for the
+ * figures, with each layer's label: "conv 1 (32@12x12, 5x5/2)"). `all`
+ * writes its conv network's run as angles_conv.* (o->suffix).
  */
 #include "config.h"
 
@@ -16,9 +18,12 @@
 #include <string.h>
 
 #include "bench.h"
+#include "netdesc.h"
 #include "progress.h"
 
-#define ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg"
+/* kind: the layer's kind (conv2d or dense; empty for "all"), last so
+ * that the columns the figures read keep their numbers. */
+#define ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg,kind"
 
 /* Running statistics of one angle series (invalid angles are skipped). */
 typedef struct series {
@@ -81,6 +86,10 @@ static void write_rows(bench_csv *c, angles_run *run, long step, const bcn_compa
                 bench_csv_empty(c);
                 bench_csv_empty(c);
             }
+            if (l < L)
+                bench_csv_str(c, run->cfg.layers[l].kind == BCN_LAYER_CONV2D ? "conv2d" : "dense");
+            else
+                bench_csv_empty(c);
             bench_csv_end_row(c);
             series_add(&run->to_bp[r][l], a);
         }
@@ -114,7 +123,7 @@ static int write_json(const angles_run *run, const char *dir, const bcn_device_i
                       const bcn_dataset *ds, char *err, size_t errlen)
 {
     bench_jsonfile jf;
-    if (bench_json_begin(&jf, dir, "angles", err, errlen) != 0)
+    if (bench_json_begin(&jf, dir, "angles", run->o->suffix, err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     bench_machine m;
@@ -122,6 +131,15 @@ static int write_json(const angles_run *run, const char *dir, const bcn_device_i
     bcn_json_kv_string(j, "driving_rule", bcn_rule_str(run->cfg.rule));
     bcn_json_key(j, "net");
     bench_json_net_config(j, &run->cfg);
+    bcn_json_key(j, "layer_labels"); /* the keys of the angle objects below */
+    bcn_json_begin_object(j);
+    for (int l = 1; l <= run->L; l++) {
+        char key[16], label[128];
+        snprintf(key, sizeof key, "%d", l);
+        bcn_layer_label(&run->cfg, l, label, sizeof label);
+        bcn_json_kv_string(j, key, label);
+    }
+    bcn_json_end_object(j);
     bcn_json_kv_int(j, "batch", run->batch);
     bcn_json_kv_int(j, "steps", run->o->steps);
     bcn_json_kv_int(j, "every", run->o->every);
@@ -155,7 +173,9 @@ static int write_meta(const angles_run *run, const char *dir, const bcn_device_i
                       const bcn_dataset *ds, char *err, size_t errlen)
 {
     bench_meta m;
-    if (bench_meta_open(&m, dir, "angles", err, errlen) != 0)
+    char name[64];
+    snprintf(name, sizeof name, "angles%s", run->o->suffix);
+    if (bench_meta_open(&m, dir, name, err, errlen) != 0)
         return -1;
     char net[512], devd[512], info[1024], footer[2048];
     bench_describe_net(&run->cfg, run->batch, net, sizeof net);
@@ -168,14 +188,15 @@ static int write_meta(const angles_run *run, const char *dir, const bcn_device_i
              mach.hostname, devd, bcn_version());
     bench_meta_str(&m, "meta_rules", "burstccn burstprop fa backprop");
     bench_meta_str(&m, "meta_driver", bcn_rule_str(run->cfg.rule));
-    bench_meta_num(&m, "meta_layers", run->L);
+    bench_meta_layers(&m, &run->cfg);
     bench_meta_str(&m, "meta_device", dev->id);
-    bench_meta_str(&m, "meta_info", info);
+    bench_meta_info(&m, info);
     bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
 
-/* Train and compare; rows go to `csv`. 0 or -1 (message printed). */
+/* Train and compare; rows go to `csv`. 0, -1 (message printed) or
+ * BENCH_RUN_UNSUPPORTED (the device cannot run this network). */
 static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_csv *csv)
 {
     const bench_opts *o = run->o;
@@ -218,6 +239,8 @@ static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_
             bcn_progress_finish(&bar);
             fprintf(stderr, "burstccn-bench angles: step %ld: %s\n", step,
                     bcn_errmsg(bcn_net_ctx(net)));
+            if (st == BCN_ERR_UNSUPPORTED)
+                rc = BENCH_RUN_UNSUPPORTED;
             goto done;
         }
         bcn_progress_update(&bar, step);
@@ -243,9 +266,12 @@ static void print_summary(const angles_run *run)
 {
     printf("mean angle to backprop over %d comparisons (degrees):\n  %-10s", run->compares,
            "rule");
-    for (int l = 0; l < run->L; l++)
-        printf("  layer %-3d", l + 1);
-    printf("  all\n");
+    for (int l = 1; l <= run->L; l++) {
+        char name[32];
+        bcn_layer_short_label(&run->cfg, l, name, sizeof name);
+        printf("  %9s", name);
+    }
+    printf("  %9s\n", "all");
     for (int r = 0; r < BCN_RULE_COUNT; r++) {
         printf("  %-10s", bcn_rule_str((bcn_rule)r));
         for (int l = 0; l <= run->L; l++)
@@ -254,7 +280,6 @@ static void print_summary(const angles_run *run)
     }
 }
 
-/* The angles run without drawing: results into o->out. 0 or 1. */
 int bench_angles_run(const bench_opts *o)
 {
     char err[1024], path[4096];
@@ -273,25 +298,33 @@ int bench_angles_run(const bench_opts *o)
         return BENCH_EXIT_FAIL;
     }
     run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
-    bench_net_config(o, o->rule, ds->dim, ds->n_classes, &run->cfg);
+    if ((rc = bench_run_config(o, "angles", ctx, o->rule, ds, &run->cfg)) != 0)
+        goto done;
+    rc = BENCH_EXIT_FAIL;
     run->L = run->cfg.n_layers;
     if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
         fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
                 bcn_errmsg(ctx));
         goto done;
     }
-    char sizes[256];
+    char sizes[1024];
     bench_sizes_str(&run->cfg, sizes, sizeof sizes);
     if (!o->quiet)
         fprintf(stderr, "angles: %s trained with %s on %s, %d steps of %d, compared every %d\n",
                 sizes, bcn_rule_str(o->rule), dev.id, o->steps, run->batch, o->every);
-    if (bench_path(path, sizeof path, o->out, "angles.csv") != 0 ||
+    char file[64];
+    snprintf(file, sizeof file, "angles%s.csv", o->suffix);
+    if (bench_path(path, sizeof path, o->out, file) != 0 ||
         bench_csv_open(&csv, path, ANGLES_COLS, err, sizeof err) != 0) {
         fprintf(stderr, "burstccn-bench angles: %s\n", err);
         goto done;
     }
-    if (run_loop(run, net, ds, &csv) != 0)
+    int lrc = run_loop(run, net, ds, &csv);
+    if (lrc != 0) {
+        if (lrc == BENCH_RUN_UNSUPPORTED)
+            rc = lrc;
         goto done;
+    }
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
         write_json(run, o->out, &dev, ds, err, sizeof err) != 0 ||
         write_meta(run, o->out, &dev, ds, err, sizeof err) != 0) {
@@ -312,6 +345,8 @@ done:
 int bench_cmd_angles(const bench_opts *o)
 {
     int rc = bench_angles_run(o);
+    if (rc == BENCH_RUN_UNSUPPORTED)
+        rc = BENCH_EXIT_FAIL;
     if (rc == 0 && !o->no_plots)
         rc = bench_render(o, o->out);
     return rc;

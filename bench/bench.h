@@ -21,8 +21,14 @@
 /* Exit statuses: 0 success, 1 a run failed, 2 a usage error. */
 #define BENCH_EXIT_FAIL 1
 #define BENCH_EXIT_USAGE 2
+/* What bench_angles_run and bench_curves_run return (never an exit
+ * status) when the device cannot run the network at all
+ * (BCN_ERR_UNSUPPORTED, e.g. conv layers on a backend without them):
+ * nothing was written, the caller may try another device. */
+#define BENCH_RUN_UNSUPPORTED 4
 
 #define BENCH_MAX_LIST 16 /* longest --batches / --widths / --devices list */
+#define BENCH_MAX_ARCH 4  /* --arch given at most this often (timing) */
 
 /* Subcommands, as bits so an option can name those that accept it. */
 enum {
@@ -47,6 +53,13 @@ typedef struct bench_opts {
     /* network: authors' defaults (bcn_net_config_init) unless given */
     int n_hidden;
     int hidden[BCN_MAX_LAYERS - 1];
+    int hidden_set, widths_set, depth_set; /* given on the command line */
+    /* --arch: angles and curves take one (none: the dense --hidden
+     * widths), timing one per network it times. */
+    int n_arch;
+    char arch[BENCH_MAX_ARCH][512];
+    bcn_shape input;            /* timing: shape of the random inputs (input_set) */
+    int input_set;
     bench_fopt lr, p_baseline, y_scale, y_lr, q_scale, q_lr;
     int y_mode_set, q_mode_set;
     bcn_fb_mode y_mode, q_mode;
@@ -72,6 +85,10 @@ typedef struct bench_opts {
     double target_s;            /* seconds per timed repetition */
     /* all */
     int quick;
+    int cifar;                  /* also time the CIFAR-10 net */
+    /* Set by all, not a flag: appended to the names of the files a run
+     * writes ("_conv": curves_conv.csv, angles_conv.json, ...). */
+    char suffix[16];
     /* output */
     char out[4096];
     char plots_dir[4096];       /* "" = find them (see plots.c) */
@@ -88,10 +105,21 @@ void bench_opts_init(bench_opts *o, unsigned cmd);
 int bench_opts_parse(bench_opts *o, int argc, char **argv, int first);
 /* Print the usage of one subcommand (its options) to `out`. */
 void bench_usage_cmd(FILE *out, unsigned cmd);
-/* The network configuration of `rule` for inputs n_in and classes n_out:
- * the authors' defaults for that rule with the options given applied. */
-void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
-                      bcn_net_config *cfg);
+/* The network configuration of `rule` for inputs of shape `input` and
+ * n_out classes: the authors' defaults for that rule with the options
+ * given applied (the first --arch, else the dense --hidden widths). 0, or
+ * -1 with err set (a bad --arch; the geometry is checked by
+ * bcn_net_config_check). */
+int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_out,
+                     bcn_net_config *cfg, char *err, size_t errlen);
+/* The shape of a dataset's examples, channels = dim / (rows cols). */
+bcn_shape bench_data_shape(const bcn_dataset *ds);
+/* 1 when `arch` describes the paper's CIFAR-10 network ("cifar" or its
+ * layers written out). */
+int bench_arch_is_cifar(const char *arch);
+/* The input shape of a timed network (`arch` NULL: the dense family):
+ * --input, else 3x32x32 for the CIFAR-10 net and 1x28x28 otherwise. */
+bcn_shape bench_timing_input(const bench_opts *o, const char *arch);
 /* "784-500-500-500-10" into buf. */
 void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len);
 
@@ -152,8 +180,15 @@ int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err,
 void bench_meta_str(bench_meta *m, const char *key, const char *value);
 /* meta_footer = text, broken into lines that fit across a figure. */
 void bench_meta_footer(bench_meta *m, const char *text);
+/* meta_info = text (the figures' second title line), broken into lines
+ * that fit across a figure. */
+void bench_meta_info(bench_meta *m, const char *text);
 /* key = number. */
 void bench_meta_num(bench_meta *m, const char *key, double value);
+/* The layers for the figures: meta_layers = L, meta_has_conv, and per
+ * layer l meta_layer_label_l ("conv 1 (32@12x12, 5x5/2)", "dense 4 (10)")
+ * and meta_layer_name_l ("conv1", "dense4"). */
+void bench_meta_layers(bench_meta *m, const bcn_net_config *cfg);
 /* Close and rename into place. */
 int bench_meta_commit(bench_meta *m, char *err, size_t errlen);
 /* Read the string or number assigned to `key` in a NAME_meta.gp file into
@@ -172,10 +207,10 @@ typedef struct bench_jsonfile {
     bcn_atomic_file out;
 } bench_jsonfile;
 
-/* Start DIR/CMD.json: the top-level object with "command": CMD and
- * "csv": "CMD.csv". 0, or -1 with err set. */
-int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char *err,
-                     size_t errlen);
+/* Start DIR/CMD SUFFIX.json: the top-level object with "command": CMD and
+ * "csv": "CMD SUFFIX.csv" (suffix "" or "_conv"). 0, or -1 with err set. */
+int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, const char *suffix,
+                     char *err, size_t errlen);
 /* Finish the document and rename it into place. 0, or -1 with err set. */
 int bench_json_commit(bench_jsonfile *jf, char *err, size_t errlen);
 
@@ -200,7 +235,9 @@ void bench_json_machine(bcn_json *j, const bench_machine *m);
 void bench_json_build(bcn_json *j);
 /* One device's description as a JSON object (value only). */
 void bench_json_device(bcn_json *j, const bcn_device_info *d);
-/* The network configuration as a JSON object (value only). */
+/* The network configuration as a JSON object (value only): "network"
+ * (one line), the layers (bcn_json_net: arch, input, sizes, layers), then
+ * the rule's settings. */
 void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg);
 /* The OpenCL ICD loader's name and version ("" when unknown). */
 void bench_icd_loader(char *buf, size_t len);
@@ -215,18 +252,38 @@ void bench_device_short(const bcn_device_info *d, char *buf, size_t len, size_t 
 int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_device_info *dev,
                    bcn_dataset **ds);
 
-/* One timed configuration: a rule at a batch size and hidden width. */
+/* The network of a training subcommand: bench_net_config for the
+ * dataset's image shape and classes, checked (a conv layer larger than its
+ * input, ...). 0, or BENCH_EXIT_USAGE with the problem printed. */
+int bench_run_config(const bench_opts *o, const char *cmd, bcn_ctx *ctx, bcn_rule rule,
+                     const bcn_dataset *ds, bcn_net_config *cfg);
+
+/* A network family to time: arch NULL is the dense family (o->depth
+ * hidden layers of each case's width), else the --arch network; inputs
+ * (random) of shape `input`, n_out output units. */
+typedef struct bench_tnet {
+    const char *arch;
+    bcn_shape input;
+    int n_out;
+} bench_tnet;
+
+/* One timed configuration: a rule at a batch size on network `net` (an
+ * index into the bench_tnet list), of hidden width `width` for the dense
+ * family. */
 typedef struct bench_tcase {
     bcn_rule rule;
     int batch, width;
+    int net;
 } bench_tcase;
 
 /* Time `cases` on every device of the options and write timing.csv/.json/
- * _meta.gp; the bar chart shows the cases at (base_batch, base_width). */
-int bench_timing_run(const bench_opts *o, const bench_tcase *cases, int n_cases,
-                     int base_batch, int base_width);
+ * _meta.gp; the bar chart shows the cases at base_batch (and, for the
+ * dense family, base_width), one row of panels per network family. */
+int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
+                     const bench_tcase *cases, int n_cases, int base_batch, int base_width);
 
-/* The subcommands without drawing (results into o->out): 0 or 1. */
+/* The subcommands without drawing (results into o->out): 0, 1, 2 (the
+ * network does not fit the data) or BENCH_RUN_UNSUPPORTED. */
 int bench_angles_run(const bench_opts *o);
 int bench_curves_run(const bench_opts *o);
 

@@ -7,8 +7,9 @@
  * several times per epoch with --evals-per-epoch).
  *
  * Output: curves.csv (one row per evaluation × rule; epoch 0 is the
- * untrained network), curves.json (settings and final numbers),
- * curves_meta.gp.
+ * untrained network), curves.json (settings, the network, final numbers),
+ * curves_meta.gp. `all` writes its conv network's run as curves_conv.*
+ * (o->suffix).
  */
 #include "config.h"
 
@@ -93,7 +94,8 @@ static bcn_status evaluate(bcn_net *net, const bcn_dataset *ds, double *loss, do
     return st;
 }
 
-/* Train one rule for the requested epochs, rows into csv. 0 or -1. */
+/* Train one rule for the requested epochs, rows into csv. 0, -1 or
+ * BENCH_RUN_UNSUPPORTED (the device cannot run the network). */
 static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *csv)
 {
     const bench_opts *o = run->o;
@@ -108,7 +110,8 @@ static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *c
         fprintf(stderr, "burstccn-bench curves: out of memory\n");
         goto done;
     }
-    bench_net_config(o, rule, ds->dim, ds->n_classes, &res->cfg);
+    if (bench_run_config(o, "curves", ctx, rule, ds, &res->cfg) != 0)
+        goto done; /* checked for the first rule already: not reached */
     bcn_status st = bcn_net_create(ctx, &res->cfg, &net);
     if (st != BCN_OK)
         goto fail;
@@ -166,6 +169,8 @@ static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *c
     goto done;
 fail:
     fprintf(stderr, "\nburstccn-bench curves: %s: %s\n", bcn_rule_str(rule), bcn_errmsg(ctx));
+    if (st == BCN_ERR_UNSUPPORTED)
+        rc = BENCH_RUN_UNSUPPORTED;
 done:
     bcn_net_destroy(net);
     free(idx);
@@ -179,7 +184,7 @@ static int write_json(const curves_run *run, const char *dir, const bcn_device_i
                       char *err, size_t errlen)
 {
     bench_jsonfile jf;
-    if (bench_json_begin(&jf, dir, "curves", err, errlen) != 0)
+    if (bench_json_begin(&jf, dir, "curves", run->o->suffix, err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     const bench_opts *o = run->o;
@@ -224,7 +229,9 @@ static int write_meta(const curves_run *run, const char *dir, const bcn_device_i
                       const bcn_net_config *cfg, char *err, size_t errlen)
 {
     bench_meta m;
-    if (bench_meta_open(&m, dir, "curves", err, errlen) != 0)
+    char name[64];
+    snprintf(name, sizeof name, "curves%s", run->o->suffix);
+    if (bench_meta_open(&m, dir, name, err, errlen) != 0)
         return -1;
     char rules[128] = "", net[512], devd[512], info[1024], footer[2048], num[32];
     for (int r = 0; r < BCN_RULE_COUNT; r++)
@@ -245,7 +252,8 @@ static int write_meta(const curves_run *run, const char *dir, const bcn_device_i
     snprintf(num, sizeof num, "%d", run->ds->test.n);
     bench_meta_str(&m, "meta_test_n", num);
     bench_meta_str(&m, "meta_device", dev->id);
-    bench_meta_str(&m, "meta_info", info);
+    bench_meta_layers(&m, cfg);
+    bench_meta_info(&m, info);
     bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
@@ -287,7 +295,13 @@ int bench_curves_run(const bench_opts *o)
     }
     run->ds = ds;
     run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
-    if (bench_path(path, sizeof path, o->out, "curves.csv") != 0 ||
+    bcn_net_config first = {0};
+    if ((rc = bench_run_config(o, "curves", ctx, BCN_RULE_BURSTCCN, ds, &first)) != 0)
+        goto done; /* the layers are the same for every rule */
+    rc = BENCH_EXIT_FAIL;
+    char file[64];
+    snprintf(file, sizeof file, "curves%s.csv", o->suffix);
+    if (bench_path(path, sizeof path, o->out, file) != 0 ||
         bench_csv_open(&csv, path, CURVES_COLS, err, sizeof err) != 0) {
         fprintf(stderr, "burstccn-bench curves: %s\n", err);
         goto done;
@@ -300,12 +314,15 @@ int bench_curves_run(const bench_opts *o)
                 o->epochs, ds->train.n, dev.id);
     bcn_progress_init(&run->bar, stderr, o->quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO,
                       "curves", (long)nrules * o->epochs * ds->train.n, "ex");
-    bcn_net_config first = {0};
+    first.n_layers = 0;
     for (int r = 0; r < BCN_RULE_COUNT; r++) {
         if (!(o->rules & BCN_RULE_BIT(r)))
             continue;
-        if (train_rule(run, ctx, (bcn_rule)r, &csv) != 0) {
+        int trc = train_rule(run, ctx, (bcn_rule)r, &csv);
+        if (trc != 0) {
             bcn_progress_finish(&run->bar);
+            if (trc == BENCH_RUN_UNSUPPORTED)
+                rc = trc;
             goto done;
         }
         if (first.n_layers == 0)
@@ -333,6 +350,8 @@ done:
 int bench_cmd_curves(const bench_opts *o)
 {
     int rc = bench_curves_run(o);
+    if (rc == BENCH_RUN_UNSUPPORTED)
+        rc = BENCH_EXIT_FAIL;
     if (rc == 0 && !o->no_plots)
         rc = bench_render(o, o->out);
     return rc;

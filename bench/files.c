@@ -130,12 +130,12 @@ void bench_csv_abort(bench_csv *c) { bcn_atomic_abort(&c->out); }
 
 /* --------------------------------------------------------------- JSON */
 
-int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char *err,
-                     size_t errlen)
+int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, const char *suffix,
+                     char *err, size_t errlen)
 {
     char file[256], path[4096];
     memset(jf, 0, sizeof *jf);
-    snprintf(file, sizeof file, "%s.json", cmd);
+    snprintf(file, sizeof file, "%s%s.json", cmd, suffix);
     if (bench_path(path, sizeof path, dir, file) != 0) {
         snprintf(err, errlen, "results folder path too long: %s", dir);
         return -1;
@@ -145,7 +145,7 @@ int bench_json_begin(bench_jsonfile *jf, const char *dir, const char *cmd, char 
     bcn_json_init(&jf->j, jf->out.f, 1);
     bcn_json_begin_object(&jf->j);
     bcn_json_kv_string(&jf->j, "command", cmd);
-    snprintf(file, sizeof file, "%s.csv", cmd);
+    snprintf(file, sizeof file, "%s%s.csv", cmd, suffix);
     bcn_json_kv_string(&jf->j, "csv", file);
     return 0;
 }

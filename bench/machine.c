@@ -19,6 +19,7 @@
 #endif
 
 #include "bench.h"
+#include "netdesc.h"
 
 /* Copy the value after "key<spaces>:" of the first matching line of a
  * /proc file ("model name", "MemTotal"); 0 when found. */
@@ -151,10 +152,12 @@ void bench_json_device(bcn_json *j, const bcn_device_info *d)
 
 void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg)
 {
-    char sizes[256];
-    bench_sizes_str(cfg, sizes, sizeof sizes);
+    char desc[1024];
+    bench_sizes_str(cfg, desc, sizeof desc);
     bcn_json_begin_object(j);
-    bcn_json_kv_string(j, "sizes", sizes);
+    bcn_json_kv_string(j, "network", desc);
+    bcn_json_net(j, cfg); /* arch, input, sizes, layers */
+    bcn_json_kv_bool(j, "conv_feedback_learning", cfg->conv_feedback_learning);
     bcn_json_kv_string(j, "rule", bcn_rule_str(cfg->rule));
     bcn_json_kv_number(j, "lr", cfg->lr[0]);
     bcn_json_kv_number(j, "p_baseline", cfg->p_baseline);

@@ -35,7 +35,7 @@ static void usage(FILE *out)
             "           (about ten minutes on a 2-core CPU; --quick about one)\n"
             "  angles   angle of every rule's update to backprop's while training\n"
             "  curves   train/test error per epoch of every rule from the same weights\n"
-            "  timing   time per step per device x rule x batch size x hidden width\n"
+            "  timing   time per step per device x rule x batch size x network\n"
             "  plots    redraw the figures and summary.md of a results folder\n\n"
             "`burstccn-bench COMMAND --help` lists the options of a command.\n");
 }

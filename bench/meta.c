@@ -12,6 +12,7 @@
 
 #include "atomic_file.h"
 #include "bench.h"
+#include "netdesc.h"
 
 int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err, size_t errlen)
 {
@@ -26,8 +27,7 @@ int bench_meta_open(bench_meta *m, const char *dir, const char *name, char *err,
         return -1;
     bench_machine mach;
     bench_machine_read(&mach);
-    fprintf(m->out.f, "# %s_meta.gp — written by burstccn-bench %s; loaded by plots/*.gp\n", name,
-            name);
+    fprintf(m->out.f, "# %s_meta.gp — written by burstccn-bench; loaded by plots/*.gp\n", name);
     bench_meta_str(m, "meta_date", mach.date);
     bench_meta_str(m, "meta_host", mach.hostname);
     bench_meta_str(m, "meta_version", bcn_version());
@@ -50,26 +50,43 @@ void bench_meta_str(bench_meta *m, const char *key, const char *value)
     fputs("\"\n", m->out.f);
 }
 
-void bench_meta_footer(bench_meta *m, const char *text)
+/* key = text broken into lines of at most `width` characters at the last
+ * "; " or " · " that fits (or ", " when neither does). */
+static void meta_wrapped(bench_meta *m, const char *key, const char *text, size_t width)
 {
-    /* One line holds about 170 characters of the footer's font across a
-     * figure; longer footers break at the last separator that fits. */
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", text);
     size_t start = 0, n = strlen(buf);
-    while (n - start > 170) {
-        size_t cut = 0;
-        for (size_t i = start; i + 2 < n && i < start + 170; i++)
+    while (n - start > width) {
+        size_t cut = 0, comma = 0;
+        for (size_t i = start; i + 2 < n && i < start + width; i++)
             if (buf[i] == ';' && buf[i + 1] == ' ')
                 cut = i + 1;
             else if (strncmp(buf + i, " · ", strlen(" · ")) == 0)
                 cut = i;
+            else if (buf[i] == ',' && buf[i + 1] == ' ')
+                comma = i + 1;
+        if (cut == 0)
+            cut = comma;
         if (cut == 0)
             break;
         buf[cut] = '\n';
         start = cut + 1;
     }
-    bench_meta_str(m, "meta_footer", buf);
+    bench_meta_str(m, key, buf);
+}
+
+void bench_meta_footer(bench_meta *m, const char *text)
+{
+    /* One line holds about 170 characters of the footer's font across a
+     * figure. */
+    meta_wrapped(m, "meta_footer", text, 170);
+}
+
+void bench_meta_info(bench_meta *m, const char *text)
+{
+    /* About 160 characters of the title's font fit across a figure. */
+    meta_wrapped(m, "meta_info", text, 160);
 }
 
 void bench_meta_num(bench_meta *m, const char *key, double value)
@@ -78,6 +95,21 @@ void bench_meta_num(bench_meta *m, const char *key, double value)
         fprintf(m->out.f, "%s = %.10g\n", key, value);
     else
         fprintf(m->out.f, "%s = NaN\n", key);
+}
+
+void bench_meta_layers(bench_meta *m, const bcn_net_config *cfg)
+{
+    bench_meta_num(m, "meta_layers", cfg->n_layers);
+    bench_meta_num(m, "meta_has_conv", bcn_net_has_conv(cfg));
+    for (int l = 1; l <= cfg->n_layers; l++) {
+        char key[64], label[128];
+        snprintf(key, sizeof key, "meta_layer_label_%d", l);
+        bcn_layer_label(cfg, l, label, sizeof label);
+        bench_meta_str(m, key, label);
+        snprintf(key, sizeof key, "meta_layer_name_%d", l);
+        bcn_layer_short_label(cfg, l, label, sizeof label);
+        bench_meta_str(m, key, label);
+    }
 }
 
 int bench_meta_commit(bench_meta *m, char *err, size_t errlen)

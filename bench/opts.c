@@ -22,10 +22,11 @@ enum {
 };
 
 typedef enum opt_id {
-    O_DATA, O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_LR, O_P_BASELINE, O_Y_MODE, O_Y_SCALE,
-    O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES, O_STEPS, O_EVERY,
-    O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH, O_REPS, O_WARMUP,
-    O_TARGET, O_QUICK, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET, O_HELP
+    O_DATA, O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ARCH, O_INPUT, O_LR, O_P_BASELINE,
+    O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES,
+    O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
+    O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
+    O_HELP
 } opt_id;
 
 typedef struct opt_def {
@@ -41,7 +42,17 @@ static const opt_def opt_table[] = {
      "dataset: fashion-mnist (default), mnist, or a folder of MNIST-style IDX files"},
     {O_TRAIN_LIMIT, "train-limit", "N", A | C | L, "use the first N training images (0: all)"},
     {O_TEST_LIMIT, "test-limit", "N", C | L, "use the first N test images (0: all)"},
-    {O_HIDDEN, "hidden", "LIST", A | C, "hidden widths (default 500,500,500)"},
+    {O_HIDDEN, "hidden", "LIST", A | C, "dense hidden widths (default 500,500,500)"},
+    {O_ARCH, "arch", "ARCH", A | C | T,
+     "hidden layers of any kind instead of --hidden: comma-separated conv:C:K[:S[:P]] "
+     "(C channels, K x K kernel, stride S, padding P) and dense:N items, conv layers first; "
+     "the dense output layer comes from the data (timing: 10 units). 'cifar' is the paper's "
+     "CIFAR-10 net conv:64:5:2,conv:128:5:2,conv:256:3:1,dense:1480 (SPEC 10). timing: "
+     "once per network to time, on random inputs; the dense networks of --widths and "
+     "--depth are timed too when either is given"},
+    {O_INPUT, "input", "CxHxW", T,
+     "shape of the timed networks' random inputs (default 1x28x28, the IDX images; "
+     "3x32x32 for --arch cifar)"},
     {O_LR, "lr", "X", A | C | T, "learning rate of every layer (default 0.3)"},
     {O_P_BASELINE, "p-baseline", "X", A | C | T, "baseline burst probability p_b (default 0.5)"},
     {O_Y_MODE, "y-mode", "M", A | C | T, "feedback Y: random (default), sym or tied"},
@@ -64,12 +75,16 @@ static const opt_def opt_table[] = {
      "else ref)"},
     {O_DEVICES, "devices", "LIST", T | L, "devices to time (default: ref and every OpenCL device)"},
     {O_BATCHES, "batches", "LIST", T, "batch sizes (default 32; the first is the bar chart's)"},
-    {O_WIDTHS, "widths", "LIST", T, "hidden widths (default 500; the first is the bar chart's)"},
-    {O_DEPTH, "depth", "N", T, "hidden layers of the timed networks (default 3)"},
+    {O_WIDTHS, "widths", "LIST", T,
+     "dense hidden widths (default 500; the first is the bar chart's)"},
+    {O_DEPTH, "depth", "N", T, "dense hidden layers of the timed networks (default 3)"},
     {O_REPS, "reps", "N", T, "timed repetitions per configuration (default 5)"},
     {O_WARMUP, "warmup", "N", T, "untimed warm-up steps first (default 3)"},
     {O_TARGET, "target-time", "S", T, "seconds per repetition; sets the steps timed (default 0.25)"},
     {O_QUICK, "quick", NULL, L, "the one-minute version"},
+    {O_CIFAR, "cifar", NULL, L,
+     "also time the paper's CIFAR-10 net (BurstCCN, batch 32, random 3x32x32 inputs; about "
+     "12 s more per device on a 2-core CPU)"},
     {O_OUT, "out", "DIR", A | C | T | L | P, "results folder (default results)"},
     {O_PLOTS_DIR, "plots-dir", "DIR", A | C | T | L | P, "folder of the gnuplot scripts"},
     {O_NO_PLOTS, "no-plots", NULL, A | C | T | L, "write the results but draw no figures"},
@@ -103,11 +118,13 @@ static const char *cmd_summary(unsigned cmd)
         return "train every rule from the same initial weights on the same data order and "
                "record train loss, train error and test error per epoch";
     case BENCH_CMD_TIMING:
-        return "time a training step per device x rule x batch size x hidden width, with "
-               "the device's SGEMM rate at the same shapes";
+        return "time a training step per device x rule x batch size x network (the dense "
+               "hidden widths, the --arch networks), on random inputs, with the device's SGEMM "
+               "rate at the same shapes";
     case BENCH_CMD_ALL:
-        return "the main job: a reduced sweep of angles, curves and timing (about ten minutes "
-               "on a 2-core CPU; --quick about one), then the figures and summary.md";
+        return "the main job: a reduced sweep of curves, angles and timing of the dense network "
+               "and of a small conv network (about ten minutes on a 2-core CPU; --quick about "
+               "one), then the figures and summary.md";
     default:
         return "redraw the figures and summary.md of a results folder";
     }
@@ -150,6 +167,7 @@ void bench_opts_init(bench_opts *o, unsigned cmd)
     o->reps = 5;
     o->warmup = 3;
     o->target_s = 0.25;
+    o->input = (bcn_shape){1, 28, 28};
     snprintf(o->out, sizeof o->out, "results");
 }
 
@@ -187,6 +205,48 @@ static int copy_value(const char *flag, const char *value, char *dst, size_t len
     return 0;
 }
 
+/* Check an --arch value with the library's parser and keep it. */
+static int parse_arch(const char *text, char *dst, size_t len, char *err, size_t errlen)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    bcn_net_config cfg;
+    bcn_net_config_init(&cfg, BCN_RULE_BURSTCCN);
+    int rc = -1;
+    if (!ctx)
+        snprintf(err, errlen, "--arch: out of memory");
+    else if (bcn_net_config_set_arch(ctx, &cfg, text) != BCN_OK)
+        snprintf(err, errlen, "--arch: %s", bcn_errmsg(ctx));
+    else
+        rc = copy_value("arch", text, dst, len, err, errlen);
+    bcn_ctx_free(ctx);
+    return rc;
+}
+
+/* "CxHxW" (three positive integers) into a shape. */
+static int parse_shape(const char *flag, const char *text, bcn_shape *out, char *err,
+                       size_t errlen)
+{
+    int v[3], k = 0;
+    const char *p = text;
+    char item[32];
+    for (; k < 3; k++) {
+        size_t len = strcspn(p, "x");
+        if (len == 0 || len >= sizeof item || (k < 2) != (p[len] == 'x'))
+            break;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (bcn_arg_int(flag, item, 1, 1 << 16, &v[k], err, errlen) != 0)
+            return -1;
+        p += len + (k < 2);
+    }
+    if (k < 3 || *p) {
+        snprintf(err, errlen, "%s: '%s' is not a shape CxHxW (e.g. 3x32x32)", flag, text);
+        return -1;
+    }
+    *out = (bcn_shape){v[0], v[1], v[2]};
+    return 0;
+}
+
 /* Apply one option with its value (NULL for switches). 0 or -1 with err. */
 static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size_t n)
 {
@@ -197,8 +257,22 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_TRAIN_LIMIT: return bcn_arg_int(flag, v, 0, 100000000, &o->train_limit, err, n);
     case O_TEST_LIMIT: return bcn_arg_int(flag, v, 0, 100000000, &o->test_limit, err, n);
     case O_HIDDEN:
+        o->hidden_set = 1;
         return bcn_arg_int_list(flag, v, 1, 1 << 16, o->hidden, BCN_MAX_LAYERS - 1, &o->n_hidden,
                                 err, n);
+    case O_ARCH:
+        if (o->n_arch == (o->cmd == BENCH_CMD_TIMING ? BENCH_MAX_ARCH : 1)) {
+            snprintf(err, n, "--arch: give it %s", o->cmd == BENCH_CMD_TIMING
+                                                       ? "at most 4 times"
+                                                       : "once (only timing times several "
+                                                         "networks)");
+            return -1;
+        }
+        if (parse_arch(v, o->arch[o->n_arch], sizeof o->arch[0], err, n) != 0)
+            return -1;
+        o->n_arch++;
+        return 0;
+    case O_INPUT: o->input_set = 1; return parse_shape(flag, v, &o->input, err, n);
     case O_LR: o->lr.set = 1; return bcn_arg_float(flag, v, 0.0, 1e3, &o->lr.value, err, n);
     case O_P_BASELINE:
         o->p_baseline.set = 1;
@@ -262,13 +336,17 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
         return bcn_arg_int_list(flag, v, 1, 1 << 16, o->batches, BENCH_MAX_LIST, &o->n_batches,
                                 err, n);
     case O_WIDTHS:
+        o->widths_set = 1;
         return bcn_arg_int_list(flag, v, 1, 1 << 16, o->widths, BENCH_MAX_LIST, &o->n_widths, err,
                                 n);
-    case O_DEPTH: return bcn_arg_int(flag, v, 1, BCN_MAX_LAYERS - 1, &o->depth, err, n);
+    case O_DEPTH:
+        o->depth_set = 1;
+        return bcn_arg_int(flag, v, 1, BCN_MAX_LAYERS - 1, &o->depth, err, n);
     case O_REPS: return bcn_arg_int(flag, v, 1, 1000, &o->reps, err, n);
     case O_WARMUP: return bcn_arg_int(flag, v, 0, 100000, &o->warmup, err, n);
     case O_TARGET: return bcn_arg_double(flag, v, 1e-4, 3600.0, &o->target_s, err, n);
     case O_QUICK: o->quick = 1; return 0;
+    case O_CIFAR: o->cifar = 1; return 0;
     case O_OUT: return copy_value(d->name, v, o->out, sizeof o->out, err, n);
     case O_PLOTS_DIR: return copy_value(d->name, v, o->plots_dir, sizeof o->plots_dir, err, n);
     case O_NO_PLOTS: o->no_plots = 1; return 0;
@@ -278,9 +356,60 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     return 0;
 }
 
+int bench_arch_is_cifar(const char *arch)
+{
+    bcn_net_config a, b;
+    bcn_net_config_init(&a, BCN_RULE_BURSTCCN);
+    b = a;
+    if (!arch || !*arch || bcn_net_config_set_arch(NULL, &a, arch) != BCN_OK ||
+        bcn_net_config_set_arch(NULL, &b, "cifar") != BCN_OK || a.n_layers != b.n_layers)
+        return 0;
+    return memcmp(a.layers, b.layers, sizeof a.layers) == 0;
+}
+
+/* The input shape of a timed network: --input, else the CIFAR-10 net's
+ * 3x32x32 or the IDX images' 1x28x28. */
+bcn_shape bench_timing_input(const bench_opts *o, const char *arch)
+{
+    if (o->input_set)
+        return o->input;
+    return bench_arch_is_cifar(arch) ? (bcn_shape){3, 32, 32} : (bcn_shape){1, 28, 28};
+}
+
+/* Options that contradict each other, and the timed networks' geometry
+ * (their inputs are known now; angles and curves check theirs against the
+ * data). 0, or -1 with err. */
+static int check_combination(bench_opts *o, char *err, size_t errlen)
+{
+    if (o->n_arch && o->hidden_set) {
+        snprintf(err, errlen, "--arch and --hidden both describe the hidden layers: give one");
+        return -1;
+    }
+    for (int a = 0; o->cmd == BENCH_CMD_TIMING && a < o->n_arch; a++) {
+        bcn_net_config cfg;
+        bench_opts one = *o;
+        bcn_shape in = bench_timing_input(o, o->arch[a]);
+        snprintf(one.arch[0], sizeof one.arch[0], "%s", o->arch[a]);
+        one.n_arch = 1;
+        if (bench_net_config(&one, BCN_RULE_BURSTCCN, in, 10, &cfg, err, errlen) != 0)
+            return -1;
+        bcn_ctx *ctx = bcn_ctx_new();
+        int rc = 0;
+        if (ctx && bcn_net_config_check(ctx, &cfg) != BCN_OK) {
+            snprintf(err, errlen, "--arch %.200s does not fit the %dx%dx%d input: %.400s",
+                     o->arch[a], in.c, in.h, in.w, bcn_errmsg(ctx));
+            rc = -1;
+        }
+        bcn_ctx_free(ctx);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
 {
-    char err[512];
+    char err[1024];
     int positional = 0;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
@@ -327,6 +456,8 @@ int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
         if (apply(o, d, value, err, sizeof err) != 0)
             goto usage;
     }
+    if (check_combination(o, err, sizeof err) != 0)
+        goto usage;
     return 0;
 usage:
     fprintf(stderr, "burstccn-bench %s: %s\n(see burstccn-bench %s --help)\n", cmd_name(o->cmd),
@@ -334,11 +465,21 @@ usage:
     return BENCH_EXIT_USAGE;
 }
 
-void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
-                      bcn_net_config *cfg)
+int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_out,
+                     bcn_net_config *cfg, char *err, size_t errlen)
 {
     bcn_net_config_init(cfg, rule);
-    bcn_net_config_set_dense(cfg, n_in, o->n_hidden, o->hidden, n_out);
+    bcn_net_config_set_dense(cfg, input.c * input.h * input.w, o->n_hidden, o->hidden, n_out);
+    cfg->input = input; /* a dense first layer reads it flattened */
+    if (o->n_arch > 0) {
+        bcn_ctx *ctx = bcn_ctx_new();
+        bcn_status st = ctx ? bcn_net_config_set_arch(ctx, cfg, o->arch[0]) : BCN_ERR_NOMEM;
+        if (st != BCN_OK)
+            snprintf(err, errlen, "--arch: %s", ctx ? bcn_errmsg(ctx) : "out of memory");
+        bcn_ctx_free(ctx);
+        if (st != BCN_OK)
+            return -1;
+    }
     if (o->lr.set)
         bcn_net_config_set_lr(cfg, o->lr.value);
     if (o->p_baseline.set)
@@ -356,6 +497,15 @@ void bench_net_config(const bench_opts *o, bcn_rule rule, int n_in, int n_out,
     if (o->q_lr.set)
         cfg->q_lr = o->q_lr.value;
     cfg->seed = o->seed;
+    return 0;
+}
+
+bcn_shape bench_data_shape(const bcn_dataset *ds)
+{
+    int plane = ds->rows * ds->cols;
+    if (plane < 1 || ds->dim % plane != 0) /* not images: a flat input */
+        return (bcn_shape){1, 1, ds->dim};
+    return (bcn_shape){ds->dim / plane, ds->rows, ds->cols};
 }
 
 void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len)

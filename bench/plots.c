@@ -5,7 +5,9 @@
  * The scripts are found, in order: --plots-dir; the source tree's plots/
  * when this binary runs from the build tree (uninstalled); the installed
  * $(pkgdatadir)/plots; the source tree as a last resort. Each script runs
- * as  gnuplot -e "dir='DIR'" SCRIPT  with its output in DIR/plots.log.
+ * as  gnuplot -e "dir='DIR'" SCRIPT  with its output in DIR/plots.log; the
+ * figures of `all`'s conv network as  gnuplot -e "dir='DIR'; suffix='_conv'"
+ * SCRIPT  (inputs NAME_conv.csv, outputs FIGURE_conv.png).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "config.h"
@@ -24,15 +26,19 @@
 
 extern char **environ;
 
-/* Each figure: its script, the results it needs, what it shows. */
+/* Each figure: its script, the results it needs, the suffix of both
+ * ("_conv": all's conv network), what it shows. */
 static const struct figure {
-    const char *script, *input, *what;
+    const char *script, *input, *suffix, *what;
 } figures[] = {
-    {"angles", "angles", "angle of each rule's update to backprop's, per layer"},
-    {"alignment", "angles", "W-Y and Y-Q weight angles during training"},
-    {"curves", "curves", "test error and training loss per epoch, per rule"},
-    {"timing", "timing", "time per step per device and rule"},
-    {"scaling", "timing", "time per step vs hidden width and batch size"},
+    {"angles", "angles", "", "angle of each rule's update to backprop's, per layer"},
+    {"alignment", "angles", "", "W-Y and Y-Q weight angles during training"},
+    {"curves", "curves", "", "test error and training loss per epoch, per rule"},
+    {"angles", "angles", "_conv", "the conv network's angles to backprop's, per layer"},
+    {"alignment", "angles", "_conv", "the conv network's W-Y and Y-Q weight angles"},
+    {"curves", "curves", "_conv", "the conv network's test error and training loss per epoch"},
+    {"timing", "timing", "", "time per step per device, rule and network"},
+    {"scaling", "timing", "", "time per step vs hidden width and batch size"},
 };
 
 /* 1 when `path` is a readable regular file. */
@@ -95,18 +101,18 @@ static const char *gnuplot_path(void)
 }
 
 /* Run one script; returns the exit status, 127 when gnuplot is missing. */
-static int run_gnuplot(const char *script, const char *dir, const char *log)
+static int run_gnuplot(const char *script, const char *dir, const char *suffix, const char *log)
 {
     /* dir='...' in gnuplot: a single quote inside is written twice. */
     char expr[8300];
     size_t n = 0;
     n += (size_t)snprintf(expr, sizeof expr, "dir='");
-    for (const char *p = dir; *p && n + 4 < sizeof expr; p++) {
+    for (const char *p = dir; *p && n + 40 < sizeof expr; p++) {
         if (*p == '\'')
             expr[n++] = '\'';
         expr[n++] = *p;
     }
-    snprintf(expr + n, sizeof expr - n, "'");
+    snprintf(expr + n, sizeof expr - n, "'; suffix='%.16s'", suffix);
     const char *gp = gnuplot_path();
     char *argv[] = {(char *)gp, "-e", expr, (char *)script, NULL};
     posix_spawn_file_actions_t fa;
@@ -154,8 +160,8 @@ int bench_render(const bench_opts *o, const char *dir)
     for (size_t i = 0; i < sizeof figures / sizeof figures[0] && !missing_gnuplot; i++) {
         const struct figure *fig = &figures[i];
         char csv[256], meta[256];
-        snprintf(csv, sizeof csv, "%s.csv", fig->input);
-        snprintf(meta, sizeof meta, "%s_meta.gp", fig->input);
+        snprintf(csv, sizeof csv, "%s%s.csv", fig->input, fig->suffix);
+        snprintf(meta, sizeof meta, "%s%s_meta.gp", fig->input, fig->suffix);
         if (bench_path(path, sizeof path, dir, csv) != 0 || !is_file(path) ||
             bench_path(path, sizeof path, dir, meta) != 0 || !is_file(path))
             continue; /* that experiment was not run into this folder */
@@ -163,7 +169,7 @@ int bench_render(const bench_opts *o, const char *dir)
         snprintf(gp, sizeof gp, "%s.gp", fig->script);
         if (bench_path(script, sizeof script, sdir, gp) != 0)
             return BENCH_EXIT_FAIL;
-        int st = run_gnuplot(script, dir, log);
+        int st = run_gnuplot(script, dir, fig->suffix, log);
         if (st == 127) {
             missing_gnuplot = 1;
             fprintf(stderr, "burstccn-bench: gnuplot was not found, so no figures were drawn "
@@ -174,10 +180,16 @@ int bench_render(const bench_opts *o, const char *dir)
             show_log_tail(log);
             rc = BENCH_EXIT_FAIL;
         } else {
+            /* A script may decline to draw (alignment without hidden layers). */
+            char png[128];
+            snprintf(png, sizeof png, "%s%s.png", fig->script, fig->suffix);
+            if (bench_path(path, sizeof path, dir, png) != 0 || !is_file(path))
+                continue;
             if (!o->quiet && drawn++ == 0)
                 printf("figures in %s/:\n", dir);
             if (!o->quiet)
-                printf("  %s.png and %s.svg — %s\n", fig->script, fig->script, fig->what);
+                printf("  %s%s.png and %s%s.svg — %s\n", fig->script, fig->suffix, fig->script,
+                       fig->suffix, fig->what);
         }
     }
     if (bench_summary_write(dir, err, sizeof err) != 0) {

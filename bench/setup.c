@@ -48,3 +48,21 @@ int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_devi
     }
     return 0;
 }
+
+int bench_run_config(const bench_opts *o, const char *cmd, bcn_ctx *ctx, bcn_rule rule,
+                     const bcn_dataset *ds, bcn_net_config *cfg)
+{
+    char err[1024];
+    bcn_shape in = bench_data_shape(ds);
+    if (bench_net_config(o, rule, in, ds->n_classes, cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench %s: %s\n", cmd, err);
+        return BENCH_EXIT_USAGE;
+    }
+    if (bcn_net_config_check(ctx, cfg) != BCN_OK) {
+        fprintf(stderr,
+                "burstccn-bench %s: the network does not fit the %dx%dx%d images of %s: %s\n", cmd,
+                in.c, in.h, in.w, ds->name, bcn_errmsg(ctx));
+        return BENCH_EXIT_USAGE;
+    }
+    return 0;
+}

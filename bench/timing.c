@@ -1,6 +1,9 @@
 /*
  * timing.c — `burstccn-bench timing`: how long one training step takes per
- * device × rule × batch size × hidden width.
+ * device × rule × batch size × network: the dense family 784-H-...-H-10
+ * (one network per hidden width H) and --arch networks (conv nets, the
+ * paper's CIFAR-10 net), all on seeded random inputs of the network's input
+ * shape, so no dataset is needed.
  *
  * The measurement follows clpeak: untimed warm-up steps first (OpenCL
  * kernel builds, CLBlast's per-shape compilation and first-touch costs
@@ -24,19 +27,27 @@
 
 #include "bench.h"
 #include "gemm_rate.h"
+#include "netdesc.h"
 #include "progress.h"
 
+/* net: the network family the row times, a name without commas that the
+ * figures group by ("dense": the width sweep; "conv", "cifar" or "arch":
+ * an --arch network); network: the network itself in one line
+ * (bcn_net_desc, "784-500-500-500-10" or "1x28x28,conv:16:5:2,...,dense:10").
+ * hidden and width are those of the dense family, empty for the others.
+ * The two come last so the columns the figures read keep their numbers. */
 #define TIMING_COLS                                                                      \
     "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
     "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
-    "error"
+    "error,net,network"
 
 #define MAX_DEVICES 32
 
 typedef struct trow {
     int dev;          /* index into the device table */
     bench_tcase c;
-    char hidden[64];  /* "500-500-500" */
+    char hidden[64];  /* "500-500-500" (dense family), else "" */
+    char network[512]; /* bcn_net_desc */
     int ok;
     long steps;       /* steps per repetition */
     double median, min, max;   /* seconds per step */
@@ -59,11 +70,13 @@ static int cmp_double(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-/* Order of the cases: by rule, batch, width (so each scaling line's
- * points come in increasing order). */
+/* Order of the cases: by network family, rule, batch, width (so each
+ * scaling line's points come in increasing order). */
 static int cmp_case(const void *x, const void *y)
 {
     const bench_tcase *a = x, *b = y;
+    if (a->net != b->net)
+        return a->net < b->net ? -1 : 1;
     if (a->rule != b->rule)
         return a->rule < b->rule ? -1 : 1;
     if (a->batch != b->batch)
@@ -99,14 +112,43 @@ static void fill_batch(unsigned long long seed, int batch, int n_in, int n_out, 
         t[(size_t)r * n_out + bcn_rng_below(&rng, (uint64_t)n_out)] = 1.0f;
 }
 
-/* The network of one case: 784-W-...-W-10 with the options' settings. */
-static void case_config(const bench_opts *o, const bench_tcase *c, bcn_net_config *cfg)
+/* The network of one case: the dense family's n_0-W-...-W-n_out or the
+ * --arch network, with the options' settings. 0 or -1 with err. */
+static int case_config(const bench_opts *o, const bench_tnet *nets, const bench_tcase *c,
+                       bcn_net_config *cfg, char *err, size_t errlen)
 {
+    const bench_tnet *net = &nets[c->net];
     bench_opts tmp = *o;
+    tmp.n_arch = net->arch ? 1 : 0;
+    if (net->arch)
+        snprintf(tmp.arch[0], sizeof tmp.arch[0], "%s", net->arch);
     tmp.n_hidden = o->depth;
     for (int i = 0; i < o->depth; i++)
         tmp.hidden[i] = c->width;
-    bench_net_config(&tmp, c->rule, 784, 10, cfg);
+    return bench_net_config(&tmp, c->rule, net->input, net->n_out, cfg, err, errlen);
+}
+
+/* The family name of network k (see TIMING_COLS), unique in the list. */
+static void net_name(const bench_tnet *nets, int k, char *buf, size_t len)
+{
+    const bench_tnet *n = &nets[k];
+    const char *base = "dense";
+    if (n->arch) {
+        bcn_net_config cfg;
+        bcn_net_config_init(&cfg, BCN_RULE_BURSTCCN);
+        int conv = bcn_net_config_set_arch(NULL, &cfg, n->arch) == BCN_OK && bcn_net_has_conv(&cfg);
+        base = bench_arch_is_cifar(n->arch) ? "cifar" : conv ? "conv" : "arch";
+    }
+    int same = 0;
+    for (int i = 0; i < k; i++) {
+        char other[32];
+        net_name(nets, i, other, sizeof other);
+        same += strncmp(other, base, strlen(base)) == 0;
+    }
+    if (same)
+        snprintf(buf, len, "%s%d", base, same + 1);
+    else
+        snprintf(buf, len, "%s", base);
 }
 
 /* Fraction of the GEMM ceiling: the time the step's GEMMs take alone at
@@ -120,21 +162,23 @@ static double gemm_fraction(const trow *r)
 }
 
 /* Time one case on an open device; fills row (ok or error). */
-static void time_case(const bench_opts *o, bcn_ctx *ctx, trow *row)
+static void time_case(const bench_opts *o, const bench_tnet *nets, bcn_ctx *ctx, trow *row)
 {
     const bench_tcase *c = &row->c;
     bcn_net_config cfg;
-    case_config(o, c, &cfg);
-    int B = c->batch;
+    if (case_config(o, nets, c, &cfg, row->error, sizeof row->error) != 0)
+        return;
+    int B = c->batch, n_in = cfg.input.c * cfg.input.h * cfg.input.w,
+        n_out = cfg.layers[cfg.n_layers - 1].units;
     bcn_net *net = NULL;
     double *times = calloc((size_t)o->reps, sizeof *times);
-    float *x = malloc((size_t)B * 784 * sizeof *x), *t = malloc((size_t)B * 10 * sizeof *t);
+    float *x = malloc((size_t)B * n_in * sizeof *x), *t = malloc((size_t)B * n_out * sizeof *t);
     bcn_status st = BCN_OK;
     if (!times || !x || !t) {
         snprintf(row->error, sizeof row->error, "out of memory");
         goto done;
     }
-    fill_batch(o->seed, B, 784, 10, x, t);
+    fill_batch(o->seed, B, n_in, n_out, x, t);
     if ((st = bcn_net_create(ctx, &cfg, &net)) != BCN_OK)
         goto fail;
     double dt = 0.0;
@@ -163,8 +207,9 @@ static void time_case(const bench_opts *o, bcn_ctx *ctx, trow *row)
     row->median = R % 2 ? times[R / 2] : 0.5 * (times[R / 2 - 1] + times[R / 2]);
     row->min = times[0];
     row->max = times[R - 1];
-    /* The breakdown synchronises between phases: separate steps. */
-    long nb = row->steps < 3 ? 3 : row->steps > 50 ? 50 : row->steps;
+    /* The breakdown synchronises between phases: separate steps, as many
+     * as one repetition (1 to 50; a CIFAR-10 step on a CPU takes seconds). */
+    long nb = row->steps > 50 ? 50 : row->steps;
     double f = 0, b = 0, u = 0;
     for (long i = 0; i < nb; i++) {
         bcn_step_timing tm;
@@ -239,7 +284,7 @@ static int list_devices(const bench_opts *o, tdev *devs, int max)
 }
 
 /* One CSV row. */
-static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps)
+static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps, const char *net)
 {
     char name[300];
     bench_device_short(&d->info, name, sizeof name, 120);
@@ -247,7 +292,10 @@ static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps)
     bench_csv_str(c, bcn_rule_str(r->c.rule));
     bench_csv_int(c, r->c.batch);
     bench_csv_str(c, r->hidden);
-    bench_csv_int(c, r->c.width);
+    if (r->hidden[0])
+        bench_csv_int(c, r->c.width);
+    else
+        bench_csv_empty(c);
     if (r->ok) {
         double sps = r->c.batch / r->median, gf = r->flops / r->median * 1e-9;
         bench_csv_int(c, r->steps);
@@ -271,15 +319,43 @@ static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps)
     }
     bench_csv_str(c, name);
     bench_csv_str(c, r->ok ? "" : r->error);
+    bench_csv_str(c, net);
+    bench_csv_str(c, r->network);
     bench_csv_end_row(c);
 }
 
-/* timing.json: settings, machine, build, devices and every row. */
-static int write_json(const bench_opts *o, const tdev *devs, int nd, const trow *rows, int nr,
-                      int base_batch, int base_width, char *err, size_t errlen)
+/* "networks": every distinct network of the rows, with its layers. */
+static void json_networks(bcn_json *j, const bench_opts *o, const bench_tnet *nets,
+                          const trow *rows, int nr)
+{
+    bcn_json_key(j, "networks");
+    bcn_json_begin_array(j);
+    for (int i = 0; i < nr; i++) {
+        int seen = 0;
+        for (int k = 0; k < i && !seen; k++)
+            seen = strcmp(rows[k].network, rows[i].network) == 0;
+        bcn_net_config cfg;
+        char err[256], name[32];
+        if (seen || !rows[i].network[0] ||
+            case_config(o, nets, &rows[i].c, &cfg, err, sizeof err) != 0)
+            continue;
+        net_name(nets, rows[i].c.net, name, sizeof name);
+        bcn_json_begin_object(j);
+        bcn_json_kv_string(j, "net", name);
+        bcn_json_kv_string(j, "network", rows[i].network);
+        bcn_json_net(j, &cfg);
+        bcn_json_end_object(j);
+    }
+    bcn_json_end_array(j);
+}
+
+/* timing.json: settings, machine, build, devices, networks and every row. */
+static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *devs, int nd,
+                      const trow *rows, int nr, int base_batch, int base_width, char *err,
+                      size_t errlen)
 {
     bench_jsonfile jf;
-    if (bench_json_begin(&jf, o->out, "timing", err, errlen) != 0)
+    if (bench_json_begin(&jf, o->out, "timing", "", err, errlen) != 0)
         return -1;
     bcn_json *j = &jf.j;
     bench_machine m;
@@ -292,7 +368,10 @@ static int write_json(const bench_opts *o, const tdev *devs, int nd, const trow 
     bcn_json_kv_int(j, "depth", o->depth);
     bcn_json_kv_int(j, "base_batch", base_batch);
     bcn_json_kv_int(j, "base_width", base_width);
-    bcn_json_kv_string(j, "inputs", "random uniform [0,1) inputs, random one-hot targets");
+    bcn_json_kv_string(j, "inputs",
+                       "random uniform [0,1) inputs of the network's input shape, random "
+                       "one-hot targets, from the seed");
+    bcn_json_kv_int(j, "seed", (long long)o->seed);
     bcn_json_kv_string(j, "gemm_fraction",
                        "time the step's GEMMs take alone at the measured SGEMM rate "
                        "(gemm_gflops) divided by the median time per step");
@@ -310,16 +389,23 @@ static int write_json(const bench_opts *o, const tdev *devs, int nd, const trow 
         bcn_json_end_object(j);
     }
     bcn_json_end_array(j);
+    json_networks(j, o, nets, rows, nr);
     bcn_json_key(j, "rows");
     bcn_json_begin_array(j);
     for (int i = 0; i < nr; i++) {
         const trow *r = &rows[i];
+        char name[32];
+        net_name(nets, r->c.net, name, sizeof name);
         bcn_json_begin_object(j);
         bcn_json_kv_string(j, "device", devs[r->dev].info.id);
         bcn_json_kv_string(j, "rule", bcn_rule_str(r->c.rule));
         bcn_json_kv_int(j, "batch", r->c.batch);
-        bcn_json_kv_string(j, "hidden", r->hidden);
-        bcn_json_kv_int(j, "width", r->c.width);
+        bcn_json_kv_string(j, "net", name);
+        bcn_json_kv_string(j, "network", r->network);
+        if (r->hidden[0]) {
+            bcn_json_kv_string(j, "hidden", r->hidden);
+            bcn_json_kv_int(j, "width", r->c.width);
+        }
         bcn_json_kv_string(j, "status", r->ok ? "ok" : "skipped");
         if (r->ok) {
             double gf = r->flops / r->median * 1e-9;
@@ -364,13 +450,45 @@ static void wrap_name(char *name, size_t width)
     }
 }
 
-/* timing_meta.gp: device labels, the rules, the bar chart's base case. */
-static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, int nd,
+/* The figures' title of network family k: what it is and its layers (the
+ * dense family at the bar chart's width). */
+static void net_label(const bench_opts *o, const bench_tnet *nets, int k, int base_width,
+                      char *buf, size_t len)
+{
+    bench_tcase c = {BCN_RULE_BURSTCCN, 1, base_width, k};
+    bcn_net_config cfg;
+    char desc[512] = "", err[256];
+    if (case_config(o, nets, &c, &cfg, err, sizeof err) == 0)
+        bench_sizes_str(&cfg, desc, sizeof desc);
+    if (!nets[k].arch) {
+        snprintf(buf, len, "dense %s", desc);
+        return;
+    }
+    /* The shapes layer by layer: "1x28x28 → 16@12x12 → 32@4x4 → 128 → 10"
+     * (the kernels and strides are in the CSV's network column). */
+    const char *what = bench_arch_is_cifar(nets[k].arch) ? "CIFAR-10 net (paper)"
+                       : bcn_net_has_conv(&cfg)          ? "conv net"
+                                                         : "network";
+    size_t used = (size_t)snprintf(buf, len, "%s: %dx%dx%d", what, cfg.input.c, cfg.input.h,
+                                   cfg.input.w);
+    for (int l = 1; l <= cfg.n_layers && used < len; l++) {
+        bcn_shape sh = {0, 0, 0};
+        bcn_net_config_shape(NULL, &cfg, l, &sh);
+        if (cfg.layers[l - 1].kind == BCN_LAYER_CONV2D)
+            used += (size_t)snprintf(buf + used, len - used, " → %d@%dx%d", sh.c, sh.h, sh.w);
+        else
+            used += (size_t)snprintf(buf + used, len - used, " → %d", sh.c * sh.h * sh.w);
+    }
+}
+
+/* timing_meta.gp: device labels, the rules, the networks, the bar chart's
+ * base case. */
+static int write_meta(const bench_opts *o, const bench_tnet *nets, const tdev *devs, int nd,
                       unsigned rules, const bench_tcase *cases, int n_cases, int base_batch,
                       int base_width, char *err, size_t errlen)
 {
     bench_meta m;
-    if (bench_meta_open(&m, dir, "timing", err, errlen) != 0)
+    if (bench_meta_open(&m, o->out, "timing", err, errlen) != 0)
         return -1;
     char ids[1024] = "", rl[128] = "", key[64], label[512], name[300], info[1024];
     char footer[4096];
@@ -399,17 +517,44 @@ static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, in
         if (rules & BCN_RULE_BIT(r))
             snprintf(rl + strlen(rl), sizeof rl - strlen(rl), "%s%s", rl[0] ? " " : "",
                      bcn_rule_str((bcn_rule)r));
-    snprintf(info, sizeof info,
-             "784-H-...-H-10 (%d hidden layers; bars: H = %d, batch %d), SGD; after %d warm-up "
-             "steps, median of %d repetitions of about %g s",
-             o->depth, base_width, base_batch, o->warmup, o->reps, o->target_s);
+    /* The network families in the order of the cases (sorted by family). */
+    char fams[256] = "", dense_net[128] = "";
+    int nf = 0, has_dense = 0;
+    for (int i = 0; i < n_cases; i++) {
+        if (i > 0 && cases[i].net == cases[i - 1].net)
+            continue;
+        char fam[32];
+        net_name(nets, cases[i].net, fam, sizeof fam);
+        snprintf(fams + strlen(fams), sizeof fams - strlen(fams), "%s%s", nf ? " " : "", fam);
+        net_label(o, nets, cases[i].net, base_width, label, sizeof label);
+        snprintf(key, sizeof key, "meta_net_label_%d", ++nf);
+        bench_meta_str(&m, key, label);
+        if (!nets[cases[i].net].arch && !has_dense) {
+            const bcn_shape *in = &nets[cases[i].net].input;
+            has_dense = 1;
+            snprintf(dense_net, sizeof dense_net, "%d-H%s-%d", in->c * in->h * in->w,
+                     o->depth > 1 ? "-...-H" : "", nets[cases[i].net].n_out);
+        }
+    }
+    if (has_dense)
+        snprintf(info, sizeof info,
+                 "dense %s (%d hidden layers; bars: H = %d); batch %d, SGD, random inputs; "
+                 "after %d warm-up steps, median of %d repetitions of about %g s",
+                 dense_net, o->depth, base_width, base_batch, o->warmup, o->reps, o->target_s);
+    else
+        snprintf(info, sizeof info,
+                 "batch %d, SGD, random inputs; after %d warm-up steps, median of %d "
+                 "repetitions of about %g s",
+                 base_batch, o->warmup, o->reps, o->target_s);
     /* The distinct widths and batch sizes: the scaling figure's tics. The
      * lists keep a blank on each side of every number so " N " finds one. */
     char widths[512] = " ", batches[512] = " ", tok[32];
     for (int i = 0; i < n_cases; i++) {
-        snprintf(tok, sizeof tok, " %d ", cases[i].width);
-        if (!strstr(widths, tok) && strlen(widths) + strlen(tok) < sizeof widths)
-            strcat(widths, tok + 1);
+        if (!nets[cases[i].net].arch) {
+            snprintf(tok, sizeof tok, " %d ", cases[i].width);
+            if (!strstr(widths, tok) && strlen(widths) + strlen(tok) < sizeof widths)
+                strcat(widths, tok + 1);
+        }
         snprintf(tok, sizeof tok, " %d ", cases[i].batch);
         if (!strstr(batches, tok) && strlen(batches) + strlen(tok) < sizeof batches)
             strcat(batches, tok + 1);
@@ -418,10 +563,12 @@ static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, in
     bench_meta_str(&m, "meta_batches", batches);
     bench_meta_str(&m, "meta_devices", ids);
     bench_meta_str(&m, "meta_rules", rl);
+    bench_meta_str(&m, "meta_nets", fams);
+    bench_meta_str(&m, "meta_dense_net", dense_net);
     bench_meta_num(&m, "meta_base_batch", base_batch);
     bench_meta_num(&m, "meta_base_width", base_width);
     bench_meta_num(&m, "meta_depth", o->depth);
-    bench_meta_str(&m, "meta_info", info);
+    bench_meta_info(&m, info);
     bench_meta_footer(&m, footer);
     return bench_meta_commit(&m, err, errlen);
 }
@@ -429,22 +576,27 @@ static int write_meta(const bench_opts *o, const char *dir, const tdev *devs, in
 /* Print one row as it is measured. */
 static void print_row(const tdev *d, const trow *r)
 {
+    char what[600];
+    if (r->hidden[0])
+        snprintf(what, sizeof what, "B=%-4d H=%-5d", r->c.batch, r->c.width);
+    else
+        snprintf(what, sizeof what, "B=%-4d %s", r->c.batch, r->network);
     if (!r->ok) {
-        printf("%-8s %-9s B=%-4d H=%-5d skipped: %s\n", d->info.id, bcn_rule_str(r->c.rule),
-               r->c.batch, r->c.width, r->error);
+        printf("%-8s %-9s %s skipped: %s\n", d->info.id, bcn_rule_str(r->c.rule), what,
+               r->error);
     } else {
         double gf = r->flops / r->median * 1e-9;
-        printf("%-8s %-9s B=%-4d H=%-5d %9.3f ms/step (%.3f-%.3f)  %9.0f samples/s  %6.2f "
-               "GFLOP/s  GEMM ceiling %3.0f%% (SGEMM %.2f GFLOP/s)\n",
-               d->info.id, bcn_rule_str(r->c.rule), r->c.batch, r->c.width, 1e3 * r->median,
-               1e3 * r->min, 1e3 * r->max, r->c.batch / r->median, gf,
-               100.0 * gemm_fraction(r), r->gemm_gflops);
+        printf("%-8s %-9s %s %9.3f ms/step (%.3f-%.3f)  %9.0f samples/s  %6.2f GFLOP/s  GEMM "
+               "ceiling %3.0f%% (SGEMM %.2f GFLOP/s)\n",
+               d->info.id, bcn_rule_str(r->c.rule), what, 1e3 * r->median, 1e3 * r->min,
+               1e3 * r->max, r->c.batch / r->median, gf, 100.0 * gemm_fraction(r),
+               r->gemm_gflops);
     }
     fflush(stdout);
 }
 
-int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cases,
-                     int base_batch, int base_width)
+int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
+                     const bench_tcase *cases_in, int n_cases, int base_batch, int base_width)
 {
     char err[1024], path[4096];
     int rc = BENCH_EXIT_FAIL, nd = 0, nr = 0;
@@ -456,6 +608,12 @@ int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cas
         goto nomem;
     memcpy(cases, cases_in, (size_t)n_cases * sizeof *cases);
     qsort(cases, (size_t)n_cases, sizeof *cases, cmp_case);
+    for (int i = 0; i < n_cases; i++)
+        if (cases[i].net < 0 || cases[i].net >= n_nets) {
+            snprintf(err, sizeof err, "case %d names network %d of %d (a bug)", i, cases[i].net,
+                     n_nets);
+            goto fail;
+        }
     if (bench_mkdirs(o->out, err, sizeof err) != 0)
         goto fail;
     nd = list_devices(o, devs, MAX_DEVICES);
@@ -479,11 +637,14 @@ int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cas
             trow *r = &rows[nr++];
             r->dev = d;
             r->c = cases[i];
-            for (int k = 0; k < o->depth; k++)
+            bcn_net_config cfg;
+            if (case_config(o, nets, &cases[i], &cfg, r->error, sizeof r->error) == 0)
+                bench_sizes_str(&cfg, r->network, sizeof r->network);
+            for (int k = 0; k < o->depth && !nets[cases[i].net].arch; k++)
                 snprintf(r->hidden + strlen(r->hidden), sizeof r->hidden - strlen(r->hidden),
                          "%s%d", k ? "-" : "", cases[i].width);
             if (devs[d].ok)
-                time_case(o, ctx, r);
+                time_case(o, nets, ctx, r);
             else
                 snprintf(r->error, sizeof r->error, "device %s: %s", devs[d].spec,
                          devs[d].error);
@@ -494,11 +655,14 @@ int bench_timing_run(const bench_opts *o, const bench_tcase *cases_in, int n_cas
     if (bench_path(path, sizeof path, o->out, "timing.csv") != 0 ||
         bench_csv_open(&csv, path, TIMING_COLS, err, sizeof err) != 0)
         goto fail;
-    for (int i = 0; i < nr; i++)
-        csv_row(&csv, &devs[rows[i].dev], &rows[i], o->reps);
+    for (int i = 0; i < nr; i++) {
+        char name[32];
+        net_name(nets, rows[i].c.net, name, sizeof name);
+        csv_row(&csv, &devs[rows[i].dev], &rows[i], o->reps, name);
+    }
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
-        write_json(o, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
-        write_meta(o, o->out, devs, nd, rules, cases, n_cases, base_batch, base_width, err,
+        write_json(o, nets, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
+        write_meta(o, nets, devs, nd, rules, cases, n_cases, base_batch, base_width, err,
                    sizeof err) != 0)
         goto fail;
     rc = 0;
@@ -517,18 +681,28 @@ done:
 
 int bench_cmd_timing(const bench_opts *o)
 {
-    int n = 0;
-    bench_tcase *cases =
-        malloc((size_t)BCN_RULE_COUNT * o->n_batches * o->n_widths * sizeof *cases);
+    /* The networks: the dense family of --widths x --depth (unless only
+     * --arch networks were asked for), then each --arch network. */
+    bench_tnet nets[1 + BENCH_MAX_ARCH];
+    int nn = 0, dense = o->n_arch == 0 || o->widths_set || o->depth_set;
+    if (dense)
+        nets[nn++] = (bench_tnet){NULL, bench_timing_input(o, NULL), 10};
+    for (int a = 0; a < o->n_arch; a++)
+        nets[nn++] = (bench_tnet){o->arch[a], bench_timing_input(o, o->arch[a]), 10};
+    size_t max = (size_t)BCN_RULE_COUNT * o->n_batches * (o->n_widths + BENCH_MAX_ARCH);
+    bench_tcase *cases = malloc(max * sizeof *cases);
     if (!cases) {
         fprintf(stderr, "burstccn-bench timing: out of memory\n");
         return BENCH_EXIT_FAIL;
     }
-    for (int r = 0; r < BCN_RULE_COUNT; r++)
-        for (int b = 0; b < o->n_batches && (o->rules & BCN_RULE_BIT(r)); b++)
-            for (int w = 0; w < o->n_widths; w++)
-                cases[n++] = (bench_tcase){(bcn_rule)r, o->batches[b], o->widths[w]};
-    int rc = bench_timing_run(o, cases, n, o->batches[0], o->widths[0]);
+    int n = 0;
+    for (int k = 0; k < nn; k++)
+        for (int r = 0; r < BCN_RULE_COUNT; r++)
+            for (int b = 0; b < o->n_batches && (o->rules & BCN_RULE_BIT(r)); b++)
+                for (int w = 0; w < (nets[k].arch ? 1 : o->n_widths); w++)
+                    cases[n++] = (bench_tcase){(bcn_rule)r, o->batches[b],
+                                               nets[k].arch ? 0 : o->widths[w], k};
+    int rc = bench_timing_run(o, nets, nn, cases, n, o->batches[0], dense ? o->widths[0] : 0);
     free(cases);
     if (rc == 0 && !o->no_plots)
         rc = bench_render(o, o->out);

@@ -1,17 +1,22 @@
 # angles.gp — angle of each rule's weight update to backprop's during
-# training: one panel per layer (and one for all layers together), one line
+# training: one panel per layer, titled with the layer's kind and shape
+# ("conv 1 (32@12x12, 5x5/2)"), and one for all layers together, one line
 # per rule.  Input: DIR/angles.csv and DIR/angles_meta.gp written by
-# `burstccn-bench angles`.  Output: DIR/angles.png and DIR/angles.svg.
+# `burstccn-bench angles`.  Output: DIR/angles.png and DIR/angles.svg
+# (with suffix='_conv': angles_conv.* throughout).
 #   gnuplot -e "dir='results'" angles.gp
+#   gnuplot -e "dir='results'; suffix='_conv'" angles.gp
 
 here = ARG0; i = strlen(here)
 while (i > 0 && here[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? here[1:i] : ""
 load here."common.gp"
 
-if (!bcn_have("angles")) { exit error "angles.gp: ".dir."/angles.csv or angles_meta.gp is missing" }
-load dir."/angles_meta.gp"
-file = dir."/angles.csv"
+stem = "angles".suffix
+if (!bcn_have(stem)) { exit error "angles.gp: ".dir."/".stem.".csv or ".stem."_meta.gp is missing" }
+load dir."/".stem."_meta.gp"
+file = dir."/".stem.".csv"
+kind = exists("meta_has_conv") && meta_has_conv ? " of the conv network" : ""
 
 # Backprop's angle to itself is 0 by definition: plot the other rules.
 plotted = ""
@@ -35,9 +40,9 @@ nrows = (panels + ncols - 1) / ncols
 
 do for [fmt in "png svg"] {
     eval (fmt eq "png" ? bcn_png : bcn_svg)
-    set output dir."/angles.".fmt
+    set output dir."/".stem.".".fmt
     set multiplot layout nrows, ncols \
-        title sprintf("Angle between each rule's weight update and backprop's during training\n%s", meta_info) \
+        title sprintf("Angle between each rule's weight update and backprop's during training%s\n%s", kind, meta_info) \
         margins 0.07, 0.98, 0.12, 0.83 spacing 0.07, 0.13
     eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"
@@ -48,7 +53,7 @@ do for [fmt in "png svg"] {
     unset key
     do for [l = 1:panels] {
         if (l <= meta_layers) {
-            set title sprintf("layer %d (W%d, %s)", l, l, l == meta_layers ? "output" : "hidden")
+            set title sprintf("%s: W%d, %s", bcn_layer_label(l), l, l == meta_layers ? "output" : "hidden")
         } else {
             set title "all layers together"
         }

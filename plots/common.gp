@@ -3,20 +3,28 @@
 # Each figure script loads this file from its own folder.  It expects the
 # gnuplot variable `dir` (the results folder written by burstccn-bench) and
 # defines: the two output terminals (PNG through cairo, and SVG), one fixed
-# colour per learning rule and per device slot, helpers to test files and to
-# find a word in a list, and `bcn_footer(s)` that puts the run date, host and
-# devices at the bottom of a figure.
+# colour per learning rule and per device slot, helpers to test files, to
+# find a word in a list and to label a layer, and `bcn_footer_at(s)` that
+# puts the run date, host and devices at the bottom of a figure.
 
 if (!exists("dir")) {
     exit error "no results folder: run as  gnuplot -e \"dir='results'\" SCRIPT.gp"
 }
 
+# `suffix` (optional) picks a second set of results in the same folder:
+# with suffix='_conv' the scripts read NAME_conv.csv and NAME_conv_meta.gp
+# and draw FIGURE_conv.png/.svg (burstccn-bench all's conv network).
+if (!exists("suffix")) { suffix = "" }
+
 # Results are CSV with a header row; empty fields are missing values.
 set datafile separator comma
 
 # Device names carry underscores and carets: print all text literally.
-bcn_png = "set terminal pngcairo size 1400,900 noenhanced font 'DejaVu Sans,12' linewidth 1.6 background '#ffffff'"
-bcn_svg = "set terminal svg size 1400,900 noenhanced font 'DejaVu Sans,12' linewidth 1.6 background '#ffffff'"
+# bcn_png_h(h) / bcn_svg_h(h): the same terminals h pixels high.
+bcn_png_h(h) = sprintf("set terminal pngcairo size 1400,%d noenhanced font 'DejaVu Sans,12' linewidth 1.6 background '#ffffff'", h)
+bcn_svg_h(h) = sprintf("set terminal svg size 1400,%d noenhanced font 'DejaVu Sans,12' linewidth 1.6 background '#ffffff'", h)
+bcn_png = bcn_png_h(900)
+bcn_svg = bcn_svg_h(900)
 
 # 1 when `f` is a readable file.
 bcn_exists(f) = system("test -r '".f."' && echo 1 || echo 0") eq "1"
@@ -40,11 +48,18 @@ bcn_dev_color(i) = word("#d62728 #1f77b4 #2ca02c #9467bd #8c564b #e377c2 #17becf
 # (date, host, devices, network: written by burstccn-bench beside the CSV).
 bcn_have(name) = bcn_exists(dir."/".name.".csv") && bcn_exists(dir."/".name."_meta.gp")
 
+# Layer l's label from the metadata ("conv 1 (32@12x12, 5x5/2)",
+# "dense 3 (256)"); "layer l" for results written before labels existed.
+bcn_layer_label(l) = exists(sprintf("meta_layer_label_%d", l)) ? \
+    value(sprintf("meta_layer_label_%d", l)) : sprintf("layer %d", l)
+
 # Every figure ends with a footer (one or more lines), set after loading
 # the metadata:  eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
 bcn_lines(t) = (bcn_q_ = strstrt(t, "\n"), bcn_q_ == 0 ? 1 : 1 + bcn_lines(t[bcn_q_ + 1:]))
-bcn_footer_at(t) = sprintf("at screen 0.008, screen %.3f left font ',10' textcolor rgb '#555555'", \
-                           0.016 + 0.019 * (bcn_lines(t) - 1))
+# (bcn_height: the figure's height in pixels, 900 unless a script sets it.)
+bcn_height = 900
+bcn_footer_at(t) = sprintf("at screen 0.008, screen %.4f left font ',10' textcolor rgb '#555555'", \
+                           (14.4 + 17.1 * (bcn_lines(t) - 1)) / bcn_height)
 
 # A shared legend: an empty plot across the top strip of a multiplot whose
 # only content is its key.  Use as  eval bcn_legend_begin; plot NaN ...; eval bcn_legend_end

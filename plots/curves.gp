@@ -2,17 +2,20 @@
 # weights on the same data order: test error (left) and training loss
 # (right) against epochs, one line per rule.  Input: DIR/curves.csv and
 # DIR/curves_meta.gp from `burstccn-bench curves`.  Output: DIR/curves.png
-# and DIR/curves.svg.
+# and DIR/curves.svg (with suffix='_conv': curves_conv.* throughout).
 #   gnuplot -e "dir='results'" curves.gp
+#   gnuplot -e "dir='results'; suffix='_conv'" curves.gp
 
 here = ARG0; i = strlen(here)
 while (i > 0 && here[i:i] ne "/") { i = i - 1 }
 here = i > 0 ? here[1:i] : ""
 load here."common.gp"
 
-if (!bcn_have("curves")) { exit error "curves.gp: ".dir."/curves.csv or curves_meta.gp is missing" }
-load dir."/curves_meta.gp"
-file = dir."/curves.csv"
+stem = "curves".suffix
+if (!bcn_have(stem)) { exit error "curves.gp: ".dir."/".stem.".csv or ".stem."_meta.gp is missing" }
+load dir."/".stem."_meta.gp"
+file = dir."/".stem.".csv"
+kind = exists("meta_has_conv") && meta_has_conv ? " of the conv network" : ""
 
 # Columns: epoch,rule,train_loss,train_error,test_loss,test_error,seconds.
 # One table per rule and quantity so that each rule's points join up.
@@ -27,9 +30,9 @@ do for [r in meta_rules] {
 
 do for [fmt in "png svg"] {
     eval (fmt eq "png" ? bcn_png : bcn_svg)
-    set output dir."/curves.".fmt
+    set output dir."/".stem.".".fmt
     set multiplot layout 1, 2 \
-        title sprintf("Learning curves: every rule from the same initial weights and data order\n%s", meta_info) \
+        title sprintf("Learning curves%s: every rule from the same initial weights and data order\n%s", kind, meta_info) \
         margins 0.07, 0.98, 0.14, 0.83 spacing 0.08, 0.1
     eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
     set grid lc rgb "#dddddd"

@@ -29,6 +29,59 @@ bt_run_result bt_run_bench(const char *logdir, const char *const *args)
 
 void bt_run_free(bt_run_result *r) { tu_run_free(r); }
 
+void bt_run_expect(const char *logdir, const char *const *args, int expect)
+{
+    bt_run_result r = bt_run_bench(logdir, args);
+    cr_assert_eq(r.status, expect, "burstccn-bench %s exited %d, expected %d; stderr:\n%s",
+                 args[0], r.status, expect, r.err);
+    bt_run_free(&r);
+}
+
+void bt_read_csv_header(const char *dir, const char *name, const char *cols, bt_csv *t)
+{
+    char *p = fx_path(dir, name), *text = fx_slurp(p);
+    cr_assert_not_null(text, "%s was not written", p);
+    size_t n = strcspn(text, "\n");
+    cr_assert(strlen(cols) == n && strncmp(text, cols, n) == 0, "%s header is '%.*s', want '%s'",
+              name, (int)n, text, cols);
+    cr_assert_eq(bt_csv_read(p, t), 0);
+    free(text);
+    free(p);
+}
+
+jv *bt_read_json(const char *dir, const char *name)
+{
+    char *p = fx_path(dir, name), *text = fx_slurp(p);
+    cr_assert_not_null(text, "%s was not written", p);
+    jv *v = jv_parse(text);
+    cr_assert_not_null(v, "%s is not valid JSON", p);
+    free(text);
+    free(p);
+    return v;
+}
+
+const jv *bt_jget(const jv *obj, const char *key)
+{
+    cr_assert_not_null(obj);
+    const jv *v = jv_get(obj, key);
+    cr_assert_not_null(v, "JSON key '%s' missing", key);
+    return v;
+}
+
+double bt_jnum(const jv *obj, const char *key)
+{
+    const jv *v = bt_jget(obj, key);
+    cr_assert_eq(v->type, JV_NUMBER, "JSON '%s' is not a number", key);
+    return v->number;
+}
+
+const char *bt_jstr(const jv *obj, const char *key)
+{
+    const jv *v = bt_jget(obj, key);
+    cr_assert_eq(v->type, JV_STRING, "JSON '%s' is not a string", key);
+    return v->string;
+}
+
 /* One field at *p (quoted or not) into a malloc'd string; *p ends on the
  * separator, the line end or the end of text. */
 static char *csv_field(const char **p)

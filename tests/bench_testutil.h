@@ -2,7 +2,8 @@
  * bench_testutil.h — helpers for the burstccn-bench tests (folders and
  * files come from idx_fixture.h): running the built program with its
  * output captured, a CSV reader written independently of bench/table.c,
- * and a small learnable MNIST-style dataset written at test time.
+ * reading back its CSV and JSON files (json_check.h), and a small
+ * learnable MNIST-style dataset written at test time.
  */
 #ifndef BCN_TEST_BENCH_TESTUTIL_H
 #define BCN_TEST_BENCH_TESTUTIL_H
@@ -10,7 +11,16 @@
 #include <stddef.h>
 
 #include "idx_fixture.h"
+#include "json_check.h"
 #include "run_program.h"
+
+/* The exact headers of the CSV files burstccn-bench writes. */
+#define BT_ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg,kind"
+#define BT_CURVES_COLS "epoch,rule,train_loss,train_error,test_loss,test_error,seconds"
+#define BT_TIMING_COLS                                                                      \
+    "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
+    "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
+    "error,net,network"
 
 /* Size of a file in bytes, -1 when missing. */
 long bt_size(const char *path);
@@ -22,6 +32,8 @@ typedef tu_run_result bt_run_result;
 bt_run_result bt_run_bench(const char *logdir, const char *const *args);
 /* Free the captured output. */
 void bt_run_free(bt_run_result *r);
+/* Run burstccn-bench and assert its exit status (printing its stderr). */
+void bt_run_expect(const char *logdir, const char *const *args, int expect);
 
 /* A CSV file: cell[r][c] for rows r (row 0 = header) and the header's
  * columns c; missing trailing fields read as "". */
@@ -38,6 +50,15 @@ int bt_csv_col(const bt_csv *t, const char *name);
 double bt_num(const char *s);
 /* Free the table. */
 void bt_csv_free(bt_csv *t);
+
+/* Read dir/name as CSV, asserting its header is exactly `cols`. */
+void bt_read_csv_header(const char *dir, const char *name, const char *cols, bt_csv *t);
+/* Parse dir/name as JSON, asserting it is valid. */
+jv *bt_read_json(const char *dir, const char *name);
+/* A JSON member that must exist; one that must be a number; a string. */
+const jv *bt_jget(const jv *obj, const char *key);
+double bt_jnum(const jv *obj, const char *key);
+const char *bt_jstr(const jv *obj, const char *key);
 
 /* Write train-*-idx*-ubyte and t10k-* files of a learnable 28x28,
  * 10-class dataset into `dir` (class k: a bright bar in row 2k+4). */

@@ -18,7 +18,6 @@
 
 #include "bench_testutil.h"
 #include "burstccn.h"
-#include "json_check.h"
 
 static char *tmp;   /* temporary folder of the test */
 static char *data;  /* the small dataset inside it */
@@ -39,76 +38,12 @@ static void teardown(void)
 
 TestSuite(bench_outputs, .init = setup, .fini = teardown, .timeout = 300);
 
-/* Run burstccn-bench; assert the exit status (printing its stderr). */
-static void run_ok(const char *const *args, int expect)
-{
-    bt_run_result r = bt_run_bench(tmp, args);
-    cr_assert_eq(r.status, expect, "burstccn-bench %s exited %d, expected %d; stderr:\n%s",
-                 args[0], r.status, expect, r.err);
-    bt_run_free(&r);
-}
-
-/* Parse out/name as JSON (asserting it is valid). */
-static jv *read_json(const char *out, const char *name)
-{
-    char *p = fx_path(out, name), *text = fx_slurp(p);
-    cr_assert_not_null(text, "%s was not written", p);
-    jv *v = jv_parse(text);
-    cr_assert_not_null(v, "%s is not valid JSON", p);
-    free(text);
-    free(p);
-    return v;
-}
-
-/* Read out/name as CSV and check its header is exactly `cols`. */
-static void read_csv(const char *out, const char *name, const char *cols, bt_csv *t)
-{
-    char *p = fx_path(out, name), *text = fx_slurp(p);
-    cr_assert_not_null(text, "%s was not written", p);
-    size_t n = strcspn(text, "\n");
-    cr_assert(strlen(cols) == n && strncmp(text, cols, n) == 0, "%s header is '%.*s', want '%s'",
-              name, (int)n, text, cols);
-    cr_assert_eq(bt_csv_read(p, t), 0);
-    free(text);
-    free(p);
-}
-
-/* A JSON member that must exist. */
-static const jv *get(const jv *obj, const char *key)
-{
-    cr_assert_not_null(obj);
-    const jv *v = jv_get(obj, key);
-    cr_assert_not_null(v, "JSON key '%s' missing", key);
-    return v;
-}
-
-static double jnum(const jv *obj, const char *key)
-{
-    const jv *v = get(obj, key);
-    cr_assert_eq(v->type, JV_NUMBER, "JSON '%s' is not a number", key);
-    return v->number;
-}
-
-static const char *jstr(const jv *obj, const char *key)
-{
-    const jv *v = get(obj, key);
-    cr_assert_eq(v->type, JV_STRING, "JSON '%s' is not a string", key);
-    return v->string;
-}
-
 #define PI 3.14159265358979323846
 
 static int rel_close(double a, double b, double rel)
 {
     return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-12;
 }
-
-#define ANGLES_COLS "step,rule,layer,angle_deg,norm,bp_norm,w_y_deg,y_q_deg"
-#define CURVES_COLS "epoch,rule,train_loss,train_error,test_loss,test_error,seconds"
-#define TIMING_COLS                                                                      \
-    "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
-    "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
-    "error"
 
 static const char *const rules[4] = {"burstccn", "burstprop", "fa", "backprop"};
 
@@ -128,9 +63,9 @@ Test(bench_outputs, angles_csv_and_json)
     const char *args[] = {"angles", "--data", data, "--train-limit", "200", "--hidden", "16,8",
                           "--batch", "16", "--steps", "6", "--every", "3", "--device", "ref",
                           "--out", out, "--no-plots", "--quiet", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    bt_read_csv_header(out, "angles.csv", BT_ANGLES_COLS, &t);
     /* Steps 0, 3, 6 × four rules × (layers 1-3 and "all"). */
     cr_assert_eq(t.nrows - 1, 3 * 4 * 4, "%d data rows", t.nrows - 1);
     const char *layers[4] = {"1", "2", "3", "all"};
@@ -152,6 +87,7 @@ Test(bench_outputs, angles_csv_and_json)
                 int hidden = l < 2;
                 cr_assert_eq(t.cell[i][6][0] != '\0', hidden, "w_y_deg at layer %s", layers[l]);
                 cr_assert_eq(t.cell[i][7][0] != '\0', hidden, "y_q_deg at layer %s", layers[l]);
+                cr_assert_str_eq(t.cell[i][8], l < 3 ? "dense" : "", "kind at layer %s", layers[l]);
                 if (l < 3) { /* accumulate the layers for the global angle */
                     all_valid &= !isnan(a);
                     dot += cos(a * PI / 180.0) * na * nb;
@@ -181,21 +117,26 @@ Test(bench_outputs, angles_csv_and_json)
     for (int l = 0; l < 2; l++)
         cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "burstccn", layers[l])][7]), 1e-3);
 
-    jv *j = read_json(out, "angles.json");
-    cr_assert_str_eq(jstr(j, "command"), "angles");
-    cr_assert_str_eq(jstr(j, "driving_rule"), "burstccn");
-    cr_assert_str_eq(jstr(get(j, "net"), "sizes"), "784-16-8-10");
-    cr_assert_eq((int)jnum(j, "steps"), 6);
-    cr_assert_eq((int)jnum(j, "every"), 3);
-    cr_assert_eq((int)jnum(j, "comparisons"), 3);
-    cr_assert_str_eq(jstr(get(j, "device"), "id"), "ref");
-    cr_assert_gt(strlen(jstr(get(j, "machine"), "hostname")), 0);
-    cr_assert_geq(jnum(get(j, "machine"), "cores"), 1);
-    cr_assert_str_eq(jstr(get(j, "build"), "library_version"), bcn_version());
+    jv *j = bt_read_json(out, "angles.json");
+    cr_assert_str_eq(bt_jstr(j, "command"), "angles");
+    cr_assert_str_eq(bt_jstr(j, "driving_rule"), "burstccn");
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "net"), "network"), "784-16-8-10");
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "net"), "arch"), "dense:16,dense:8,dense:10");
+    const jv *sizes = bt_jget(bt_jget(j, "net"), "sizes");
+    cr_assert(sizes->type == JV_ARRAY && sizes->n == 4 && sizes->items[0]->number == 784 &&
+              sizes->items[3]->number == 10);
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "layer_labels"), "2"), "dense 2 (8)");
+    cr_assert_eq((int)bt_jnum(j, "steps"), 6);
+    cr_assert_eq((int)bt_jnum(j, "every"), 3);
+    cr_assert_eq((int)bt_jnum(j, "comparisons"), 3);
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "device"), "id"), "ref");
+    cr_assert_gt(strlen(bt_jstr(bt_jget(j, "machine"), "hostname")), 0);
+    cr_assert_geq(bt_jnum(bt_jget(j, "machine"), "cores"), 1);
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "build"), "library_version"), bcn_version());
     /* The JSON means are the means of the CSV's angles. */
-    const jv *mean = get(j, "mean_angle_deg");
+    const jv *mean = bt_jget(j, "mean_angle_deg");
     for (int r = 0; r < 4; r++) {
-        const jv *per = get(mean, rules[r]);
+        const jv *per = bt_jget(mean, rules[r]);
         for (int l = 0; l < 4; l++) {
             double sum = 0;
             int n = 0;
@@ -206,7 +147,7 @@ Test(bench_outputs, angles_csv_and_json)
                     n++;
                 }
             }
-            const jv *v = get(per, layers[l]);
+            const jv *v = bt_jget(per, layers[l]);
             if (n == 0) {
                 cr_assert_eq(v->type, JV_NULL);
             } else {
@@ -215,14 +156,16 @@ Test(bench_outputs, angles_csv_and_json)
             }
         }
     }
-    get(j, "final_angle_deg");
-    get(get(j, "mean_w_y_deg"), "2");
-    get(get(j, "final_y_q_deg"), "1");
+    bt_jget(j, "final_angle_deg");
+    bt_jget(bt_jget(j, "mean_w_y_deg"), "2");
+    bt_jget(bt_jget(j, "final_y_q_deg"), "1");
     jv_free(j);
     bt_csv_free(&t);
     char *meta = fx_path(out, "angles_meta.gp"), *mt = fx_slurp(meta);
     cr_assert_not_null(mt);
     cr_assert_not_null(strstr(mt, "meta_layers = 3\n"));
+    cr_assert_not_null(strstr(mt, "meta_has_conv = 0\n"));
+    cr_assert_not_null(strstr(mt, "meta_layer_label_3 = \"dense 3 (10)\"\n"));
     cr_assert_not_null(strstr(mt, "meta_driver = \"burstccn\"\n"));
     free(mt);
     free(meta);
@@ -238,9 +181,9 @@ Test(bench_outputs, zero_update_gives_an_empty_angle)
     const char *args[] = {"angles", "--data", data, "--train-limit", "100", "--hidden", "8,8",
                           "--batch", "10", "--steps", "2", "--every", "1", "--y-scale", "0",
                           "--device", "ref", "--out", out, "--no-plots", "--quiet", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    bt_read_csv_header(out, "angles.csv", BT_ANGLES_COLS, &t);
     for (int i = 1; i < t.nrows; i++) {
         int hidden = strcmp(t.cell[i][2], "1") == 0 || strcmp(t.cell[i][2], "2") == 0;
         if (hidden && (strcmp(t.cell[i][1], "burstccn") == 0 || strcmp(t.cell[i][1], "fa") == 0)) {
@@ -250,9 +193,9 @@ Test(bench_outputs, zero_update_gives_an_empty_angle)
         }
         cr_assert_null(strstr(t.cell[i][3], "nan"));
     }
-    jv *j = read_json(out, "angles.json");
-    cr_assert_eq(get(get(get(j, "mean_angle_deg"), "burstccn"), "1")->type, JV_NULL);
-    cr_assert_eq(get(get(get(j, "mean_angle_deg"), "backprop"), "1")->type, JV_NUMBER);
+    jv *j = bt_read_json(out, "angles.json");
+    cr_assert_eq(bt_jget(bt_jget(bt_jget(j, "mean_angle_deg"), "burstccn"), "1")->type, JV_NULL);
+    cr_assert_eq(bt_jget(bt_jget(bt_jget(j, "mean_angle_deg"), "backprop"), "1")->type, JV_NUMBER);
     jv_free(j);
     bt_csv_free(&t);
     free(out);
@@ -265,9 +208,9 @@ Test(bench_outputs, symmetric_feedback_starts_aligned)
                           "--batch", "10", "--steps", "1", "--every", "1", "--y-mode", "sym",
                           "--y-scale", "1", "--device", "ref", "--out", out, "--no-plots",
                           "--quiet", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "angles.csv", ANGLES_COLS, &t);
+    bt_read_csv_header(out, "angles.csv", BT_ANGLES_COLS, &t);
     /* Y = W_{l+1} at the start: W-Y angle 0; FA is then backprop. */
     for (int l = 1; l <= 2; l++) {
         char name[4];
@@ -286,13 +229,13 @@ Test(bench_outputs, curves_csv_and_json)
                           "100", "--hidden", "32", "--batch", "20", "--lr", "1", "--epochs", "2",
                           "--evals-per-epoch", "2", "--device", "ref", "--out", out,
                           "--no-plots", "--quiet", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "curves.csv", CURVES_COLS, &t);
+    bt_read_csv_header(out, "curves.csv", BT_CURVES_COLS, &t);
     cr_assert_eq(t.nrows - 1, 4 * 5, "%d data rows", t.nrows - 1);
     const double epochs[5] = {0, 0.5, 1, 1.5, 2};
     double start_err = NAN, start_loss = NAN;
-    jv *j = read_json(out, "curves.json");
+    jv *j = bt_read_json(out, "curves.json");
     for (int r = 0; r < 4; r++) {
         const char **row = NULL;
         double last_s = 0;
@@ -323,19 +266,19 @@ Test(bench_outputs, curves_csv_and_json)
                 cr_assert_gt(s, 0.0);
             }
         }
-        const jv *res = get(get(j, "rules"), rules[r]);
-        cr_assert_float_eq(jnum(res, "final_test_error"), bt_num(row[5]), 1e-4);
-        cr_assert_float_eq(jnum(res, "final_train_loss"), bt_num(row[2]),
+        const jv *res = bt_jget(bt_jget(j, "rules"), rules[r]);
+        cr_assert_float_eq(bt_jnum(res, "final_test_error"), bt_num(row[5]), 1e-4);
+        cr_assert_float_eq(bt_jnum(res, "final_train_loss"), bt_num(row[2]),
                            1e-5 * bt_num(row[2]));
     }
     /* The data is learnable: backprop ends below where it started. */
     cr_assert_lt(bt_num(t.cell[20][5]), start_err, "backprop did not learn");
-    cr_assert_eq(get(j, "same_init")->type, JV_BOOL);
-    cr_assert_eq(get(j, "same_init")->number, 1.0);
-    cr_assert_eq((int)jnum(j, "epochs"), 2);
-    cr_assert_eq((int)jnum(j, "train_examples"), 200);
-    cr_assert_eq((int)jnum(j, "test_examples"), 100);
-    cr_assert_str_eq(jstr(get(j, "device"), "id"), "ref");
+    cr_assert_eq(bt_jget(j, "same_init")->type, JV_BOOL);
+    cr_assert_eq(bt_jget(j, "same_init")->number, 1.0);
+    cr_assert_eq((int)bt_jnum(j, "epochs"), 2);
+    cr_assert_eq((int)bt_jnum(j, "train_examples"), 200);
+    cr_assert_eq((int)bt_jnum(j, "test_examples"), 100);
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "device"), "id"), "ref");
     jv_free(j);
     bt_csv_free(&t);
     free(out);
@@ -359,9 +302,9 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
     const char *args[] = {"timing", "--devices", "ref", "--rules", "burstccn,backprop",
                           "--batches", "8", "--widths", "16,32", "--reps", "3", "--warmup", "1",
                           "--target-time", "0.02", "--out", out, "--no-plots", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "timing.csv", TIMING_COLS, &t);
+    bt_read_csv_header(out, "timing.csv", BT_TIMING_COLS, &t);
     cr_assert_eq(t.nrows - 1, 4);
     for (int i = 1; i < t.nrows; i++) {
         char **c = t.cell[i];
@@ -370,9 +313,12 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
         cr_assert_str_eq(c[20], "");
         int batch = (int)bt_num(c[2]), width = (int)bt_num(c[4]);
         cr_assert_eq(batch, 8);
-        char hidden[64];
+        char hidden[64], network[96];
         snprintf(hidden, sizeof hidden, "%d-%d-%d", width, width, width);
         cr_assert_str_eq(c[3], hidden);
+        snprintf(network, sizeof network, "784-%s-10", hidden);
+        cr_assert_str_eq(c[21], "dense");
+        cr_assert_str_eq(c[22], network);
         cr_assert_geq(bt_num(c[5]), 1);
         cr_assert_eq((int)bt_num(c[6]), 3);
         for (int k = 7; k <= 17; k++)
@@ -388,30 +334,30 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
         cr_assert(bt_num(c[11]) >= g && bt_num(c[11]) <= 1.3 * g, "%s flops %g, GEMMs %g", c[1],
                   bt_num(c[11]), g);
     }
-    jv *j = read_json(out, "timing.json");
-    cr_assert_str_eq(jstr(j, "command"), "timing");
-    const jv *devs = get(j, "devices");
+    jv *j = bt_read_json(out, "timing.json");
+    cr_assert_str_eq(bt_jstr(j, "command"), "timing");
+    const jv *devs = bt_jget(j, "devices");
     cr_assert_eq(devs->type, JV_ARRAY);
     cr_assert_eq(devs->n, 1);
-    cr_assert_str_eq(jstr(get(devs->items[0], "info"), "id"), "ref");
-    cr_assert_str_eq(jstr(devs->items[0], "status"), "ok");
-    const jv *m = get(j, "machine");
-    cr_assert_geq(jnum(m, "cores"), 1);
-    cr_assert_gt(jnum(m, "memory_gib"), 0);
-    jstr(m, "cpu_model");
-    jstr(m, "hostname");
-    const jv *b = get(j, "build");
-    jstr(b, "compiler");
-    jstr(b, "cflags");
-    cr_assert_str_eq(jstr(b, "library_version"), bcn_version());
-    get(b, "clblast_version");
-    get(b, "icd_loader");
-    cr_assert_eq((int)jnum(get(j, "settings"), "reps"), 3);
-    const jv *rows = get(j, "rows");
+    cr_assert_str_eq(bt_jstr(bt_jget(devs->items[0], "info"), "id"), "ref");
+    cr_assert_str_eq(bt_jstr(devs->items[0], "status"), "ok");
+    const jv *m = bt_jget(j, "machine");
+    cr_assert_geq(bt_jnum(m, "cores"), 1);
+    cr_assert_gt(bt_jnum(m, "memory_gib"), 0);
+    bt_jstr(m, "cpu_model");
+    bt_jstr(m, "hostname");
+    const jv *b = bt_jget(j, "build");
+    bt_jstr(b, "compiler");
+    bt_jstr(b, "cflags");
+    cr_assert_str_eq(bt_jstr(b, "library_version"), bcn_version());
+    bt_jget(b, "clblast_version");
+    bt_jget(b, "icd_loader");
+    cr_assert_eq((int)bt_jnum(bt_jget(j, "settings"), "reps"), 3);
+    const jv *rows = bt_jget(j, "rows");
     cr_assert_eq(rows->n, 4);
     for (size_t i = 0; i < rows->n; i++) {
-        cr_assert_gt(jnum(rows->items[i], "median_ms"), 0);
-        cr_assert_gt(jnum(rows->items[i], "gemm_gflops"), 0);
+        cr_assert_gt(bt_jnum(rows->items[i], "median_ms"), 0);
+        cr_assert_gt(bt_jnum(rows->items[i], "gemm_gflops"), 0);
     }
     jv_free(j);
     bt_csv_free(&t);
@@ -424,17 +370,17 @@ Test(bench_outputs, timing_reports_a_bad_device_as_skipped)
     const char *args[] = {"timing", "--devices", "ref,no-such-device-xyz", "--rules", "backprop",
                           "--batches", "4", "--widths", "8", "--reps", "1", "--warmup", "1",
                           "--target-time", "0.01", "--out", out, "--no-plots", NULL};
-    run_ok(args, 0);
+    bt_run_expect(tmp, args, 0);
     bt_csv t;
-    read_csv(out, "timing.csv", TIMING_COLS, &t);
+    bt_read_csv_header(out, "timing.csv", BT_TIMING_COLS, &t);
     cr_assert_eq(t.nrows - 1, 2);
     cr_assert_str_eq(t.cell[1][18], "ok");
     cr_assert_str_eq(t.cell[2][18], "skipped");
     cr_assert_str_eq(t.cell[2][7], "", "a skipped row has no time");
     cr_assert_not_null(strstr(t.cell[2][20], "no-such-device-xyz"), "error '%s'",
                        t.cell[2][20]);
-    jv *j = read_json(out, "timing.json");
-    cr_assert_str_eq(jstr(get(j, "devices")->items[1], "status"), "skipped");
+    jv *j = bt_read_json(out, "timing.json");
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "devices")->items[1], "status"), "skipped");
     jv_free(j);
     bt_csv_free(&t);
     free(out);

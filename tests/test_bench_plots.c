@@ -1,10 +1,13 @@
 /*
  * test_bench_plots.c — every gnuplot script turns the small fixture results
  * folder (tests/fixtures/results: CSV and _meta.gp files written by a real
- * tiny burstccn-bench run) into a non-empty PNG and SVG that carry the
- * figure's date and devices; `burstccn-bench plots` redraws a folder and
- * writes summary.md with the fixture's headline numbers. Skipped, saying
- * so, when gnuplot is not installed.
+ * tiny burstccn-bench run, with a conv network's *_conv files as `all`
+ * writes them and a conv network timed beside the dense ones) into a
+ * non-empty PNG and SVG that carry the figure's date, devices and layer
+ * labels ("conv 1 (4@12x12, 5x5/2)"); `burstccn-bench plots` redraws a
+ * folder and writes summary.md with the fixture's headline numbers; results
+ * written before conv networks (no layer labels, no network column) still
+ * draw. Skipped, saying so, when gnuplot is not installed.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -19,8 +22,9 @@ static char *tmp;  /* a copy of the fixture folder */
 static char *plots_dir;
 
 static const char *const fixture_files[] = {
-    "angles.csv", "angles_meta.gp", "curves.csv", "curves_meta.gp", "timing.csv",
-    "timing_meta.gp",
+    "angles.csv",      "angles_meta.gp",      "curves.csv",      "curves_meta.gp",
+    "angles_conv.csv", "angles_conv_meta.gp", "curves_conv.csv", "curves_conv_meta.gp",
+    "timing.csv",      "timing_meta.gp",
 };
 
 /* Copy one file. */
@@ -79,14 +83,16 @@ static char *meta_value(const char *file, const char *key)
     return v;
 }
 
-/* Run one script on the copy; check its PNG and SVG. */
-static void draw(const char *script, const char *meta_file, const char *must_show)
+/* Run one script on the copy (with suffix "_conv": the conv network's
+ * files); check its PNG and SVG. */
+static void draw_suffix(const char *script, const char *suffix, const char *meta_file,
+                        const char *must_show)
 {
     if (!bt_have_gnuplot())
         cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/%s.gp' >'%s/%s.log' 2>&1", tmp,
-             plots_dir, script, tmp, script);
+    snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'; suffix='%s'\" '%s/%s.gp' >'%s/%s.log' 2>&1",
+             tmp, suffix, plots_dir, script, tmp, script);
     int rc = system(cmd);
     char *logp = fx_path(tmp, script);
     char logname[256];
@@ -97,8 +103,8 @@ static void draw(const char *script, const char *meta_file, const char *must_sho
     free(log);
     free(logp);
     char png[256], svg[256];
-    snprintf(png, sizeof png, "%s.png", script);
-    snprintf(svg, sizeof svg, "%s.svg", script);
+    snprintf(png, sizeof png, "%s%s.png", script, suffix);
+    snprintf(svg, sizeof svg, "%s%s.svg", script, suffix);
     char *pp = fx_path(tmp, png), *sp = fx_path(tmp, svg);
     cr_assert_gt(bt_size(pp), 10000, "%s is missing or nearly empty", png);
     char *bytes = fx_slurp(pp);
@@ -116,11 +122,34 @@ static void draw(const char *script, const char *meta_file, const char *must_sho
     free(sp);
 }
 
+static void draw(const char *script, const char *meta_file, const char *must_show)
+{
+    draw_suffix(script, "", meta_file, must_show);
+}
+
 Test(bench_plots, angles_figure) { draw("angles", "angles_meta.gp", "angle to backprop (degrees)"); }
-Test(bench_plots, alignment_figure) { draw("alignment", "angles_meta.gp", "hidden layer 1"); }
+Test(bench_plots, alignment_figure) { draw("alignment", "angles_meta.gp", "Y_1 of dense 1 (16)"); }
 Test(bench_plots, curves_figure) { draw("curves", "curves_meta.gp", "test error"); }
 Test(bench_plots, timing_figure) { draw("timing", "timing_meta.gp", "cl:0:0"); }
 Test(bench_plots, scaling_figure) { draw("scaling", "timing_meta.gp", "hidden width"); }
+
+/* The conv network's figures name its layers by kind and shape. */
+Test(bench_plots, conv_angles_figure)
+{
+    draw_suffix("angles", "_conv", "angles_conv_meta.gp", "conv 1 (4@12x12, 5x5/2): W1, hidden");
+}
+Test(bench_plots, conv_alignment_figure)
+{
+    draw_suffix("alignment", "_conv", "angles_conv_meta.gp", "Y_1 of conv 1 (4@12x12, 5x5/2)");
+}
+Test(bench_plots, conv_curves_figure)
+{
+    draw_suffix("curves", "_conv", "curves_conv_meta.gp", "Learning curves of the conv network");
+}
+Test(bench_plots, timing_figure_has_a_row_per_network)
+{
+    draw("timing", "timing_meta.gp", "conv net: 1x28x28 → 4@12x12 → 16 → 10");
+}
 
 Test(bench_plots, missing_results_folder_is_an_error)
 {
@@ -140,8 +169,9 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     bt_run_result r = bt_run_bench(tmp, args);
     cr_assert_eq(r.status, 0, "burstccn-bench plots: %s", r.err);
     bt_run_free(&r);
-    const char *figs[] = {"angles", "alignment", "curves", "timing", "scaling"};
-    for (int i = 0; i < 5; i++) {
+    const char *figs[] = {"angles",      "alignment", "curves",      "angles_conv",
+                          "alignment_conv", "curves_conv", "timing", "scaling"};
+    for (int i = 0; i < 8; i++) {
         char name[64];
         snprintf(name, sizeof name, "%s.png", figs[i]);
         char *p = fx_path(tmp, name);
@@ -171,7 +201,33 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     }
     cr_assert_not_null(strstr(sum, "## Angle of each rule's update to backprop's"));
     cr_assert_not_null(strstr(sum, "## Speed of a training step"));
-    cr_assert_not_null(strstr(sum, "![time per step per device and rule](timing.png)"));
+    cr_assert_not_null(strstr(sum, "![time per step per device, rule and network](timing.png)"));
+    bt_csv_free(&t);
+    free(cp);
+    /* The conv network: its own section, its layers labelled, its final
+     * test errors and its speed. */
+    const char *conv = strstr(sum, "## The convolutional network");
+    cr_assert_not_null(conv, "no conv section");
+    cr_assert_not_null(strstr(conv, "| conv 1 (4@12x12, 5x5/2) | dense 2 (16) | dense 3 (10) |"),
+                       "conv angle table header");
+    cr_assert_not_null(
+        strstr(conv, "![angle to backprop per layer during training](angles_conv.png)"));
+    cp = fx_path(tmp, "curves_conv.csv");
+    cr_assert_eq(bt_csv_read(cp, &t), 0);
+    for (int k = 0; k < 4; k++) {
+        int last = -1;
+        for (int i = 1; i < t.nrows; i++)
+            if (strcmp(t.cell[i][cr], rules[k]) == 0)
+                last = i;
+        cr_assert_geq(last, 1);
+        char want[64];
+        snprintf(want, sizeof want, "| %s | %g | %.2f %% |", rules[k], bt_num(t.cell[last][ce]),
+                 bt_num(t.cell[last][ct]));
+        cr_assert_not_null(strstr(conv, want), "conv section lacks '%s'", want);
+    }
+    cr_assert_not_null(strstr(conv, "Training samples/s at batch 32"));
+    cr_assert_not_null(strstr(sum, "conv net: 1x28x28 → 4@12x12 → 16 → 10, batch 32:"),
+                       "speed table of the conv net");
     bt_csv_free(&t);
     free(cp);
     free(sum);
@@ -212,5 +268,86 @@ Test(bench_plots, all_devices_skipped_still_draws)
         char *p = fx_path(tmp, name);
         cr_assert_gt(bt_size(p), 10000);
         free(p);
+    }
+}
+
+/* Drop the fields after the first `keep` of every line of a CSV file. */
+static void cut_columns(const char *path, int keep)
+{
+    char *text = fx_slurp(path);
+    cr_assert_not_null(text);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int field = 0, quoted = 0;
+        for (char *p = line; *p; p++) {
+            if (*p == '"')
+                quoted = !quoted;
+            if (*p == ',' && !quoted && ++field == keep) {
+                *p = '\0';
+                break;
+            }
+        }
+        fprintf(f, "%s\n", line);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(text);
+}
+
+/* Remove the lines starting with one of `prefixes` (or, with anywhere,
+ * holding one) from a file. */
+static void drop_lines(const char *path, const char *const *prefixes, int n, int anywhere)
+{
+    char *text = fx_slurp(path);
+    cr_assert_not_null(text);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int drop = 0;
+        for (int i = 0; i < n; i++)
+            drop |= anywhere ? strstr(line, prefixes[i]) != NULL
+                             : strncmp(line, prefixes[i], strlen(prefixes[i])) == 0;
+        if (!drop)
+            fprintf(f, "%s\n", line);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(text);
+}
+
+Test(bench_plots, results_from_before_conv_networks_still_draw)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    /* The fixture as the previous version wrote it: no conv rows, no kind,
+     * net and network columns, no layer labels, no network families. */
+    char *p = fx_path(tmp, "timing.csv");
+    const char *conv_rows[] = {"conv:"};
+    drop_lines(p, conv_rows, 1, 1);
+    cut_columns(p, 21);
+    free(p);
+    p = fx_path(tmp, "angles.csv");
+    cut_columns(p, 8);
+    free(p);
+    const char *tm[] = {"meta_nets", "meta_net_label_", "meta_dense_net"};
+    p = fx_path(tmp, "timing_meta.gp");
+    drop_lines(p, tm, 3, 0);
+    free(p);
+    const char *am[] = {"meta_layer_", "meta_has_conv"};
+    p = fx_path(tmp, "angles_meta.gp");
+    drop_lines(p, am, 2, 0);
+    free(p);
+    const char *figs[] = {"timing", "scaling", "angles", "alignment"};
+    for (int i = 0; i < 4; i++) {
+        char cmd[8192], name[64];
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/%s.gp' >/dev/null 2>&1", tmp,
+                 plots_dir, figs[i]);
+        cr_assert_eq(system(cmd), 0, "%s.gp failed on results of the previous format", figs[i]);
+        snprintf(name, sizeof name, "%s.svg", figs[i]);
+        char *svg = fx_path(tmp, name), *text = fx_slurp(svg);
+        cr_assert(text && strstr(text, "</svg>"), "%s not drawn", name);
+        if (i == 2)
+            cr_assert_not_null(strstr(text, "layer 1: W1, hidden"), "layers without labels");
+        free(text);
+        free(svg);
     }
 }
