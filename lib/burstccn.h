@@ -71,7 +71,9 @@ BCN_API bcn_ctx *bcn_ctx_new(void);
 /* Destroy a context (after every network made on it). NULL is a no-op. */
 BCN_API void bcn_ctx_free(bcn_ctx *ctx);
 /* Open the device named by `spec` ("ref", "cl", "cl:P:D", a name substring,
- * or NULL/"" for the default: first OpenCL device, else ref). */
+ * or NULL/"" for the default: first OpenCL device, else ref), replacing the
+ * one open before. BCN_ERR_STATE while networks made on the context still
+ * exist (they live on its device). */
 BCN_API bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec);
 /* Detail of the last error on this context ("" when none). Never NULL. */
 BCN_API const char *bcn_errmsg(const bcn_ctx *ctx);

@@ -122,6 +122,12 @@ bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec)
 {
     if (!ctx)
         return BCN_ERR_INVALID_ARG;
+    if (ctx->n_nets > 0) /* they point at the backend this would free */
+        return bcn_set_error(ctx, BCN_ERR_STATE,
+                             "bcn_ctx_open_device: %d network%s still live%s on %s; destroy "
+                             "them first (or use another context)",
+                             ctx->n_nets, ctx->n_nets == 1 ? "" : "s",
+                             ctx->n_nets == 1 ? "s" : "", ctx->backend->info.id);
     bcn_device_info info;
     bcn_status st = bcn_device_resolve(ctx, spec, &info);
     if (st != BCN_OK)

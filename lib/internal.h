@@ -13,6 +13,7 @@ struct bcn_ctx {
     char *msg;           /* its detail, heap string; "" when none */
     size_t msg_cap;
     bcn_backend *backend;  /* open device, NULL before bcn_ctx_open_device */
+    int n_nets;            /* networks living on the backend (they hold its buffers) */
 };
 
 /* Record an error on ctx (printf-style detail) and return `status`. */

@@ -262,6 +262,7 @@ bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out
         return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory creating a network");
     net->ctx = ctx;
     net->be = ctx->backend;
+    ctx->n_nets++;
     net->cfg = *cfg;
     net->L = cfg->n_layers;
     bcn_net_layout(net);
@@ -297,6 +298,7 @@ void bcn_net_destroy(bcn_net *net)
     free_buf(net, &net->x0);
     free_buf(net, &net->t);
     free_buf(net, &net->stats);
+    net->ctx->n_nets--;
     free(net);
 }
 
