@@ -19,6 +19,10 @@
  *    also how a dense layer above reads them; a conv W_l is
  *    C_l x C_{l-1} x k x k (as a matrix: C_l rows, C_{l-1} k² columns).
  *  - The library never prints and never aborts.
+ *  - Threads: a context and everything made on it (networks, its device's
+ *    buffers) are used by one thread at a time; use one context per thread,
+ *    as SQLite's connections. Contexts share nothing mutable but the OpenCL
+ *    runtime's and CLBlast's own caches, which are thread-safe.
  */
 #ifndef BURSTCCN_H
 #define BURSTCCN_H
