@@ -167,6 +167,23 @@ static bcn_status cl_conv2d(bcn_backend *be, const bcn_conv_geom *g, int batch,
     return permute(be, batch, g->c_out, z.P, 0, y->mem, cl->scratch[BCN_SCRATCH_MAT]);
 }
 
+/* dy (NCHW) as the c_out x B·P matrix the GEMMs read: permuted into the
+ * BCN_SCRATCH_MAT scratch, or dy itself for batch 1 (already that layout). */
+static bcn_status channel_major_dy(bcn_backend *be, const bcn_conv_geom *g, int batch,
+                                   const conv_sizes *z, const bcn_buf *dy, cl_mem *out)
+{
+    bcn_cl *cl = be->impl;
+    *out = dy->mem;
+    if (batch == 1)
+        return BCN_OK;
+    bcn_status st = bcn_cl_scratch(be, BCN_SCRATCH_MAT, z->mat);
+    if (st == BCN_OK)
+        st = permute(be, batch, g->c_out, z->P, 1, dy->mem, cl->scratch[BCN_SCRATCH_MAT]);
+    if (st == BCN_OK)
+        *out = cl->scratch[BCN_SCRATCH_MAT];
+    return st;
+}
+
 /* dx = alpha convᵀ(dy; w) + beta dx: dyP = dy as c_out x B·P; dcol = Wᵀ ·
  * dyP (K x B·P); col2im gathers each input element's taps and applies
  * alpha, beta (positions no tap reads get alpha 0 + beta dx). */
@@ -180,15 +197,10 @@ static bcn_status cl_conv2d_transpose(bcn_backend *be, const bcn_conv_geom *g, i
     bcn_status st = conv_check(be, op, g, batch, "dx", dx, "w", w, "dy", dy, &z);
     if (st != BCN_OK || batch == 0)
         return st;
-    cl_mem dyp = dy->mem;
-    if (batch > 1) {
-        st = bcn_cl_scratch(be, BCN_SCRATCH_MAT, z.mat);
-        if (st == BCN_OK)
-            st = permute(be, batch, g->c_out, z.P, 1, dy->mem, cl->scratch[BCN_SCRATCH_MAT]);
-        if (st != BCN_OK)
-            return st;
-        dyp = cl->scratch[BCN_SCRATCH_MAT];
-    }
+    cl_mem dyp;
+    st = channel_major_dy(be, g, batch, &z, dy, &dyp);
+    if (st != BCN_OK)
+        return st;
     st = bcn_cl_scratch(be, BCN_SCRATCH_COL, z.col);
     if (st != BCN_OK)
         return st;
@@ -229,15 +241,10 @@ static bcn_status cl_conv2d_weight_grad(bcn_backend *be, const bcn_conv_geom *g,
     st = im2col(be, g, batch, &z, x);
     if (st != BCN_OK)
         return st;
-    cl_mem dyp = dy->mem;
-    if (batch > 1) {
-        st = bcn_cl_scratch(be, BCN_SCRATCH_MAT, z.mat);
-        if (st == BCN_OK)
-            st = permute(be, batch, g->c_out, z.P, 1, dy->mem, cl->scratch[BCN_SCRATCH_MAT]);
-        if (st != BCN_OK)
-            return st;
-        dyp = cl->scratch[BCN_SCRATCH_MAT];
-    }
+    cl_mem dyp;
+    st = channel_major_dy(be, g, batch, &z, dy, &dyp);
+    if (st != BCN_OK)
+        return st;
     return bcn_cl_sgemm(be, op, 0, 1, (size_t)g->c_out, z.K, z.BP, alpha, dyp, z.BP,
                         cl->scratch[BCN_SCRATCH_COL], z.BP, beta, dw->mem, z.K);
 }
