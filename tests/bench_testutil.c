@@ -211,3 +211,8 @@ int bt_have_gnuplot(void)
 {
     return system("gnuplot --version >/dev/null 2>&1") == 0;
 }
+
+int bt_rel_close(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-12;
+}

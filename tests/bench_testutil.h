@@ -48,6 +48,8 @@ int bt_csv_read(const char *path, bt_csv *t);
 int bt_csv_col(const bt_csv *t, const char *name);
 /* Cell as a number; NaN when empty or not entirely a number. */
 double bt_num(const char *s);
+/* 1 when |a − b| <= rel · max(|a|, |b|) + 1e-12. */
+int bt_rel_close(double a, double b, double rel);
 /* Free the table. */
 void bt_csv_free(bt_csv *t);
 

@@ -41,11 +41,6 @@ TestSuite(bench_conv, .init = setup, .fini = teardown, .timeout = 300);
 
 static const char *const rules[4] = {"burstccn", "burstprop", "fa", "backprop"};
 
-static int rel_close(double a, double b, double rel)
-{
-    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-12;
-}
-
 /* Row of (step, rule, layer) in the angles table, -1 when absent. */
 static int angles_row(const bt_csv *t, long step, const char *rule, const char *layer)
 {
@@ -118,7 +113,7 @@ Test(bench_conv, angles_per_layer_with_conv_layers)
             int o = angles_row(&t, s, rules[r], "4");
             cr_assert_lt(bt_num(t.cell[o][3]), 1e-3, "%s output angle", rules[r]);
             double ratio = bt_num(t.cell[o][4]) / bt_num(t.cell[o][5]);
-            cr_assert(rel_close(ratio, r < 2 ? 0.5 : 1.0, 1e-4), "%s output norm ratio %g",
+            cr_assert(bt_rel_close(ratio, r < 2 ? 0.5 : 1.0, 1e-4), "%s output norm ratio %g",
                       rules[r], ratio);
         }
     }
@@ -211,8 +206,8 @@ Test(bench_conv, timing_of_a_conv_network_beside_the_dense_ones)
         char **c = t.cell[i];
         cr_assert_str_eq(c[18], "ok", "row %d: %s", i, c[20]);
         double med = bt_num(c[7]), flops = bt_num(c[11]);
-        cr_assert(rel_close(bt_num(c[10]), 8 / (med * 1e-3), 1e-4), "samples/s");
-        cr_assert(rel_close(bt_num(c[12]), flops / (med * 1e-3) * 1e-9, 1e-4), "GFLOP/s");
+        cr_assert(bt_rel_close(bt_num(c[10]), 8 / (med * 1e-3), 1e-4), "samples/s");
+        cr_assert(bt_rel_close(bt_num(c[12]), flops / (med * 1e-3) * 1e-9, 1e-4), "GFLOP/s");
         if (strcmp(c[21], "conv") != 0) {
             cr_assert_str_eq(c[21], "dense");
             cr_assert_str_eq(c[22], "784-16-16-16-10");

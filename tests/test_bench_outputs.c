@@ -40,11 +40,6 @@ TestSuite(bench_outputs, .init = setup, .fini = teardown, .timeout = 300);
 
 #define PI 3.14159265358979323846
 
-static int rel_close(double a, double b, double rel)
-{
-    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-12;
-}
-
 static const char *const rules[4] = {"burstccn", "burstprop", "fa", "backprop"};
 
 /* Row of (step, rule, layer) in the angles table, -1 when absent. */
@@ -82,7 +77,7 @@ Test(bench_outputs, angles_csv_and_json)
                 cr_assert(isfinite(na) && na >= 0 && isfinite(nb) && nb > 0);
                 /* bp_norm is backprop's own update norm of that layer. */
                 int bp = angles_row(&t, s, "backprop", layers[l]);
-                cr_assert(rel_close(nb, bt_num(t.cell[bp][4]), 1e-5));
+                cr_assert(bt_rel_close(nb, bt_num(t.cell[bp][4]), 1e-5));
                 /* W-Y and Y-Q exist for hidden layers only. */
                 int hidden = l < 2;
                 cr_assert_eq(t.cell[i][6][0] != '\0', hidden, "w_y_deg at layer %s", layers[l]);
@@ -98,7 +93,7 @@ Test(bench_outputs, angles_csv_and_json)
                     double want = acos(fmax(-1.0, fmin(1.0, dot / sqrt(na2 * nb2)))) * 180.0 / PI;
                     cr_assert_float_eq(a, want, 2e-3, "%s step %ld global %g, want %g", rules[r],
                                        s, a, want);
-                    cr_assert(rel_close(na, sqrt(na2), 1e-4));
+                    cr_assert(bt_rel_close(na, sqrt(na2), 1e-4));
                 }
             }
             if (strcmp(rules[r], "backprop") == 0)
@@ -109,7 +104,7 @@ Test(bench_outputs, angles_csv_and_json)
             cr_assert_lt(bt_num(t.cell[o][3]), 1e-3, "%s output angle", rules[r]);
             double ratio = bt_num(t.cell[o][4]) / bt_num(t.cell[o][5]);
             double want = r < 2 ? 0.5 : 1.0;
-            cr_assert(rel_close(ratio, want, 1e-4), "%s output norm ratio %g, want %g", rules[r],
+            cr_assert(bt_rel_close(ratio, want, 1e-4), "%s output norm ratio %g, want %g", rules[r],
                       ratio, want);
         }
     }
@@ -259,7 +254,7 @@ Test(bench_outputs, curves_csv_and_json)
                 }
                 cr_assert_float_eq(te, start_err, 0.0, "%s starts at %g%%, burstccn at %g%%",
                                    rules[r], te, start_err);
-                cr_assert(rel_close(tl, start_loss, 1e-6));
+                cr_assert(bt_rel_close(tl, start_loss, 1e-6));
             } else {
                 double trl = bt_num(row[2]), tre = bt_num(row[3]);
                 cr_assert(isfinite(trl) && trl > 0 && tre >= 0 && tre <= 100);
@@ -326,8 +321,8 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
                       t.cell[0][k], c[k]);
         double med = bt_num(c[7]), mn = bt_num(c[8]), mx = bt_num(c[9]);
         cr_assert(mn <= med && med <= mx, "min %g median %g max %g", mn, med, mx);
-        cr_assert(rel_close(bt_num(c[10]), batch / (med * 1e-3), 1e-4), "samples/s");
-        cr_assert(rel_close(bt_num(c[12]), bt_num(c[11]) / (med * 1e-3) * 1e-9, 1e-4),
+        cr_assert(bt_rel_close(bt_num(c[10]), batch / (med * 1e-3), 1e-4), "samples/s");
+        cr_assert(bt_rel_close(bt_num(c[12]), bt_num(c[11]) / (med * 1e-3) * 1e-9, 1e-4),
                   "GFLOP/s");
         /* The step's FLOPs: its GEMMs plus a little element-wise work. */
         double g = gemm_flops(batch, width, strcmp(c[1], "burstccn") == 0);

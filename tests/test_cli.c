@@ -264,6 +264,18 @@ Test(cli, unwritable_output_exit_1)
 
 /* ---- train writes JSON and CSV ---- */
 
+/* The JSON object written to `path`, parsed (fails the test if the file
+ * is missing or not valid JSON). */
+static jv *read_json(const char *path)
+{
+    char *text = fx_slurp(path);
+    cr_assert_not_null(text, "%s was not written", path);
+    jv *doc = jv_parse(text);
+    cr_assert_not_null(doc, "invalid JSON in %s:\n%s", path, text);
+    free(text);
+    return doc;
+}
+
 /* Parse a CSV data row into 7 doubles (empty field -> NaN). */
 static int csv_row(const char *line, double v[7])
 {
@@ -292,11 +304,7 @@ static int csv_row(const char *line, double v[7])
 static jv *check_outputs(const char *json_path, const char *csv_path, int epochs,
                          int validation)
 {
-    char *text = fx_slurp(json_path);
-    cr_assert_not_null(text, "%s was not written", json_path);
-    jv *doc = jv_parse(text);
-    cr_assert_not_null(doc, "invalid JSON in %s:\n%s", json_path, text);
-    free(text);
+    jv *doc = read_json(json_path);
     cr_assert_eq(doc->type, JV_OBJECT);
     const char *keys[] = {"rule", "device", "config", "epochs", "test_error", "test_loss",
                           "train_error", "seconds", "seconds_per_epoch", "history", "data"};
@@ -458,11 +466,7 @@ Test(cli, compare_prints_and_writes_angles)
                                         "tied", "--steps", "5", "--json", json, NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert(strstr(r.out, "burstprop") && strstr(r.out, "W(l+1)-Y(l)"), "%s", r.out);
-    char *text = fx_slurp(json);
-    cr_assert_not_null(text, "%s was not written", json);
-    jv *doc = jv_parse(text);
-    cr_assert_not_null(doc, "invalid JSON:\n%s", text);
-    free(text);
+    jv *doc = read_json(json);
     cr_assert_eq(jv_get(doc, "steps")->number, 5);
     const jv *layers = jv_get(doc, "layers");
     cr_assert_eq(layers->n, 3);
@@ -490,11 +494,7 @@ Test(cli, compare_prints_and_writes_angles)
     r = run((const char *[]){"compare", "--device", "ref", "--data", data, "--hidden", "20,12",
                              "--json", json, "--quiet", NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    text = fx_slurp(json);
-    cr_assert_not_null(text, "%s was not written", json);
-    doc = jv_parse(text);
-    cr_assert_not_null(doc);
-    free(text);
+    doc = read_json(json);
     double fa1 = jv_get(jv_get(jv_get(jv_get(doc, "layers")->items[0], "to_backprop"), "fa"),
                         "angle")->number;
     cr_assert_gt(fa1, 20.0, "FA with random Y at %g degrees", fa1);
@@ -515,11 +515,7 @@ Test(cli, conv_nets_train_and_compare)
                                         "conv:4:5:2,conv:6:3:2:1,dense:16", "--epochs", "1",
                                         "--json", json, "--quiet", NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    char *text = fx_slurp(json);
-    cr_assert_not_null(text);
-    jv *doc = jv_parse(text);
-    cr_assert_not_null(doc, "invalid JSON:\n%s", text);
-    free(text);
+    jv *doc = read_json(json);
     const jv *cfg = jv_get(doc, "config");
     cr_assert_str_eq(jv_get(cfg, "arch")->string, "conv:4:5:2,conv:6:3:2:1,dense:16,dense:10");
     const jv *layers = jv_get(cfg, "layers");
@@ -548,10 +544,7 @@ Test(cli, conv_nets_train_and_compare)
                              "1", "--q-mode", "tied", "--json", json, NULL});
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert(strstr(r.out, "conv 4x25"), "%s", r.out);
-    text = fx_slurp(json);
-    doc = jv_parse(text);
-    cr_assert_not_null(doc);
-    free(text);
+    doc = read_json(json);
     layers = jv_get(doc, "layers");
     cr_assert_eq(layers->n, 4);
     for (size_t l = 0; l < 4; l++) {
@@ -616,11 +609,7 @@ Test(cli, cifar10_input)
         }
         run_result r = run(args);
         cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-        char *text = fx_slurp(json);
-        cr_assert_not_null(text);
-        jv *doc = jv_parse(text);
-        cr_assert_not_null(doc, "invalid JSON:\n%s", text);
-        free(text);
+        jv *doc = read_json(json);
         const jv *data_info = jv_get(doc, "data");
         cr_assert_str_eq(jv_get(data_info, "name")->string, "cifar10");
         cr_assert_eq(jv_get(data_info, "train")->number, 30);
