@@ -103,3 +103,22 @@ void fx_write_idx(const char *path, int gz, uint8_t type, int ndim, const uint32
     fx_write_raw(path, buf, total, gz);
     free(buf);
 }
+
+bcn_dataset *fx_load(bcn_ctx *ctx, const char *src, const bcn_data_options *o, bcn_status want,
+                     const char *words, const char *words2)
+{
+    bcn_dataset *ds = (bcn_dataset *)0x1;
+    bcn_status st = bcn_dataset_load(ctx, src, o, &ds);
+    cr_assert_eq(st, want, "status %d (%s), want %d: %s", st, bcn_status_str(st), want,
+                 bcn_errmsg(ctx));
+    if (want != BCN_OK) {
+        cr_assert_null(ds);
+        const char *w[2] = {words, words2};
+        for (int i = 0; i < 2; i++)
+            if (w[i])
+                cr_assert(strstr(bcn_errmsg(ctx), w[i]), "message lacks '%s': %s", w[i],
+                          bcn_errmsg(ctx));
+        return NULL;
+    }
+    return ds;
+}

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burstccn.h"
+
 /* Create a fresh temporary directory; returns a malloc'd path. */
 char *fx_tmpdir(void);
 /* Remove a directory made by fx_tmpdir and everything below it; frees `dir`. */
@@ -23,5 +25,9 @@ void fx_write_idx(const char *path, int gz, uint8_t type, int ndim, const uint32
 char *fx_path(const char *dir, const char *name);
 /* The whole file as a malloc'd string, NULL when it cannot be read. */
 char *fx_slurp(const char *path);
+/* Load a dataset expecting status `want`; on an error, check that the
+ * message holds `words` and `words2` (either may be NULL) and return NULL. */
+bcn_dataset *fx_load(bcn_ctx *ctx, const char *src, const bcn_data_options *o, bcn_status want,
+                     const char *words, const char *words2);
 
 #endif

@@ -152,32 +152,10 @@ static void check_train(const bcn_split *s, int first_g, int n, int normalized)
     }
 }
 
-/* Load with options, expecting `want`; on error check the message holds
- * `words` and, when given, `words2`. */
-static bcn_dataset *load2(const char *src, const bcn_data_options *o, bcn_status want,
-                          const char *words, const char *words2)
-{
-    bcn_dataset *ds = (bcn_dataset *)0x1;
-    bcn_status st = bcn_dataset_load(ctx, src, o, &ds);
-    cr_assert_eq(st, want, "status %d (%s), want %d: %s", st, bcn_status_str(st), want,
-                 bcn_errmsg(ctx));
-    if (want != BCN_OK) {
-        cr_assert_null(ds);
-        if (words)
-            cr_assert(strstr(bcn_errmsg(ctx), words), "message lacks '%s': %s", words,
-                      bcn_errmsg(ctx));
-        if (words2)
-            cr_assert(strstr(bcn_errmsg(ctx), words2), "message lacks '%s': %s", words2,
-                      bcn_errmsg(ctx));
-        return NULL;
-    }
-    return ds;
-}
-
 static bcn_dataset *load(const char *src, const bcn_data_options *o, bcn_status want,
                          const char *words)
 {
-    return load2(src, o, want, words, NULL);
+    return fx_load(ctx, src, o, want, words, NULL);
 }
 
 static char *cifar_source(const char *d)
@@ -266,7 +244,7 @@ Test(cifar, archive_subdirectory_is_found)
 Test(cifar, named_source_uses_the_environment)
 {
     cr_assert_eq(unsetenv("BURSTCCN_CIFAR10"), 0);
-    load2("cifar10", NULL, BCN_ERR_IO, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+    fx_load(ctx, "cifar10", NULL, BCN_ERR_IO, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
           "cifar10:PATH");
     cr_assert(strstr(bcn_errmsg(ctx), "BURSTCCN_CIFAR10"), "%s", bcn_errmsg(ctx));
     cr_assert_eq(setenv("BURSTCCN_CIFAR10", dir, 1), 0);
@@ -276,7 +254,7 @@ Test(cifar, named_source_uses_the_environment)
     bcn_dataset_free(ds);
     char *nope = fx_path(dir, "nope");
     cr_assert_eq(setenv("BURSTCCN_CIFAR10", nope, 1), 0);
-    load2("cifar10", NULL, BCN_ERR_IO, nope, "cifar-10-binary.tar.gz");
+    fx_load(ctx, "cifar10", NULL, BCN_ERR_IO, nope, "cifar-10-binary.tar.gz");
     free(nope);
 }
 
@@ -285,13 +263,13 @@ Test(cifar, bad_sources)
     load("cifar10:", NULL, BCN_ERR_INVALID_ARG, "names no directory");
     char *nope = fx_path(dir, "nope");
     char *src = cifar_source(nope);
-    load2(src, NULL, BCN_ERR_IO, nope, "cifar-10-binary.tar.gz");
+    fx_load(ctx, src, NULL, BCN_ERR_IO, nope, "cifar-10-binary.tar.gz");
     free(src);
     free(nope);
 
     /* A directory with neither format says what it looked for. */
     char *empty = fx_tmpdir();
-    load2(empty, NULL, BCN_ERR_IO, "train-images-idx3-ubyte", "data_batch_1.bin");
+    fx_load(ctx, empty, NULL, BCN_ERR_IO, "train-images-idx3-ubyte", "data_batch_1.bin");
     cr_assert(strstr(bcn_errmsg(ctx), empty), "%s", bcn_errmsg(ctx));
     fx_rmtree(empty);
 
@@ -346,11 +324,11 @@ Test(cifar, limits_apply_before_reading)
 
     char *p = fx_path(dir, "data_batch_3.bin");
     o = (bcn_data_options){.train_limit = 7, .test_limit = 3};
-    load2(dir, &o, BCN_ERR_FORMAT, p, "record 1 (from 0; byte offset 3073) has label 10");
+    fx_load(ctx, dir, &o, BCN_ERR_FORMAT, p, "record 1 (from 0; byte offset 3073) has label 10");
     free(p);
     p = fx_path(dir, "test_batch.bin");
     o = (bcn_data_options){.train_limit = 6};
-    load2(dir, &o, BCN_ERR_FORMAT, p, "record 3 (from 0; byte offset 9219) has label 255");
+    fx_load(ctx, dir, &o, BCN_ERR_FORMAT, p, "record 3 (from 0; byte offset 9219) has label 255");
     free(p);
 }
 
@@ -358,7 +336,7 @@ Test(cifar, label_10_is_reported_with_file_and_record)
 {
     set_label(0, 1, 10);
     char *p = fx_path(dir, "data_batch_1.bin");
-    load2(dir, NULL, BCN_ERR_FORMAT, p, "record 1 (from 0; byte offset 3073) has label 10");
+    fx_load(ctx, dir, NULL, BCN_ERR_FORMAT, p, "record 1 (from 0; byte offset 3073) has label 10");
     cr_assert(strstr(bcn_errmsg(ctx), "0 to 9"), "%s", bcn_errmsg(ctx));
     free(p);
 }
@@ -369,7 +347,7 @@ Test(cifar, missing_batch)
     char *p = fx_path(dir, "data_batch_4.bin");
     cr_assert_eq(unlink(p), 0);
     bcn_data_options o = {.train_limit = 1};
-    load2(dir, &o, BCN_ERR_IO, dir, "has no 'data_batch_4.bin'");
+    fx_load(ctx, dir, &o, BCN_ERR_IO, dir, "has no 'data_batch_4.bin'");
     char *src = cifar_source(dir);
     load(src, NULL, BCN_ERR_IO, "data_batch_4.bin");
     free(src);
@@ -388,7 +366,7 @@ Test(cifar, truncated_record)
     write_file(dir, 1, 3, 0, 100);
     char *p = fx_path(dir, "data_batch_2.bin");
     bcn_data_options o = {.train_limit = 1}; /* reported whatever the limits */
-    load2(dir, &o, BCN_ERR_FORMAT, p, "truncated");
+    fx_load(ctx, dir, &o, BCN_ERR_FORMAT, p, "truncated");
     cr_assert(strstr(bcn_errmsg(ctx), "9119 bytes") && strstr(bcn_errmsg(ctx), "2 records"),
               "%s", bcn_errmsg(ctx));
     free(p);
@@ -398,14 +376,14 @@ Test(cifar, size_not_a_whole_number_of_records)
 {
     write_file(dir, 5, N_TEST, 5, 0);
     char *p = fx_path(dir, "test_batch.bin");
-    load2(dir, NULL, BCN_ERR_FORMAT, p, "not a whole number of 3073-byte records");
+    fx_load(ctx, dir, NULL, BCN_ERR_FORMAT, p, "not a whole number of 3073-byte records");
     cr_assert(strstr(bcn_errmsg(ctx), "5 bytes over"), "%s", bcn_errmsg(ctx));
     free(p);
 
     /* Shorter than one record. */
     write_file(dir, 4, 0, 100, 0);
     p = fx_path(dir, "data_batch_5.bin");
-    load2(dir, NULL, BCN_ERR_FORMAT, p, "0 records and 100 bytes over");
+    fx_load(ctx, dir, NULL, BCN_ERR_FORMAT, p, "0 records and 100 bytes over");
     free(p);
 }
 
@@ -413,7 +391,7 @@ Test(cifar, empty_file)
 {
     write_file(dir, 2, 0, 0, 0);
     char *p = fx_path(dir, "data_batch_3.bin");
-    load2(dir, NULL, BCN_ERR_FORMAT, p, "is empty");
+    fx_load(ctx, dir, NULL, BCN_ERR_FORMAT, p, "is empty");
     free(p);
 }
 
@@ -422,7 +400,7 @@ Test(cifar, directory_in_place_of_a_batch)
     char *p = fx_path(dir, "data_batch_2.bin");
     cr_assert_eq(unlink(p), 0);
     cr_assert_eq(mkdir(p, 0700), 0);
-    load2(dir, NULL, BCN_ERR_FORMAT, p, "is a directory");
+    fx_load(ctx, dir, NULL, BCN_ERR_FORMAT, p, "is a directory");
     cr_assert_eq(rmdir(p), 0);
     free(p);
 }
@@ -471,7 +449,7 @@ Test(cifar, idx_data_is_one_channel_and_not_normalised)
     cr_assert_eq(ds->normalized, 0);
     bcn_dataset_free(ds);
     o.normalize = 1;
-    load2(d, &o, BCN_ERR_INVALID_ARG, "per-channel normalisation is defined for CIFAR-10 only",
+    fx_load(ctx, d, &o, BCN_ERR_INVALID_ARG, "per-channel normalisation is defined for CIFAR-10 only",
           d);
     fx_rmtree(d);
 }

@@ -80,18 +80,7 @@ static void check_example(const bcn_split *s, int k, int test, int src)
 static bcn_dataset *load(const char *src, const bcn_data_options *o, bcn_status want,
                          const char *words)
 {
-    bcn_dataset *ds = (bcn_dataset *)0x1;
-    bcn_status st = bcn_dataset_load(ctx, src, o, &ds);
-    cr_assert_eq(st, want, "status %d (%s), want %d: %s", st, bcn_status_str(st), want,
-                 bcn_errmsg(ctx));
-    if (want != BCN_OK) {
-        cr_assert_null(ds);
-        if (words)
-            cr_assert(strstr(bcn_errmsg(ctx), words), "message lacks '%s': %s", words,
-                      bcn_errmsg(ctx));
-        return NULL;
-    }
-    return ds;
+    return fx_load(ctx, src, o, want, words, NULL);
 }
 
 Test(dataset, loads_all_examples_scaled)
