@@ -216,13 +216,12 @@ double bcn_net_step_flops(const bcn_net *net, int batch)
         const bcn_layer *ly = &net->layer[li];
         double n = ly->n_out;
         double fb = 2.0 * B * bcn_layer_macs(&net->layer[li + 1]); /* one top-down pass */
-        int fb_learns = ly->kind == BCN_LAYER_DENSE || cfg->conv_feedback_learning;
         switch (cfg->rule) {
         case BCN_RULE_BURSTCCN:
             f += 2.0 * fb;
-            if (fb_learns && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
+            if (bcn_net_learns_feedback(net, li, BCN_PARAM_Y))
                 f += fb;
-            if (fb_learns && cfg->q_lr > 0.0f && cfg->q_mode != BCN_FB_TIED)
+            if (bcn_net_learns_feedback(net, li, BCN_PARAM_Q))
                 f += fb;
             break;
         case BCN_RULE_BURSTPROP:

@@ -88,6 +88,10 @@ bcn_status bcn_net_run_forward(bcn_net *net);
 bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule);
 /* Apply the optimiser with the own rule's signal, learn Y/Q/R, re-tie. */
 bcn_status bcn_net_run_update(bcn_net *net);
+/* 1 when a training step learns Y_l (param BCN_PARAM_Y) or Q_l
+ * (BCN_PARAM_Q) of layer index li: BurstCCN, a rate > 0, not tied, and the
+ * layer dense or conv_feedback_learning on (SPEC §5, §12). */
+int bcn_net_learns_feedback(const bcn_net *net, int li, bcn_param which);
 /* Re-tie Y and Q for tied modes (SPEC §7). */
 bcn_status bcn_net_apply_ties(bcn_net *net);
 

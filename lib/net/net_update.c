@@ -40,6 +40,15 @@ bcn_status bcn_net_apply_ties(bcn_net *net)
     return st;
 }
 
+int bcn_net_learns_feedback(const bcn_net *net, int li, bcn_param which)
+{
+    const bcn_net_config *cfg = &net->cfg;
+    int q = which == BCN_PARAM_Q;
+    return cfg->rule == BCN_RULE_BURSTCCN &&
+           (net->layer[li].kind == BCN_LAYER_DENSE || cfg->conv_feedback_learning) &&
+           (q ? cfg->q_lr : cfg->y_lr) > 0.0f && (q ? cfg->q_mode : cfg->y_mode) != BCN_FB_TIED;
+}
+
 bcn_status bcn_net_run_update(bcn_net *net)
 {
     const bcn_net_config *cfg = &net->cfg;
@@ -60,12 +69,10 @@ bcn_status bcn_net_run_update(bcn_net *net)
      * Y, Q of conv layers l learn only with conv_feedback_learning. */
     for (int li = 0; li < net->L - 1 && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
-        int fb_learns = rule == BCN_RULE_BURSTCCN &&
-                        (ly->kind == BCN_LAYER_DENSE || cfg->conv_feedback_learning);
-        if (fb_learns && cfg->y_lr > 0.0f && cfg->y_mode != BCN_FB_TIED)
+        if (bcn_net_learns_feedback(net, li, BCN_PARAM_Y))
             /* Y ← Y − lr_Y ∇Y */
             st = bcn_layer_weight_grad(net, up, -cfg->y_lr / (float)B, up->e, ly->u, 1.0f, ly->Y);
-        if (st == BCN_OK && fb_learns && cfg->q_lr > 0.0f && cfg->q_mode != BCN_FB_TIED)
+        if (st == BCN_OK && bcn_net_learns_feedback(net, li, BCN_PARAM_Q))
             /* Q ← Q − lr_Q ∇Q = Q + lr_Q ∇Y */
             st = bcn_layer_weight_grad(net, up, cfg->q_lr / (float)B, up->e, ly->u, 1.0f, ly->Q);
         if (st == BCN_OK && rule == BCN_RULE_BURSTPROP && cfg->recurrent && ly->R &&
