@@ -308,7 +308,7 @@ int bench_angles_run(const bench_opts *o)
         goto done;
     }
     char sizes[1024];
-    bench_sizes_str(&run->cfg, sizes, sizeof sizes);
+    bcn_net_desc(&run->cfg, sizes, sizeof sizes);
     if (!o->quiet)
         fprintf(stderr, "angles: %s trained with %s on %s, %d steps of %d, compared every %d\n",
                 sizes, bcn_rule_str(o->rule), dev.id, o->steps, run->batch, o->every);

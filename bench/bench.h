@@ -120,8 +120,6 @@ int bench_arch_is_cifar(const char *arch);
 /* The input shape of a timed network (`arch` NULL: the dense family):
  * --input, else 3x32x32 for the CIFAR-10 net and 1x28x28 otherwise. */
 bcn_shape bench_timing_input(const bench_opts *o, const char *arch);
-/* "784-500-500-500-10" into buf. */
-void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len);
 
 /* ------------------------------------------------------------ files */
 

@@ -153,7 +153,7 @@ void bench_json_device(bcn_json *j, const bcn_device_info *d)
 void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg)
 {
     char desc[1024];
-    bench_sizes_str(cfg, desc, sizeof desc);
+    bcn_net_desc(cfg, desc, sizeof desc);
     bcn_json_begin_object(j);
     bcn_json_kv_string(j, "network", desc);
     bcn_json_net(j, cfg); /* arch, input, sizes, layers */

@@ -175,7 +175,7 @@ void bench_describe_device(const bcn_device_info *d, char *buf, size_t len)
 void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t len)
 {
     char sizes[256], y[96] = "", q[96] = "";
-    bench_sizes_str(cfg, sizes, sizeof sizes);
+    bcn_net_desc(cfg, sizes, sizeof sizes);
     if (cfg->y_mode == BCN_FB_RANDOM)
         snprintf(y, sizeof y, "Y random (std %g", cfg->y_scale);
     else

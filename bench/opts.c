@@ -508,7 +508,3 @@ bcn_shape bench_data_shape(const bcn_dataset *ds)
     return (bcn_shape){ds->dim / plane, ds->rows, ds->cols};
 }
 
-void bench_sizes_str(const bcn_net_config *cfg, char *buf, size_t len)
-{
-    bcn_net_desc(cfg, buf, len);
-}

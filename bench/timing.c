@@ -459,7 +459,7 @@ static void net_label(const bench_opts *o, const bench_tnet *nets, int k, int ba
     bcn_net_config cfg;
     char desc[512] = "", err[256];
     if (case_config(o, nets, &c, &cfg, err, sizeof err) == 0)
-        bench_sizes_str(&cfg, desc, sizeof desc);
+        bcn_net_desc(&cfg, desc, sizeof desc);
     if (!nets[k].arch) {
         snprintf(buf, len, "dense %s", desc);
         return;
@@ -639,7 +639,7 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
             r->c = cases[i];
             bcn_net_config cfg;
             if (case_config(o, nets, &cases[i], &cfg, r->error, sizeof r->error) == 0)
-                bench_sizes_str(&cfg, r->network, sizeof r->network);
+                bcn_net_desc(&cfg, r->network, sizeof r->network);
             for (int k = 0; k < o->depth && !nets[cases[i].net].arch; k++)
                 snprintf(r->hidden + strlen(r->hidden), sizeof r->hidden - strlen(r->hidden),
                          "%s%d", k ? "-" : "", cases[i].width);
