@@ -112,8 +112,6 @@ void bench_usage_cmd(FILE *out, unsigned cmd);
  * bcn_net_config_check). */
 int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_out,
                      bcn_net_config *cfg, char *err, size_t errlen);
-/* The shape of a dataset's examples, channels = dim / (rows cols). */
-bcn_shape bench_data_shape(const bcn_dataset *ds);
 /* 1 when `arch` describes the paper's CIFAR-10 network ("cifar" or its
  * layers written out). */
 int bench_arch_is_cifar(const char *arch);

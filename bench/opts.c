@@ -500,11 +500,3 @@ int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_
     return 0;
 }
 
-bcn_shape bench_data_shape(const bcn_dataset *ds)
-{
-    int plane = ds->rows * ds->cols;
-    if (plane < 1 || ds->dim % plane != 0) /* not images: a flat input */
-        return (bcn_shape){1, 1, ds->dim};
-    return (bcn_shape){ds->dim / plane, ds->rows, ds->cols};
-}
-

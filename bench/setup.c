@@ -53,7 +53,7 @@ int bench_run_config(const bench_opts *o, const char *cmd, bcn_ctx *ctx, bcn_rul
                      const bcn_dataset *ds, bcn_net_config *cfg)
 {
     char err[1024];
-    bcn_shape in = bench_data_shape(ds);
+    bcn_shape in = {ds->channels, ds->rows, ds->cols};
     if (bench_net_config(o, rule, in, ds->n_classes, cfg, err, sizeof err) != 0) {
         fprintf(stderr, "burstccn-bench %s: %s\n", cmd, err);
         return BENCH_EXIT_USAGE;
