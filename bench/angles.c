@@ -201,40 +201,32 @@ static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_
 {
     const bench_opts *o = run->o;
     int B = run->batch, n = ds->train.n, rc = -1;
-    int *idx = malloc((size_t)n * sizeof *idx);
+    bcn_order order = {0};
     float *x = malloc((size_t)B * ds->dim * sizeof *x);
     float *t = malloc((size_t)B * ds->n_classes * sizeof *t);
-    if (!idx || !x || !t) {
+    if (!x || !t || bcn_order_init(bcn_net_ctx(net), &order, n, B, o->seed) != BCN_OK) {
         fprintf(stderr, "burstccn-bench angles: out of memory\n");
         goto done;
     }
-    /* The data order comes from the seed too (its own stream). */
-    bcn_rng rng;
-    bcn_rng_seed(&rng, o->seed ^ 0x616e676c6573ULL);
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
-    bcn_rng_shuffle(&rng, idx, n);
+    /* The data order of `burstccn train --seed` (bcn_order); the last batch
+     * of an epoch may be short. */
     bcn_progress bar;
     bcn_progress_init(&bar, stderr, o->quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO, "angles",
                       o->steps, "step");
     double t0 = bcn_progress_now();
-    int pos = 0;
     for (long step = 0; step <= o->steps; step++) {
-        if (pos + B > n) { /* next epoch: reshuffle */
-            bcn_rng_shuffle(&rng, idx, n);
-            pos = 0;
-        }
-        bcn_dataset_batch(ds, &ds->train, idx + pos, B, x, t);
-        pos += B;
+        const int *idx;
+        int rows = bcn_order_next(&order, &idx);
+        bcn_dataset_batch(ds, &ds->train, idx, rows, x, t);
         bcn_status st = BCN_OK;
         if (step % o->every == 0 || step == o->steps) {
             bcn_comparison cmp;
-            st = bcn_net_compare(net, x, t, B, &cmp);
+            st = bcn_net_compare(net, x, t, rows, &cmp);
             if (st == BCN_OK)
                 write_rows(csv, run, step, &cmp);
         }
         if (st == BCN_OK && step < o->steps)
-            st = bcn_net_train_step(net, x, t, B, NULL);
+            st = bcn_net_train_step(net, x, t, rows, NULL);
         if (st != BCN_OK) {
             bcn_progress_finish(&bar);
             fprintf(stderr, "burstccn-bench angles: step %ld: %s\n", step,
@@ -255,7 +247,7 @@ static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_
     }
     rc = 0;
 done:
-    free(idx);
+    bcn_order_free(&order);
     free(x);
     free(t);
     return rc;

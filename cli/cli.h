@@ -63,35 +63,10 @@ void cli_env_close(cli_env *env);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */
 int cli_runtime_error(const cli_env *env, const char *what);
 
-/* The training data order shared by train and compare: a permutation of
- * the training set, shuffled in place at the start of every epoch by a
- * bcn_rng seeded with cli_order_seed(seed), cut into batches in order (the
- * last batch of an epoch may be smaller). */
-typedef struct cli_order {
-    bcn_rng rng;
-    bcn_rng aug_rng; /* augmentation draws: seeded cli_augment_seed(seed) */
-    int *perm;
-    int n, pos, batch;
-    long epoch; /* epochs started */
-} cli_order;
-
-/* Seed of the data-order generator for a run seed: seed XOR 0x9E3779B97F4A7C15. */
-uint64_t cli_order_seed(uint64_t seed);
-/* Start the order of n examples (identity before the first shuffle); -1
- * when out of memory. */
-int cli_order_init(cli_order *o, int n, int batch, uint64_t seed);
-/* The next batch: *idx points at its indices, the return value is its
- * size; shuffles first when a new epoch starts. */
-int cli_order_next(cli_order *o, const int **idx);
-/* 1 when the next batch starts a new epoch. */
-int cli_order_epoch_done(const cli_order *o);
-/* Free the permutation. */
-void cli_order_free(cli_order *o);
-/* Seed of the augmentation generator: seed XOR 0xD1B54A32D192ED03. */
-uint64_t cli_augment_seed(uint64_t seed);
-/* The next training batch of the order gathered into x, t (and augmented
- * when the run augments); its size, or -1 with the error printed. */
-int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
+/* The next training batch of the order (bcn_order, the data order every
+ * program shares) gathered into x, t (and augmented from o->aug when the
+ * run augments); its size, or -1 with the error printed. */
+int cli_train_batch(bcn_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
 
 /* JSON members shared by train and compare: "rule", "device", "data",
  * "config". */

@@ -146,7 +146,7 @@ int cli_cmd_compare(int argc, char **argv)
 {
     cli_settings s;
     cli_env env;
-    cli_order order = {0};
+    bcn_order order = {0};
     float *x = NULL, *t = NULL;
     int rc = cli_parse(CLI_CMD_COMPARE, "compare", argc, argv, &s);
     if (rc == CLI_HELP_SHOWN)
@@ -160,7 +160,7 @@ int cli_cmd_compare(int argc, char **argv)
     const bcn_net_config *c = bcn_net_config_of(env.net);
     x = malloc((size_t)s.batch * (size_t)ds->dim * sizeof *x);
     t = malloc((size_t)s.batch * (size_t)ds->n_classes * sizeof *t);
-    if (!x || !t || cli_order_init(&order, ds->train.n, s.batch, c->seed) < 0) {
+    if (!x || !t || bcn_order_init(env.ctx, &order, ds->train.n, s.batch, c->seed) != BCN_OK) {
         fprintf(stderr, "burstccn: out of memory\n");
         rc = CLI_EXIT_RUNTIME;
         goto done;
@@ -179,7 +179,7 @@ int cli_cmd_compare(int argc, char **argv)
     }
     /* The comparison batch is never augmented: it is the data itself. */
     const int *idx;
-    int b = cli_order_next(&order, &idx);
+    int b = bcn_order_next(&order, &idx);
     bcn_dataset_batch(ds, &ds->train, idx, b, x, t);
     bcn_comparison cmp;
     if (bcn_net_compare(env.net, x, t, b, &cmp) != BCN_OK) {
@@ -205,7 +205,7 @@ int cli_cmd_compare(int argc, char **argv)
 done:
     free(x);
     free(t);
-    cli_order_free(&order);
+    bcn_order_free(&order);
     cli_env_close(&env);
     return rc;
 }

@@ -125,7 +125,7 @@ int cli_cmd_train(int argc, char **argv)
 {
     cli_settings s;
     cli_env env;
-    cli_order order = {0};
+    bcn_order order = {0};
     epoch_row *rows = NULL;
     float *x = NULL, *t = NULL;
     int rc = cli_parse(CLI_CMD_TRAIN, "train", argc, argv, &s);
@@ -142,7 +142,7 @@ int cli_cmd_train(int argc, char **argv)
     rows = calloc((size_t)(s.epochs > 0 ? s.epochs : 1), sizeof *rows);
     x = malloc((size_t)s.batch * (size_t)ds->dim * sizeof *x);
     t = malloc((size_t)s.batch * (size_t)ds->n_classes * sizeof *t);
-    if (!rows || !x || !t || cli_order_init(&order, ds->train.n, s.batch, c->seed) < 0) {
+    if (!rows || !x || !t || bcn_order_init(env.ctx, &order, ds->train.n, s.batch, c->seed) != BCN_OK) {
         fprintf(stderr, "burstccn: out of memory\n");
         rc = CLI_EXIT_RUNTIME;
         goto done;
@@ -185,7 +185,7 @@ int cli_cmd_train(int argc, char **argv)
             }
             done_ex += b;
             bcn_progress_update(&bar, done_ex);
-        } while (!cli_order_epoch_done(&order));
+        } while (!bcn_order_epoch_done(&order));
         long correct = 0, seen = 0;
         bcn_status st = bcn_ctx_finish(env.ctx);
         r->seconds = bcn_progress_now() - t0;
@@ -262,7 +262,7 @@ done:
     free(x);
     free(t);
     free(rows);
-    cli_order_free(&order);
+    bcn_order_free(&order);
     cli_env_close(&env);
     return rc;
 }
