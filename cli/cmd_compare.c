@@ -153,7 +153,14 @@ int cli_cmd_compare(int argc, char **argv)
         return CLI_EXIT_OK;
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_env_open(&s, &env);
+    if (s.model_path) {
+        cli_train_state saved;
+        rc = cli_saved_flags(CLI_CMD_COMPARE, "compare", s.model_path, 0, &s, &saved);
+        cli_state_free(&saved);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    rc = cli_env_open(&s, &env, NULL);
     if (rc != CLI_EXIT_OK)
         goto done;
     const bcn_dataset *ds = env.ds;
@@ -191,7 +198,8 @@ int cli_cmd_compare(int argc, char **argv)
         char desc[1024];
         bcn_net_desc(c, desc, sizeof desc);
         printf("burstccn compare: network %s", desc);
-        printf(", weights after %d steps of %s, batch of %d, device %s (%s)\n", s.steps,
+        printf(", weights %s%s after %d steps of %s, batch of %d, device %s (%s)\n",
+               s.model_path ? "of " : "", s.model_path ? s.model_path : "", s.steps,
                bcn_rule_str(c->rule), b, env.dev.id, env.dev.name);
         printf("Y %s (scale %g), Q %s (scale %g), p_b %g, seed %llu\n",
                bcn_fb_mode_str(c->y_mode), (double)c->y_scale, bcn_fb_mode_str(c->q_mode),

@@ -72,11 +72,33 @@ static int check_output_path(const char *flag, const char *path)
     return rc;
 }
 
-int cli_env_open(cli_settings *s, cli_env *env)
+/* Load the network saved in s->model_path and check it fits the data. */
+static int load_model(cli_settings *s, cli_env *env, bcn_order *order)
+{
+    if (bcn_net_load(env->ctx, s->model_path, &env->net, order, NULL, NULL) != BCN_OK)
+        return cli_runtime_error(env, "cannot load the network");
+    const bcn_net_config *c = bcn_net_config_of(env->net);
+    const bcn_dataset *ds = env->ds;
+    int units = c->layers[c->n_layers - 1].units;
+    if (c->input.c * c->input.h * c->input.w != ds->dim || units != ds->n_classes) {
+        fprintf(stderr,
+                "burstccn: the network in '%s' takes %dx%dx%d inputs into %d classes, but the "
+                "data '%s' has %dx%dx%d images of %d classes\n",
+                s->model_path, c->input.c, c->input.h, c->input.w, units, s->data,
+                ds->channels, ds->rows, ds->cols, ds->n_classes);
+        return CLI_EXIT_RUNTIME;
+    }
+    s->cfg = *c;
+    return CLI_EXIT_OK;
+}
+
+int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
 {
     memset(env, 0, sizeof *env);
     if (check_output_path("--json", s->json_path) != 0 ||
-        check_output_path("--csv", s->csv_path) != 0)
+        check_output_path("--csv", s->csv_path) != 0 ||
+        check_output_path("--checkpoint", s->checkpoint_path) != 0 ||
+        check_output_path("--save", s->save_path) != 0)
         return CLI_EXIT_RUNTIME;
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
@@ -89,9 +111,11 @@ int cli_env_open(cli_settings *s, cli_env *env)
         return cli_runtime_error(env, "cannot load the data");
     bcn_net_config *c = &s->cfg;
     const bcn_dataset *ds = env->ds;
-    c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
     if (s->augment < 0)
         s->augment = strcmp(ds->name, "cifar10") == 0;
+    if (s->model_path)
+        return load_model(s, env, order);
+    c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
     c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
     if (st == BCN_ERR_INVALID_ARG) {
@@ -179,5 +203,36 @@ int cli_doc_commit(cli_doc *d, int composing_failed)
     free(d->buf);
     d->buf = NULL;
     d->f = NULL;
+    return rc;
+}
+
+int cli_saved_flags(unsigned cmd, const char *cmd_name, const char *file, int required,
+                    cli_settings *s, cli_train_state *st)
+{
+    memset(st, 0, sizeof *st);
+    bcn_ctx *ctx = bcn_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "burstccn: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    void *app = NULL;
+    size_t len = 0;
+    if (bcn_checkpoint_app(ctx, file, &app, &len) != BCN_OK) {
+        fprintf(stderr, "burstccn: cannot read '%s': %s\n", file, bcn_errmsg(ctx));
+        bcn_ctx_free(ctx);
+        return CLI_EXIT_RUNTIME;
+    }
+    bcn_ctx_free(ctx);
+    int rc = CLI_EXIT_OK;
+    static const char magic[] = "burstccn-train ";
+    if (!required && (!app || len < sizeof magic - 1 || memcmp(app, magic, sizeof magic - 1))) {
+        free(app);
+        return CLI_EXIT_OK; /* saved by another program: no flags to inherit */
+    }
+    if (cli_state_decode(file, app, len, st) < 0)
+        rc = CLI_EXIT_RUNTIME;
+    free(app);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_merge_saved(cmd, cmd_name, file, st->saved, s);
     return rc;
 }

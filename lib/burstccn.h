@@ -418,6 +418,12 @@ BCN_API bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void
 BCN_API bcn_status bcn_net_load(bcn_ctx *ctx, const char *path, bcn_net **net,
                                 bcn_order *order, void **app, size_t *app_len);
 
+/* Read only the application bytes of a checkpoint (the file is checked as
+ * by bcn_net_load, no device or network is needed): *app is malloc'd, or
+ * NULL with *app_len 0 when the file has none. ctx may be NULL. */
+BCN_API bcn_status bcn_checkpoint_app(bcn_ctx *ctx, const char *path, void **app,
+                                      size_t *app_len);
+
 /* ------------------------------------------------------------------ angles */
 
 typedef struct bcn_angle {

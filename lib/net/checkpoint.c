@@ -277,6 +277,26 @@ static int get_config(rbuf *r, bcn_net_config *c)
 
 /* ------------------------------------------------------------------ save */
 
+/* The permissions a plain new file gets (0666 less the umask), read from
+ * /proc/self/status so that no thread's umask changes even briefly;
+ * 0644 where that is not available. */
+static mode_t new_file_mode(void)
+{
+    mode_t mode = 0644;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[128];
+        unsigned mask;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "Umask: %o", &mask) == 1) {
+                mode = 0666 & ~(mode_t)mask;
+                break;
+            }
+        fclose(f);
+    }
+    return mode;
+}
+
 /* Write the file atomically: temporary file next to `path`, fsync,
  * rename; the temporary file is removed on any failure. */
 static bcn_status write_atomic(bcn_ctx *ctx, const char *path, const unsigned char *head,
@@ -300,6 +320,7 @@ static bcn_status write_atomic(bcn_ctx *ctx, const char *path, const unsigned ch
         free(tmp);
         return bcn_set_error(ctx, BCN_ERR_IO, "cannot write '%s': %s", path, strerror(e));
     }
+    (void)fchmod(fd, new_file_mode());
     const unsigned char *parts[2] = {head, body};
     size_t lens[2] = {head_len, body_len};
     int e = 0;
@@ -831,6 +852,33 @@ done:
     bcn_net_destroy(net);
     free(shape);
     free(rec);
+    free(buf);
+    return st;
+}
+
+bcn_status bcn_checkpoint_app(bcn_ctx *ctx, const char *path, void **app, size_t *app_len)
+{
+    if (!path || !app || !app_len)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_checkpoint_app: NULL argument");
+    *app = NULL;
+    *app_len = 0;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    bcn_status st = read_file(ctx, path, &buf, &len);
+    const unsigned char *payload = NULL;
+    size_t plen = 0;
+    sections sec;
+    if (st == BCN_OK && (st = check_header(ctx, path, buf, len, &payload, &plen)) == BCN_OK &&
+        (st = split_sections(ctx, path, payload, plen, &sec)) == BCN_OK && sec.has_appd &&
+        sec.appd.left) {
+        *app = malloc(sec.appd.left);
+        if (!*app)
+            st = bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory reading '%s'", path);
+        else {
+            memcpy(*app, sec.appd.p, sec.appd.left);
+            *app_len = sec.appd.left;
+        }
+    }
     free(buf);
     return st;
 }
