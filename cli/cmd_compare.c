@@ -147,19 +147,18 @@ int cli_cmd_compare(int argc, char **argv)
     cli_settings s;
     cli_env env;
     bcn_order order = {0};
+    cli_train_state saved = {0};
     float *x = NULL, *t = NULL;
+    memset(&env, 0, sizeof env);
     int rc = cli_parse(CLI_CMD_COMPARE, "compare", argc, argv, &s);
     if (rc == CLI_HELP_SHOWN)
         return CLI_EXIT_OK;
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (s.model_path) {
-        cli_train_state saved;
-        rc = cli_saved_flags(CLI_CMD_COMPARE, "compare", s.model_path, 0, &s, &saved);
-        cli_state_free(&saved);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-    }
+    if (s.model_path &&
+        (rc = cli_saved_flags(CLI_CMD_COMPARE, "compare", s.model_path, 0, &s, &saved)) !=
+            CLI_EXIT_OK)
+        goto done; /* the saved flags' values live in `saved` until the end */
     rc = cli_env_open(&s, &env, NULL);
     if (rc != CLI_EXIT_OK)
         goto done;
@@ -214,6 +213,7 @@ done:
     free(x);
     free(t);
     bcn_order_free(&order);
+    cli_state_free(&saved);
     cli_env_close(&env);
     return rc;
 }

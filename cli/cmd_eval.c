@@ -47,12 +47,9 @@ int cli_cmd_eval(int argc, char **argv)
                         "--help'.\n");
         return CLI_EXIT_USAGE;
     }
-    cli_train_state saved;
+    cli_train_state saved; /* the saved flags' values live here until the end */
     rc = cli_saved_flags(CLI_CMD_EVAL, "eval", s.model_path, 0, &s, &saved);
-    cli_state_free(&saved);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if ((rc = cli_env_open(&s, &env, NULL)) != CLI_EXIT_OK)
+    if (rc != CLI_EXIT_OK || (rc = cli_env_open(&s, &env, NULL)) != CLI_EXIT_OK)
         goto done;
     const bcn_dataset *ds = env.ds;
     double loss = 0.0;
@@ -77,6 +74,7 @@ int cli_cmd_eval(int argc, char **argv)
         goto done;
     rc = CLI_EXIT_OK;
 done:
+    cli_state_free(&saved);
     cli_env_close(&env);
     return rc;
 }

@@ -33,10 +33,17 @@ typedef struct train_run {
     float *x, *t;
 } train_run;
 
-/* A CSV field: empty when not measured, else the value ("nan", "inf" too). */
+/* A CSV field: empty when not measured, else the value, non-finite ones
+ * spelled "nan", "inf" and "-inf". */
 static void csv_num(FILE *f, const char *fmt, double v, int measured)
 {
-    if (measured)
+    if (!measured)
+        return;
+    if (isnan(v))
+        fputs("nan", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "inf" : "-inf", f);
+    else
         fprintf(f, fmt, v);
 }
 
@@ -197,7 +204,10 @@ static int check_divergence(train_run *run, cli_epoch_row *partial, double wall0
     partial->val_loss = partial->val_error = partial->test_loss = partial->test_error = NAN;
     partial->test_errors = 0;
     char lossbuf[32];
-    snprintf(lossbuf, sizeof lossbuf, "%g", loss);
+    if (isnan(loss))
+        snprintf(lossbuf, sizeof lossbuf, "nan");
+    else
+        snprintf(lossbuf, sizeof lossbuf, "%g", loss);
     fprintf(stderr,
             "burstccn: diverged at epoch %ld, step %ld (train loss %s)%s%s%s\n", epoch, step,
             lossbuf, run->s.checkpoint_path ? "; the last good checkpoint '" : "",
