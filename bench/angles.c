@@ -272,6 +272,27 @@ static void print_summary(const angles_run *run)
     }
 }
 
+/* The network saved in o->model, checked against the data's shape. 0 or
+ * BENCH_EXIT_FAIL (message printed). */
+static int load_model(const bench_opts *o, bcn_ctx *ctx, const bcn_dataset *ds, bcn_net **net)
+{
+    if (bcn_net_load(ctx, o->model, net, NULL, NULL, NULL) != BCN_OK) {
+        fprintf(stderr, "burstccn-bench angles: --model: %s\n", bcn_errmsg(ctx));
+        return BENCH_EXIT_FAIL;
+    }
+    const bcn_net_config *c = bcn_net_config_of(*net);
+    if (c->input.c * c->input.h * c->input.w != ds->dim ||
+        c->layers[c->n_layers - 1].units != ds->n_classes) {
+        fprintf(stderr,
+                "burstccn-bench angles: --model: the network in '%s' takes %dx%dx%d inputs "
+                "into %d classes; the data has %dx%dx%d images of %d classes\n",
+                o->model, c->input.c, c->input.h, c->input.w, c->layers[c->n_layers - 1].units,
+                ds->channels, ds->rows, ds->cols, ds->n_classes);
+        return BENCH_EXIT_FAIL;
+    }
+    return 0;
+}
+
 int bench_angles_run(const bench_opts *o)
 {
     char err[1024], path[4096];
@@ -290,20 +311,27 @@ int bench_angles_run(const bench_opts *o)
         return BENCH_EXIT_FAIL;
     }
     run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
-    if ((rc = bench_run_config(o, "angles", ctx, o->rule, ds, &run->cfg)) != 0)
-        goto done;
+    if (o->model[0]) {
+        if ((rc = load_model(o, ctx, ds, &net)) != 0)
+            goto done;
+        run->cfg = *bcn_net_config_of(net);
+    } else {
+        if ((rc = bench_run_config(o, "angles", ctx, o->rule, ds, &run->cfg)) != 0)
+            goto done;
+        if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
+            fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
+                    bcn_errmsg(ctx));
+            rc = BENCH_EXIT_FAIL;
+            goto done;
+        }
+    }
     rc = BENCH_EXIT_FAIL;
     run->L = run->cfg.n_layers;
-    if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
-        fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
-                bcn_errmsg(ctx));
-        goto done;
-    }
     char sizes[1024];
     bcn_net_desc(&run->cfg, sizes, sizeof sizes);
     if (!o->quiet)
         fprintf(stderr, "angles: %s trained with %s on %s, %d steps of %d, compared every %d\n",
-                sizes, bcn_rule_str(o->rule), dev.id, o->steps, run->batch, o->every);
+                sizes, bcn_rule_str(run->cfg.rule), dev.id, o->steps, run->batch, o->every);
     char file[64];
     snprintf(file, sizeof file, "angles%s.csv", o->suffix);
     if (bench_path(path, sizeof path, o->out, file) != 0 ||

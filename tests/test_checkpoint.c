@@ -405,3 +405,48 @@ Test(checkpoint, failed_save_leaves_nothing)
     rm_dir(dir);
     bcn_ctx_free(ctx);
 }
+
+/* ----------------------------------------------------------- divergence */
+
+Test(divergence, first_bad_step_names_the_step_whose_loss_was_nan)
+{
+    bcn_ctx *ctx = mu_ctx("ref");
+    bcn_net_config cfg = small(BCN_RULE_BURSTCCN);
+    bcn_net *net = mu_net(ctx, &cfg);
+    float *x = mu_uniform(3, B * 12, 0.1, 1), *t = mu_onehot(4, B, 4);
+    long bad = 0;
+    for (int s = 0; s < 5; s++)
+        cr_assert_eq(bcn_net_train_step(net, x, t, B, NULL), BCN_OK);
+    cr_assert_eq(bcn_net_first_bad_step(net, &bad), BCN_OK);
+    cr_assert_eq(bad, -1);
+    /* A NaN in W_3 (the inputs of layer 3 are sigmoid rates > 0, so it
+     * reaches the output whatever the GEMM does with zeros). */
+    size_t n;
+    float *w = mu_param(net, BCN_PARAM_W, 3, &n);
+    w[2] = NAN;
+    cr_assert_eq(bcn_net_set_param(net, BCN_PARAM_W, 3, w), BCN_OK);
+    for (int s = 0; s < 3; s++)
+        cr_assert_eq(bcn_net_train_step(net, x, t, B, NULL), BCN_OK);
+    cr_assert_eq(bcn_net_first_bad_step(net, &bad), BCN_OK);
+    cr_assert_eq(bad, 5, "first bad step %ld", bad);
+    cr_assert_eq(bcn_net_steps(net), 8);
+    double loss = 0;
+    cr_assert_eq(bcn_net_train_stats(net, 1, &loss, NULL, NULL), BCN_OK);
+    cr_assert(isnan(loss));
+    /* The mark survives the statistics' reset and a save/load. */
+    char *dir = tmpdir(), *file = path_in(dir, "nan.ckpt");
+    cr_assert_eq(bcn_net_save(net, NULL, NULL, 0, file), BCN_OK);
+    bcn_net *back = NULL;
+    cr_assert_eq(bcn_net_load(ctx, file, &back, NULL, NULL, NULL), BCN_OK, "%s",
+                 bcn_errmsg(ctx));
+    cr_assert_eq(bcn_net_first_bad_step(back, &bad), BCN_OK);
+    cr_assert_eq(bad, 5);
+    bcn_net_destroy(back);
+    free(w);
+    free(x);
+    free(t);
+    free(file);
+    rm_dir(dir);
+    bcn_net_destroy(net);
+    bcn_ctx_free(ctx);
+}
