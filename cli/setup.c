@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,10 +197,22 @@ int cli_doc_commit(cli_doc *d, int composing_failed)
         fprintf(stderr, "burstccn: out of memory writing '%s'\n", d->path);
     else if (composing_failed)
         fprintf(stderr, "burstccn: internal error composing '%s'\n", d->path);
-    else if (bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err) < 0)
-        fprintf(stderr, "burstccn: %s\n", err);
-    else
-        rc = CLI_EXIT_OK;
+    else {
+        /* SIGINT, SIGTERM and SIGHUP wait until the file is in place, so an
+         * interrupted run never leaves a temporary file behind. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        int wrc = bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (wrc < 0)
+            fprintf(stderr, "burstccn: %s\n", err);
+        else
+            rc = CLI_EXIT_OK;
+    }
     free(d->buf);
     d->buf = NULL;
     d->f = NULL;
