@@ -391,6 +391,42 @@ BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
 BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
                                       float *grad_w, float *grad_c);
 
+/* ------------------------------------------------------- data parallelism */
+
+/* A sum over processes, called by bcn_net_train_shard once per step with
+ * every gradient of the step packed into one buffer: replace data[0..n)
+ * by its element-wise sum over all processes and return BCN_OK. `failed`
+ * is nonzero when this process's own part of the step failed (the data is
+ * then zeros): every process must still call the reduction, so that a
+ * failure stops all of them instead of leaving the others waiting; return
+ * an error (message in msg) when any process failed. */
+typedef bcn_status (*bcn_reduce_fn)(void *user, float *data, size_t n, int failed, char *msg,
+                                    size_t msglen);
+/* Install the reduction bcn_net_train_shard uses (NULL: none, a single
+ * process). */
+BCN_API bcn_status bcn_net_set_reducer(bcn_net *net, bcn_reduce_fn fn, void *user);
+/* One data-parallel training step: this process's `batch` rows (0 allowed)
+ * of a global minibatch of `global_batch` rows that several processes share.
+ * Each computes its rule's signals on its rows, scales them by
+ * batch / global_batch, packs every learnt gradient (W, c, and the Y, Q, R
+ * updates) into one buffer, sums it with the reducer, and applies the same
+ * optimiser step, so that every process keeps identical weights equal
+ * (within rounding) to one process training on the whole minibatch. The
+ * training statistics count this process's rows only. */
+BCN_API bcn_status bcn_net_train_shard(bcn_net *net, const float *x, const float *t, int batch,
+                                       int global_batch, bcn_step_timing *timing);
+/* Number of floats bcn_net_train_shard packs per step (for the benchmark). */
+BCN_API size_t bcn_net_shard_floats(const bcn_net *net);
+
+/* MPI support (built with ./configure --with-mpi; see bcn_mpi_built). */
+/* 1 when the library was built with MPI. */
+BCN_API int bcn_mpi_built(void);
+/* A bcn_reduce_fn over MPI_COMM_WORLD (user is unused): one MPI_Allreduce
+ * of the failure flags (which rank failed first) and one of the data.
+ * BCN_ERR_UNSUPPORTED without MPI. */
+BCN_API bcn_status bcn_mpi_reduce(void *user, float *data, size_t n, int failed, char *msg,
+                                  size_t msglen);
+
 /* -------------------------------------------------------------- checkpoints */
 
 /* Checkpoint file format version written by this library; files of a newer

@@ -293,12 +293,15 @@ void bcn_net_destroy(bcn_net *net)
             free_buf(net, &ly->gW[r]);
             free_buf(net, &ly->gc[r]);
         }
+        free_buf(net, &ly->gY);
+        free_buf(net, &ly->gR);
         for (int i = 0; activation_slot(ly, i); i++)
             free_buf(net, activation_slot(ly, i));
     }
     free_buf(net, &net->x0);
     free_buf(net, &net->t);
     free_buf(net, &net->stats);
+    free(net->pack);
     net->ctx->n_nets--;
     free(net);
 }
