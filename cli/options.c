@@ -263,14 +263,16 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                 "may be smaller. With --augment on, each gathered batch is cropped and\n"
                 "flipped (bcn_dataset_augment) with draws from a bcn_rng seeded with\n"
                 "SEED XOR 0xD1B54A32D192ED03. 'seconds' counts training steps only.\n"
-                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
-                "error.\n");
+                "\nExit status: 0 success, 1 runtime error (device, data, files; an output\n"
+                "that cannot be written is found before any work), 2 usage error (an\n"
+                "unknown, repeated or bad flag).\n");
     else
         fprintf(out,
                 "\nThe comparison batch is the next minibatch of the training order after the\n"
                 "--steps steps (the data order is that of `burstccn train`).\n"
-                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
-                "error.\n");
+                "\nExit status: 0 success, 1 runtime error (device, data, files; an output\n"
+                "that cannot be written is found before any work), 2 usage error (an\n"
+                "unknown, repeated or bad flag).\n");
 }
 
 /* Index of the option called `name` (length len), or -1. */

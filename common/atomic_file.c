@@ -178,9 +178,11 @@ int bcn_atomic_probe(const char *path, char *err, size_t errlen)
         char *dir = strndup(path, dirlen);
         if (!dir)
             return fail(err, errlen, "write", path, ENOMEM);
-        int missing = stat(dir, &st) != 0 || !S_ISDIR(st.st_mode);
+        int found = stat(dir, &st) == 0, missing = !found || !S_ISDIR(st.st_mode);
         if (missing && err && errlen)
-            snprintf(err, errlen, "folder '%s' of '%s' does not exist", dir, path);
+            snprintf(err, errlen, found ? "'%s' (in '%s') is not a folder"
+                                        : "folder '%s' of '%s' does not exist",
+                     dir, path);
         free(dir);
         if (missing)
             return -1;
