@@ -158,6 +158,36 @@ static void check_bcn_rng_shuffle(void)
     cr_assert_eq(memcmp(&before, &rng, sizeof rng), 0, "drew numbers for no array");
 }
 
+static void check_bcn_order_init(void)
+{
+    bcn_order o;
+    REFUSED_MSG(bcn_order_init(ctx, NULL, 4, 2, 1));
+    REFUSED(bcn_order_init(NULL, NULL, 4, 2, 1)); /* the context is optional */
+    cr_assert_eq(bcn_order_init(NULL, &o, 4, 2, 1), BCN_OK);
+    bcn_order_free(&o);
+}
+
+static void check_bcn_order_next(void)
+{
+    const int *idx = NULL;
+    bcn_order o;
+    cr_assert_eq(bcn_order_next(NULL, &idx), 0);
+    cr_assert_null(idx);
+    cr_assert_eq(bcn_order_init(ctx, &o, 4, 2, 1), BCN_OK);
+    cr_assert_eq(bcn_order_next(&o, NULL), 0);
+    cr_assert_eq(o.pos, 0, "a refused call moved the order");
+    bcn_order_free(&o);
+}
+
+static void check_bcn_order_epoch_done(void) { cr_assert_eq(bcn_order_epoch_done(NULL), 1); }
+
+static void check_bcn_order_batches_per_epoch(void)
+{
+    cr_assert_eq(bcn_order_batches_per_epoch(NULL), 0);
+}
+
+static void check_bcn_order_free(void) { bcn_order_free(NULL); }
+
 static void check_bcn_rule_str(void) { cr_assert_str_eq(bcn_rule_str((bcn_rule)99), "unknown"); }
 
 static void check_bcn_rule_parse(void)
@@ -263,6 +293,15 @@ static void check_bcn_net_train_step(void)
     cr_assert_eq(bcn_net_train_step(net, x, t, 1, NULL), BCN_OK); /* timing optional */
 }
 
+static void check_bcn_net_steps(void) { cr_assert_eq(bcn_net_steps(NULL), 0); }
+
+static void check_bcn_net_first_bad_step(void)
+{
+    long step = 5;
+    REFUSED(bcn_net_first_bad_step(NULL, &step));
+    REFUSED_MSG(bcn_net_first_bad_step(net, NULL));
+}
+
 static void check_bcn_net_train_stats(void)
 {
     double loss;
@@ -366,6 +405,33 @@ static void check_bcn_net_compare(void)
     REFUSED_MSG(bcn_net_compare(net, x, t, 1, NULL));
 }
 
+static void check_bcn_net_save(void)
+{
+    REFUSED(bcn_net_save(NULL, NULL, NULL, 0, "no-such-dir-xyz/net.bcn"));
+    REFUSED_MSG(bcn_net_save(net, NULL, NULL, 0, NULL));
+    REFUSED_MSG(bcn_net_save(net, NULL, NULL, 3, "no-such-dir-xyz/net.bcn")); /* app NULL */
+}
+
+static void check_bcn_net_load(void)
+{
+    bcn_net *n = NULL;
+    void *app = NULL;
+    REFUSED(bcn_net_load(NULL, "x.bcn", &n, NULL, NULL, NULL));
+    REFUSED_MSG(bcn_net_load(ctx, NULL, &n, NULL, NULL, NULL));
+    REFUSED_MSG(bcn_net_load(ctx, "x.bcn", NULL, NULL, NULL, NULL));
+    REFUSED_MSG(bcn_net_load(ctx, "x.bcn", &n, NULL, &app, NULL)); /* app without its length */
+}
+
+static void check_bcn_checkpoint_app(void)
+{
+    void *app = NULL;
+    size_t app_len = 0;
+    REFUSED_MSG(bcn_checkpoint_app(ctx, NULL, &app, &app_len));
+    REFUSED_MSG(bcn_checkpoint_app(ctx, "x.bcn", NULL, &app_len));
+    REFUSED_MSG(bcn_checkpoint_app(ctx, "x.bcn", &app, NULL));
+    REFUSED(bcn_checkpoint_app(NULL, "x.bcn", &app, NULL)); /* the context is optional */
+}
+
 static void check_bcn_idx_read(void)
 {
     bcn_idx *idx = (bcn_idx *)&idx;
@@ -439,7 +505,10 @@ static const api_case cases[] = {
     CASE(bcn_ctx_device),          CASE(bcn_rng_seed),
     CASE(bcn_rng_u64),             CASE(bcn_rng_uniform),
     CASE(bcn_rng_normal),          CASE(bcn_rng_below),
-    CASE(bcn_rng_shuffle),         CASE(bcn_rule_str),
+    CASE(bcn_rng_shuffle),         CASE(bcn_order_init),
+    CASE(bcn_order_next),          CASE(bcn_order_epoch_done),
+    CASE(bcn_order_batches_per_epoch), CASE(bcn_order_free),
+    CASE(bcn_rule_str),
     CASE(bcn_rule_parse),          CASE(bcn_fb_mode_str),
     CASE(bcn_fb_mode_parse),       CASE(bcn_optimizer_str),
     CASE(bcn_optimizer_parse),     CASE(bcn_net_config_init),
@@ -448,13 +517,16 @@ static const api_case cases[] = {
     CASE(bcn_net_config_shape),    CASE(bcn_net_config_check),
     CASE(bcn_net_create),          CASE(bcn_net_destroy),
     CASE(bcn_net_config_of),       CASE(bcn_net_ctx),
-    CASE(bcn_net_train_step),      CASE(bcn_net_train_stats),
+    CASE(bcn_net_train_step),      CASE(bcn_net_steps),
+    CASE(bcn_net_first_bad_step),  CASE(bcn_net_train_stats),
     CASE(bcn_net_compute_signals), CASE(bcn_net_forward),
     CASE(bcn_net_evaluate),        CASE(bcn_net_step_flops),
     CASE(bcn_net_layer_kind),      CASE(bcn_net_param_shape),
     CASE(bcn_net_get_param),       CASE(bcn_net_set_param),
     CASE(bcn_net_get_signal),      CASE(bcn_angle_from_dots),
     CASE(bcn_vec_angle),           CASE(bcn_net_compare),
+    CASE(bcn_net_save),            CASE(bcn_net_load),
+    CASE(bcn_checkpoint_app),
     CASE(bcn_idx_read),            CASE(bcn_idx_free),
     CASE(bcn_dataset_load),        CASE(bcn_dataset_free),
     CASE(bcn_dataset_batch),       CASE(bcn_dataset_augment),
