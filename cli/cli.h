@@ -52,6 +52,9 @@ typedef struct cli_settings {
  * Returns CLI_EXIT_OK, CLI_EXIT_USAGE (message already on stderr) or
  * CLI_HELP_SHOWN (help printed on stdout). */
 int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s);
+/* Rewrite the library's configuration field names in an error message as
+ * the flags that set them ("p_baseline = 1" -> "--p-baseline 1"). */
+void cli_fields_to_flags(char *msg, size_t size);
 /* Write the flags given (flag_val, except --resume) as "flag NAME VALUE"
  * lines, the value percent-encoded: what a checkpoint keeps of its run. */
 void cli_flags_write(const cli_settings *s, FILE *f);
@@ -84,6 +87,11 @@ typedef struct cli_env {
  * data) or CLI_EXIT_USAGE (a configuration the library rejects); the
  * message is already printed. */
 int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order);
+/* Prove an output file writable before any work (common/atomic_file.h's
+ * bcn_atomic_probe: its folder exists, it is no folder, a temporary file
+ * can be made beside it). 0, or -1 with "burstccn: FLAG: reason" printed;
+ * callers exit with CLI_EXIT_RUNTIME. A NULL path (flag not given) is 0. */
+int cli_check_output(const char *flag, const char *path);
 /* Release everything cli_env_open made. */
 void cli_env_close(cli_env *env);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */

@@ -226,6 +226,8 @@ done:
 
 double bcn_net_step_flops(const bcn_net *net, int batch)
 {
+    if (!net)
+        return 0.0;
     const bcn_net_config *cfg = &net->cfg;
     double B = batch, f = 0.0;
     for (int li = 0; li < net->L; li++) {
