@@ -36,14 +36,17 @@ typedef struct cli_settings {
     const char *json_path;    /* NULL: no JSON file */
     const char *csv_path;     /* NULL: no CSV file (train) */
     int quiet;
+    int same_settings;        /* --same-settings: BurstCCN's settings for every rule */
 } cli_settings;
 
 /* Parse the flags of subcommand `cmd` (argv[0] is the subcommand's name).
  * Returns CLI_EXIT_OK, CLI_EXIT_USAGE (message already on stderr) or
  * CLI_HELP_SHOWN (help printed on stdout). */
 int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s);
-/* Print the help of subcommand `cmd`, with defaults for `rule`. */
-void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out);
+/* Print the help of subcommand `cmd`, with the defaults of `rule` (its
+ * authors' settings, or BurstCCN's when same_settings). */
+void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, int same_settings,
+                    FILE *out);
 
 /* A run's open objects. */
 typedef struct cli_env {
@@ -93,8 +96,9 @@ uint64_t cli_augment_seed(uint64_t seed);
  * when the run augments); its size, or -1 with the error printed. */
 int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
 
-/* JSON members shared by train and compare: "rule", "device", "data",
- * "config". */
+/* JSON members shared by train and compare: "rule", "settings" ("authors":
+ * the rule's own authors' defaults, or "same": --same-settings), "device",
+ * "data", "config". */
 void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env);
 /* A file composed in memory, then written to its path atomically. */
 typedef struct cli_doc {

@@ -157,6 +157,11 @@ int cli_cmd_train(int argc, char **argv)
                "seed %llu\n",
                ds->name, ds->train.n, ds->val.n, ds->test.n, s.batch, s.epochs,
                s.epochs == 1 ? "" : "s", (unsigned long long)c->seed);
+        char set[512];
+        bcn_net_settings_desc(c, set, sizeof set);
+        printf("settings: %s (flags not given take %s)\n", set,
+               s.same_settings ? "BurstCCN's settings, --same-settings"
+                               : "the rule's own authors' settings");
         fflush(stdout);
     }
 
