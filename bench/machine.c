@@ -157,9 +157,6 @@ void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg)
     bcn_json_begin_object(j);
     bcn_json_kv_string(j, "network", desc);
     bcn_json_net_config(j, cfg); /* the same members as burstccn's "config" */
-    char set[512]; /* the rule's settings in one line, as the figures print them */
-    bcn_net_settings_desc(cfg, set, sizeof set);
-    bcn_json_kv_string(j, "settings", set);
     bcn_json_end_object(j);
 }
 

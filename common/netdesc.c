@@ -224,4 +224,7 @@ void bcn_json_net_config(bcn_json *j, const bcn_net_config *c)
     bcn_json_kv_float(j, "r_scale", c->r_scale);
     bcn_json_kv_float(j, "r_lr", c->r_lr);
     bcn_json_kv_int(j, "seed", (long long)c->seed);
+    char set[512]; /* the rule's settings in one line, as the figures print them */
+    bcn_net_settings_desc(c, set, sizeof set);
+    bcn_json_kv_string(j, "settings_desc", set);
 }

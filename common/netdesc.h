@@ -31,7 +31,7 @@ void bcn_json_net(bcn_json *j, const bcn_net_config *cfg);
 /* Members describing the whole network configuration, the one writer
  * `burstccn` and `burstccn-bench` share: "rule", bcn_json_net's members,
  * "hidden", "conv_feedback_learning", "lr" (one per layer), the optimiser,
- * the feedback settings and "seed". */
+ * the feedback settings, "seed" and "settings_desc" (bcn_net_settings_desc). */
 void bcn_json_net_config(bcn_json *j, const bcn_net_config *cfg);
 
 #endif /* BCN_NETDESC_H */

@@ -294,7 +294,7 @@ Test(bench_outputs, curves_record_each_rules_settings)
         cr_assert_str_eq(bt_jstr(j, "settings"), same ? "same" : "authors");
         cr_assert_eq(bt_jget(j, "same_init")->number, 1.0, "W and the Y draws are shared");
         const jv *bp = bt_jget(bt_jget(bt_jget(j, "rules"), "burstprop"), "net");
-        const jv *lr = bt_jget(bp, "lr_layers");
+        const jv *lr = bt_jget(bp, "lr");
         cr_assert_eq(lr->n, 2);
         cr_assert_float_eq(lr->items[0]->number, same ? 0.3 : 3.2, 1e-6);
         cr_assert_float_eq(lr->items[1]->number, same ? 0.3 : 0.32, 1e-6);
@@ -304,7 +304,9 @@ Test(bench_outputs, curves_record_each_rules_settings)
         cr_assert_float_eq(bt_jnum(bp, "p_baseline"), same ? 0.5 : 0.2, 1e-6);
         cr_assert_float_eq(bt_jnum(bp, "y_scale"), same ? 0.5 : 1.0, 1e-6);
         const jv *ccn = bt_jget(bt_jget(bt_jget(j, "rules"), "burstccn"), "net");
-        cr_assert_float_eq(bt_jnum(ccn, "lr"), 0.3, 1e-6);
+        cr_assert_float_eq(bt_jget(ccn, "lr")->items[0]->number, 0.3, 1e-6);
+        cr_assert(strstr(bt_jstr(bp, "settings_desc"), same ? "lr 0.3, SGD" : "momentum 0.8"),
+                  "%s", bt_jstr(bp, "settings_desc"));
         cr_assert_str_eq(bt_jstr(ccn, "optimizer"), "sgd");
         jv_free(j);
         char *path = fx_path(out, "curves_meta.gp"), *meta = fx_slurp(path);
