@@ -65,7 +65,7 @@ void bcn_net_config_init_shared(bcn_net_config *cfg, bcn_rule rule)
 void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
 {
     init_shared(cfg, rule);
-    if (rule != BCN_RULE_BURSTPROP)
+    if (!cfg || rule != BCN_RULE_BURSTPROP)
         return;
     /* Payeur et al.'s train_mnist.py (SPEC §6). Their momentum update
      * Δ ← −lr g + 0.8 Δ, W ← W + Δ − wd W is this library's
