@@ -268,3 +268,19 @@ Test(mpi, a_killed_rank_ends_the_job_with_an_error)
     free(path);
     cr_assert_neq(rc, 0, "mpirun exited 0 although a rank was killed");
 }
+
+Test(mpi, version_and_devices_say_mpi_is_built_in)
+{
+    char cmd[8192], *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s --version", prog());
+    cr_assert_eq(sh(cmd, 30, &err), 0, "%s", err);
+    free(err);
+    char *out = fx_path(dir, "stdout.txt");
+    FILE *f = fopen(out, "r");
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert_not_null(strstr(text, "MPI data-parallel training: built in"), "%s", text);
+    free(out);
+}
