@@ -136,6 +136,20 @@ struct bcn_backend {
                                const bcn_buf *e, const bcn_buf *t,
                                bcn_buf *stats, int slot);
 
+    /* ---- data on the device (bcn_net_attach_data) ---- */
+    /* Gather a minibatch from a device-resident split of n_src examples:
+     * for r < rows, with k = idx ? idx[r] : first + r,
+     *   x[r][0..dim) = src_x[k][0..dim)  (an exact copy), and when t != NULL
+     *   t[r][j] = (labels[k] == j) ? 1 : 0 for j < classes (one-hot).
+     * Buffers hold floats only, so idx (rows entries) and labels (n_src)
+     * hold integers stored as floats, exact below 2^24 (callers keep n_src
+     * below that). An index outside [0, n_src) is BCN_ERR_INVALID_ARG on
+     * ref; cl, which cannot see device data, writes NaN rows (and zero t
+     * rows) instead of reading out of bounds. idx may be NULL. */
+    bcn_status (*gather_batch)(bcn_backend *be, int rows, int dim, int classes, int n_src,
+                               const bcn_buf *src_x, const bcn_buf *labels,
+                               const bcn_buf *idx, int first, bcn_buf *x, bcn_buf *t);
+
     /* ---- optimisers (SPEC §8), decoupled weight decay wd ---- */
     /* w = w − lr g − wd w. */
     bcn_status (*sgd_update)(bcn_backend *be, size_t n, float lr, float wd,

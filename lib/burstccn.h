@@ -614,6 +614,46 @@ BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
 BCN_API bcn_status bcn_dataset_augment(bcn_ctx *ctx, const bcn_dataset *ds,
                                        bcn_rng *rng, float *x, int batch);
 
+/* ------------------------------------------------------- data on the device */
+
+/* The splits of a dataset a network can hold on its device. */
+typedef enum bcn_split_id {
+    BCN_SPLIT_TRAIN = 0,
+    BCN_SPLIT_VAL,
+    BCN_SPLIT_TEST,
+    BCN_SPLIT_COUNT
+} bcn_split_id;
+
+/* Bytes bcn_net_attach_data puts on the device for ds: every example of
+ * every split as dim floats plus one float label (0 for NULL). */
+BCN_API uint64_t bcn_dataset_device_bytes(const bcn_dataset *ds);
+/* Upload every split of ds (inputs and labels) to the network's device
+ * once, replacing any attached before, for bcn_net_train_step_rows and
+ * bcn_net_evaluate_attached. The data must fit in max_bytes, or with
+ * max_bytes 0 in the device's global memory less room for the network
+ * (what is left after twice an estimate of the network's buffers and an
+ * eighth of the memory; no limit when the device reports none, as ref).
+ * BCN_ERR_NOMEM when it does not fit or an allocation fails: nothing is
+ * attached and the caller can go on with host batches. ds's dim and
+ * n_classes must match the network's input and output; labels < n_classes,
+ * fewer than 2^24 examples per split. */
+BCN_API bcn_status bcn_net_attach_data(bcn_net *net, const bcn_dataset *ds, uint64_t max_bytes);
+/* Free the attached data (no-op when none; bcn_net_destroy does it too). */
+BCN_API void bcn_net_detach_data(bcn_net *net);
+/* 1 when the network holds data attached by bcn_net_attach_data. */
+BCN_API int bcn_net_has_data(const bcn_net *net);
+/* bcn_net_train_step on rows idx[0..batch) of the attached training split,
+ * gathered on the device (only the indices are uploaded): bit-identical to
+ * bcn_dataset_batch followed by bcn_net_train_step. Indices must lie in
+ * [0, train.n). */
+BCN_API bcn_status bcn_net_train_step_rows(bcn_net *net, const int *idx, int batch,
+                                           bcn_step_timing *timing);
+/* bcn_net_evaluate over the whole attached split `which`, read from device
+ * memory (the same results). BCN_ERR_STATE when nothing is attached or the
+ * split is empty. */
+BCN_API bcn_status bcn_net_evaluate_attached(bcn_net *net, bcn_split_id which,
+                                             double *mean_loss, long *n_errors);
+
 /* --------------------------------------------------------------- version */
 
 /* The library version, "MAJOR.MINOR.PATCH". */

@@ -1,7 +1,7 @@
 /*
  * cl_internal.h — private state of the OpenCL backend, shared by its
  * source files (backend_cl.c, cl_devices.c, cl_program.c, cl_ops.c,
- * cl_reduce.c, cl_gemm.c, cl_conv.c). Nothing here is visible to model code.
+ * cl_reduce.c, cl_gemm.c, cl_conv.c, cl_data.c). Nothing here is visible to model code.
  */
 #ifndef BCN_CL_INTERNAL_H
 #define BCN_CL_INTERNAL_H
@@ -139,5 +139,6 @@ void bcn_cl_ops_reduce(bcn_backend *be);      /* cl_reduce.c */
 void bcn_cl_ops_gemm(bcn_backend *be);        /* cl_gemm.c */
 void bcn_cl_ops_optim(bcn_backend *be);       /* cl_optim.c */
 void bcn_cl_ops_conv(bcn_backend *be);        /* cl_conv.c */
+void bcn_cl_ops_data(bcn_backend *be);        /* cl_data.c */
 
 #endif /* BCN_CL_INTERNAL_H */

@@ -43,7 +43,8 @@ extern const size_t bcn_cl_source_count;
     X(ADAM, "bcn_adam_update")                       \
     X(IM2COL, "bcn_im2col")                          \
     X(COL2IM, "bcn_col2im")                          \
-    X(CONV_PERMUTE, "bcn_conv_permute")
+    X(CONV_PERMUTE, "bcn_conv_permute")              \
+    X(GATHER_BATCH, "bcn_gather_batch")
 
 typedef enum bcn_cl_kernel_id {
 #define BCN_CL_KERNEL_ENUM_(id, name) BCN_K_##id,

@@ -300,6 +300,7 @@ void bcn_net_destroy(bcn_net *net)
         for (int i = 0; activation_slot(ly, i); i++)
             free_buf(net, activation_slot(ly, i));
     }
+    bcn_net_detach_data(net);
     free_buf(net, &net->x0);
     free_buf(net, &net->t);
     free_buf(net, &net->stats);

@@ -46,13 +46,26 @@ static double timed_mark(bcn_net *net, bcn_step_timing *timing, bcn_status *st)
     return bcn_now_seconds();
 }
 
+bcn_status bcn_net_load_batch(bcn_net *net, const bcn_batch_src *src, int batch)
+{
+    if (src->rows)
+        return bcn_net_gather_rows(net, src->rows, batch);
+    return bcn_net_upload(net, src->x, src->t, batch);
+}
+
 bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, int batch)
+{
+    bcn_batch_src src = {x, t, NULL};
+    return bcn_net_forward_step_src(net, &src, batch);
+}
+
+bcn_status bcn_net_forward_step_src(bcn_net *net, const bcn_batch_src *src, int batch)
 {
     bcn_status st = BCN_OK;
     if (net->stats_used == BCN_STATS_SLOTS)
         st = bcn_net_fold_stats(net);
     if (st == BCN_OK)
-        st = bcn_net_upload(net, x, t, batch);
+        st = bcn_net_load_batch(net, src, batch);
     if (st == BCN_OK)
         st = bcn_net_run_forward(net);
     if (st == BCN_OK) {
@@ -68,18 +81,14 @@ bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, in
     return st;
 }
 
-bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int batch,
-                              bcn_step_timing *timing)
+/* A training step on the batch of `src`, timed when `timing` is set. */
+static bcn_status train_step_src(bcn_net *net, const bcn_batch_src *src, int batch,
+                                 bcn_step_timing *timing)
 {
-    if (!net)
-        return BCN_ERR_INVALID_ARG;
-    if (!t)
-        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
-                             "bcn_net_train_step: targets t are NULL");
     bcn_status st = BCN_OK;
     double t0 = timed_mark(net, timing, &st);
     if (st == BCN_OK)
-        st = bcn_net_forward_step(net, x, t, batch);
+        st = bcn_net_forward_step_src(net, src, batch);
     double t1 = timed_mark(net, timing, &st);
     if (st == BCN_OK)
         st = bcn_net_run_signal(net, net->cfg.rule);
@@ -93,6 +102,30 @@ bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int 
         timing->update_s = t3 - t2;
     }
     return st;
+}
+
+bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int batch,
+                              bcn_step_timing *timing)
+{
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
+    if (!t)
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "bcn_net_train_step: targets t are NULL");
+    bcn_batch_src src = {x, t, NULL};
+    return train_step_src(net, &src, batch, timing);
+}
+
+bcn_status bcn_net_train_step_rows(bcn_net *net, const int *idx, int batch,
+                                   bcn_step_timing *timing)
+{
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
+    if (!idx)
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "bcn_net_train_step_rows: indices are NULL");
+    bcn_batch_src src = {NULL, NULL, idx};
+    return train_step_src(net, &src, batch, timing);
 }
 
 bcn_status bcn_net_train_stats(bcn_net *net, int reset, double *mean_loss, long *n_correct,
@@ -162,6 +195,23 @@ bcn_status bcn_net_forward(bcn_net *net, const float *x, int batch, float *out)
     return st;
 }
 
+/* The host arrays bcn_net_evaluate reads, and its one-hot scratch. */
+typedef struct host_eval {
+    const float *x;
+    const uint8_t *labels;
+    float *t; /* chunk x n_L */
+} host_eval;
+
+static bcn_status load_host_chunk(bcn_net *net, void *user, int start, int rows)
+{
+    host_eval *h = user;
+    int n0 = net->layer[0].n_in, nL = net->layer[net->L - 1].n_out;
+    memset(h->t, 0, (size_t)rows * nL * sizeof(float));
+    for (int i = 0; i < rows; i++)
+        h->t[(size_t)i * nL + h->labels[start + i]] = 1.0f;
+    return bcn_net_upload(net, h->x + (size_t)start * n0, h->t, rows);
+}
+
 bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels, int n,
                             double *mean_loss, long *n_errors)
 {
@@ -170,7 +220,7 @@ bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels,
     if (!x || !labels || n < 1)
         return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
                              "bcn_net_evaluate: need inputs, labels and n >= 1 (n = %d)", n);
-    int n0 = net->layer[0].n_in, nL = net->layer[net->L - 1].n_out;
+    int nL = net->layer[net->L - 1].n_out;
     for (int i = 0; i < n; i++)
         if (labels[i] >= nL)
             return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
@@ -178,12 +228,25 @@ bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels,
                                  labels[i], i, nL);
     int max_chunk = bcn_net_eval_chunk(net);
     int chunk = n < max_chunk ? n : max_chunk;
+    host_eval h = {x, labels, calloc((size_t)chunk * nL, sizeof(float))};
+    if (!h.t)
+        return bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory evaluating %d examples", n);
+    bcn_status st = bcn_net_evaluate_chunks(net, n, load_host_chunk, &h, mean_loss, n_errors);
+    free(h.t);
+    return st;
+}
+
+bcn_status bcn_net_evaluate_chunks(bcn_net *net, int n, bcn_eval_loader load, void *user,
+                                   double *mean_loss, long *n_errors)
+{
+    int nL = net->layer[net->L - 1].n_out;
+    int max_chunk = bcn_net_eval_chunk(net);
+    int chunk = n < max_chunk ? n : max_chunk;
     int nchunks = (n + chunk - 1) / chunk;
-    float *t = calloc((size_t)chunk * nL, sizeof(float));
     float *host = malloc(2 * (size_t)nchunks * sizeof(float));
     bcn_buf *stats = NULL;
     bcn_status st = BCN_OK;
-    if (!t || !host) {
+    if (!host) {
         st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory evaluating %d examples", n);
         goto done;
     }
@@ -191,10 +254,7 @@ bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels,
         goto done;
     for (int c = 0; c < nchunks && st == BCN_OK; c++) {
         int start = c * chunk, rows = n - start < chunk ? n - start : chunk;
-        memset(t, 0, (size_t)chunk * nL * sizeof(float));
-        for (int i = 0; i < rows; i++)
-            t[(size_t)i * nL + labels[start + i]] = 1.0f;
-        st = bcn_net_upload(net, x + (size_t)start * n0, t, rows);
+        st = load(net, user, start, rows);
         if (st == BCN_OK)
             st = bcn_net_run_forward(net);
         if (st == BCN_OK) {
@@ -219,7 +279,6 @@ bcn_status bcn_net_evaluate(bcn_net *net, const float *x, const uint8_t *labels,
 done:
     if (stats)
         net->be->buf_free(net->be, stats);
-    free(t);
     free(host);
     return st;
 }

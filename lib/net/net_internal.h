@@ -54,6 +54,13 @@ struct bcn_net {
     long steps;          /* training steps taken over the network's life */
     long folded_steps;   /* steps whose statistics slots were folded */
     long first_bad_step; /* first step whose batch loss was NaN/inf; -1 none */
+    /* data on the device (net_data.c): per split, n x dim inputs and n
+     * labels stored as floats; the indices of a batch */
+    bcn_buf *data_x[BCN_SPLIT_COUNT], *data_y[BCN_SPLIT_COUNT];
+    int data_n[BCN_SPLIT_COUNT];
+    bcn_buf *rows;       /* rows_cap indices (floats) */
+    float *rows_host;    /* their host copy before upload */
+    int rows_cap;
     /* data parallelism (net_shard.c) */
     bcn_reduce_fn reduce;
     void *reduce_user;
@@ -99,9 +106,28 @@ bcn_status bcn_net_reserve(bcn_net *net, int batch);
 bcn_status bcn_net_alloc_signal(bcn_net *net, bcn_rule rule);
 /* Upload x (and t unless NULL) for `batch` rows. */
 bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batch);
+/* Where a step's batch comes from: host arrays x, t (uploaded), or rows
+ * of the attached training split (x, t NULL; gathered on the device). */
+typedef struct bcn_batch_src {
+    const float *x, *t;
+    const int *rows;
+} bcn_batch_src;
+/* Put the batch of `src` into x0 and t (bcn_net_upload or
+ * bcn_net_gather_rows). */
+bcn_status bcn_net_load_batch(bcn_net *net, const bcn_batch_src *src, int batch);
+/* Gather rows idx[0..batch) of the attached training split into x0 and t. */
+bcn_status bcn_net_gather_rows(bcn_net *net, const int *idx, int batch);
 /* The first part of a training step: upload, forward pass, and the batch's
  * loss and accuracy into the statistics slots. */
 bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, int batch);
+/* bcn_net_forward_step for a batch from `src`. */
+bcn_status bcn_net_forward_step_src(bcn_net *net, const bcn_batch_src *src, int batch);
+/* Load chunk [start, start + rows) of an evaluated set into x0 and t. */
+typedef bcn_status (*bcn_eval_loader)(bcn_net *net, void *user, int start, int rows);
+/* The evaluation of n examples in chunks through `load` (bcn_net_evaluate
+ * and bcn_net_evaluate_attached): mean loss and errors, either may be NULL. */
+bcn_status bcn_net_evaluate_chunks(bcn_net *net, int n, bcn_eval_loader load, void *user,
+                                   double *mean_loss, long *n_errors);
 /* Apply the optimiser to every W and c with the own rule's signal (SPEC
  * §8; Burstprop's c without weight decay). */
 bcn_status bcn_net_update_params(bcn_net *net);

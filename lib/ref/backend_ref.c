@@ -349,6 +349,32 @@ static bcn_status ref_output_stats(bcn_backend *be, int rows, int cols, const bc
     return BCN_OK;
 }
 
+/* ---- data on the device ---- */
+
+static bcn_status ref_gather_batch(bcn_backend *be, int rows, int dim, int classes, int n_src,
+                                   const bcn_buf *src_x, const bcn_buf *labels,
+                                   const bcn_buf *idx, int first, bcn_buf *x, bcn_buf *t)
+{
+    if (rows < 0 || dim < 1 || classes < 1 || n_src < 0 || !src_x || !labels || !x)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref gather_batch: bad arguments (%d rows of %d floats, %d "
+                             "classes, %d source rows)",
+                             rows, dim, classes, n_src);
+    for (int r = 0; r < rows; r++) {
+        double k = idx ? (double)CP(idx)[r] : (double)first + r;
+        if (!(k >= 0 && k < n_src) || k != floor(k))
+            return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                                 "ref gather_batch: row %d asks for example %g of %d", r, k,
+                                 n_src);
+        size_t kk = (size_t)k;
+        memcpy(P(x) + (size_t)r * dim, CP(src_x) + kk * dim, (size_t)dim * sizeof(float));
+        if (t)
+            for (int j = 0; j < classes; j++)
+                P(t)[(size_t)r * classes + j] = CP(labels)[kk] == (float)j ? 1.0f : 0.0f;
+    }
+    return BCN_OK;
+}
+
 /* ---- optimisers ---- */
 
 static bcn_status ref_sgd(bcn_backend *be, size_t n, float lr, float wd, const bcn_buf *g,
@@ -429,6 +455,7 @@ bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
     be->colsum = ref_colsum;
     be->dot3 = ref_dot3;
     be->output_stats = ref_output_stats;
+    be->gather_batch = ref_gather_batch;
     be->sgd_update = ref_sgd;
     be->momentum_update = ref_momentum;
     be->adam_update = ref_adam;
