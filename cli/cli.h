@@ -31,6 +31,7 @@ typedef struct cli_settings {
     int hidden[BCN_MAX_LAYERS];
     const char *arch;         /* --arch as given, or NULL */
     int augment;              /* --augment: 1 on, 0 off, -1 the data's default */
+    int data_on_device;       /* train --data-on-device: 1 on, 0 off, -1 auto */
     const char *data;         /* "fashion-mnist", "mnist" or a directory */
     const char *device;       /* NULL: the default device */
     bcn_data_options data_opts;

@@ -31,6 +31,7 @@ typedef struct train_run {
     int n_rows;          /* epochs done */
     int has_val;         /* a validation set exists (else its columns are empty) */
     float *x, *t;
+    int on_device;       /* the data is on the device (--data-on-device) */
     cli_dist dist;       /* the ranks of a data-parallel run (size 1: alone) */
     char device[64];     /* the device picked from the node-local rank */
     double local_s, reduce_s; /* data-parallel: seconds in the local part, the all-reduce */
@@ -110,6 +111,7 @@ static int write_json(const train_run *run, const cli_epoch_row *final, double w
     }
     if (run->s.resume_path)
         bcn_json_kv_string(&j, "resumed_from", run->s.resume_path);
+    bcn_json_kv_bool(&j, "data_on_device", run->on_device);
     if (run->dist.active) {
         /* Data parallelism: rank 0's split of its steps' time. */
         bcn_json_key(&j, "parallel");
@@ -164,10 +166,11 @@ static bcn_status dist_failure(const train_run *run, const char *what)
     return BCN_ERR_STATE;
 }
 
-/* Evaluate on one split: mean loss, error percent and error count; each
- * rank of a data-parallel run takes its share of the examples. */
-static bcn_status evaluate(train_run *run, const bcn_split *sp, double *loss, double *err_pct,
-                           long *n_err)
+/* Evaluate on one split (`which` of the data on the device, else host
+ * arrays sp): mean loss, error percent and error count; each rank of a
+ * data-parallel run takes its share of the examples. */
+static bcn_status evaluate(train_run *run, const bcn_split *sp, bcn_split_id which, double *loss,
+                           double *err_pct, long *n_err)
 {
     cli_env *env = &run->env;
     int off = 0, count = sp->n;
@@ -175,7 +178,9 @@ static bcn_status evaluate(train_run *run, const bcn_split *sp, double *loss, do
     bcn_status st = BCN_OK;
     *loss = 0.0;
     *n_err = 0;
-    if (count > 0)
+    if (run->on_device)
+        st = bcn_net_evaluate_attached(env->net, which, loss, n_err);
+    else if (count > 0)
         st = bcn_net_evaluate(env->net, sp->x + (size_t)off * env->ds->dim, sp->y + off, count,
                               loss, n_err);
     if (run->dist.active) {
@@ -215,6 +220,19 @@ static int save_state(train_run *run, const char *path, int with_order, double p
         return cli_runtime_error(&run->env, with_order ? "cannot write the checkpoint"
                                                        : "cannot save the network");
     return CLI_EXIT_OK;
+}
+
+/* One step on the next batch of the order when the data is on the device:
+ * only its indices go there. Returns the batch size, or -1 (printed). */
+static int train_step_on_device(train_run *run)
+{
+    const int *idx;
+    int b = bcn_order_next(&run->order, &idx);
+    if (bcn_net_train_step_rows(run->env.net, idx, b, NULL) != BCN_OK) {
+        cli_runtime_error(&run->env, "training step failed");
+        return -1;
+    }
+    return b;
 }
 
 /* One step on the gathered global batch of b rows: alone, or this rank's
@@ -322,14 +340,19 @@ static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double 
     long done_ex = run->order.pos;
     int rc = CLI_EXIT_OK;
     do {
-        int b = cli_train_batch(&run->order, s, env, run->x, run->t);
+        int b = run->on_device ? train_step_on_device(run)
+                               : cli_train_batch(&run->order, s, env, run->x, run->t);
+        if (b < 0 && run->on_device) {
+            rc = CLI_EXIT_RUNTIME;
+            break;
+        }
         if (b < 0) {
             if (run->dist.active) /* tell the other ranks through the reduction */
                 bcn_net_train_shard(env->net, NULL, NULL, -1, 1, NULL);
             rc = CLI_EXIT_RUNTIME;
             break;
         }
-        if (train_step(run, b) != BCN_OK) {
+        if (!run->on_device && train_step(run, b) != BCN_OK) {
             rc = cli_runtime_error(env, "training step failed");
             break;
         }
@@ -368,9 +391,10 @@ static int evaluate_epoch(train_run *run, cli_epoch_row *r)
     double t1 = bcn_progress_now();
     long n_err;
     r->val_loss = r->val_error = NAN;
-    bcn_status st = evaluate(run, &ds->test, &r->test_loss, &r->test_error, &r->test_errors);
+    bcn_status st = evaluate(run, &ds->test, BCN_SPLIT_TEST, &r->test_loss, &r->test_error,
+                             &r->test_errors);
     if (st == BCN_OK && ds->val.n > 0)
-        st = evaluate(run, &ds->val, &r->val_loss, &r->val_error, &n_err);
+        st = evaluate(run, &ds->val, BCN_SPLIT_VAL, &r->val_loss, &r->val_error, &n_err);
     if (st != BCN_OK)
         return cli_runtime_error(&run->env, "evaluation failed");
     r->eval_seconds = bcn_progress_now() - t1;
@@ -421,6 +445,38 @@ static int ranks_differ(const train_run *run)
     h = cli_dist_hash(&s->data_opts, sizeof s->data_opts, h);
     h = cli_dist_hash(ds->name, strlen(ds->name), h);
     return cli_dist_differs(&run->dist, h);
+}
+
+/* Put the data on the device when --data-on-device allows and the run can:
+ * not when it augments (on the host) or several processes share each
+ * batch; in auto mode a data set too large for the device stays on the
+ * host, said on stderr. Returns the exit status. */
+static int attach_data(train_run *run)
+{
+    const cli_settings *s = &run->s;
+    cli_env *env = &run->env;
+    if (s->data_on_device == 0)
+        return CLI_EXIT_OK;
+    const char *why = s->augment ? "--augment on gathers the batches on the host"
+                      : run->dist.active ? "several processes share each batch"
+                                         : NULL;
+    if (why) {
+        if (s->data_on_device < 0)
+            return CLI_EXIT_OK;
+        fprintf(stderr, "burstccn train: --data-on-device on: %s\n", why);
+        return CLI_EXIT_USAGE;
+    }
+    bcn_status st = bcn_net_attach_data(env->net, env->ds, 0);
+    if (st == BCN_OK) {
+        run->on_device = 1;
+        return CLI_EXIT_OK;
+    }
+    if (st == BCN_ERR_NOMEM && s->data_on_device < 0) {
+        fprintf(stderr, "burstccn train: the batches are gathered on the host: %s\n",
+                bcn_errmsg(env->ctx));
+        return CLI_EXIT_OK;
+    }
+    return cli_runtime_error(env, "cannot put the data on the device");
 }
 
 /* Parse, resume when asked, open everything. */
@@ -504,7 +560,7 @@ static int open_run(train_run *run, int argc, char **argv, cli_train_state *save
         memcpy(run->rows, saved->rows, (size_t)saved->n_rows * sizeof *run->rows);
     run->n_rows = saved->n_rows;
     run->has_val = ds->val.n > 0;
-    return CLI_EXIT_OK;
+    return attach_data(run);
 }
 
 static void print_header(const train_run *run, const cli_train_state *saved)

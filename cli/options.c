@@ -17,6 +17,7 @@
 
 enum opt_key {
     O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION, O_NORMALIZE, O_AUGMENT,
+    O_DATA_ON_DEVICE,
     O_HIDDEN, O_ARCH, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
@@ -64,6 +65,12 @@ static const opt opts[O_COUNT] = {
                    "random 32x32 crop of each training image zero-padded by 4 and a random "
                    "horizontal flip (SPEC 10; any image size), drawn from --seed (default on for "
                    "CIFAR-10, off otherwise)"},
+    [O_DATA_ON_DEVICE] = {"data-on-device", "auto|on|off", TRAIN, NULL,
+                          "upload the whole data set to the device once and gather each "
+                          "minibatch there (the same results, less traffic). auto: when the "
+                          "run does not augment, runs in one process and the data fits, else "
+                          "the host gathers (said on stderr when the data does not fit); on: "
+                          "insist; off: the host gathers"},
     [O_HIDDEN] = {"hidden", "N,N,...", BOTH, "Network and training",
                   "dense hidden layer widths, or 'none' (input size and classes come from the "
                   "data)"},
@@ -131,8 +138,9 @@ static const opt opts[O_COUNT] = {
     [O_RESUME] = {"resume", "FILE", TRAIN, NULL,
                   "continue the run saved in the checkpoint FILE exactly where it stopped; "
                   "its configuration comes from the file: only --epochs (to extend it), "
-                  "--device (to move it), --data (the same examples elsewhere) and the "
-                  "outputs may be given anew, any other flag must agree with the file"},
+                  "--device (to move it), --data (the same examples elsewhere), "
+                  "--data-on-device and the outputs may be given anew, any other flag must "
+                  "agree with the file"},
     [O_MODEL] = {"model", "FILE", COMPARE | EVAL, NULL,
                  "the network (configuration and weights) saved by train --save or "
                  "--checkpoint; network flags cannot be given with it"},
@@ -166,6 +174,7 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
     case O_DATA: snprintf(buf, len, "fashion-mnist"); break;
     case O_DEVICE: snprintf(buf, len, "the first OpenCL device, else ref"); break;
     case O_NORMALIZE: case O_AUGMENT: snprintf(buf, len, "on for CIFAR-10"); break;
+    case O_DATA_ON_DEVICE: snprintf(buf, len, "auto"); break;
     case O_TRAIN_LIMIT: case O_TEST_LIMIT: case O_VALIDATION: case O_STEPS:
         snprintf(buf, len, "0");
         break;
@@ -390,6 +399,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
     static const char *const y_modes[] = {"random", "sym", "tied"};
     static const char *const q_modes[] = {"random", "sym", "tied", "wsym"};
     static const char *const optimizers[] = {"sgd", "momentum", "adam"};
+    static const char *const data_on_device_modes[] = {"auto", "on", "off"};
     bcn_net_config *c = &s->cfg;
     int rule = BCN_RULE_BURSTCCN, v;
     char flag[40];
@@ -405,6 +415,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         bcn_net_config_init(c, (bcn_rule)rule);
     s->data = "fashion-mnist";
     s->augment = -1;
+    s->data_on_device = -1;
     s->epochs = 10;
     s->batch = 32;
     s->n_hidden = c->n_layers - 1;
@@ -490,6 +501,10 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         case O_AUGMENT:
             rc = bcn_arg_bool(f, t, &v, err, errlen);
             s->augment = v;
+            break;
+        case O_DATA_ON_DEVICE:
+            rc = bcn_arg_choice(f, t, data_on_device_modes, 3, &v, err, errlen);
+            s->data_on_device = v == 0 ? -1 : v == 1 ? 1 : 0;
             break;
         case O_CONV_FB: rc = bcn_arg_bool(f, t, &c->conv_feedback_learning, err, errlen); break;
         case O_QUIET: s->quiet = 1; break;
@@ -722,7 +737,8 @@ static int same_run(const cli_settings *a, const cli_settings *b)
 static int may_change_on_resume(int k)
 {
     switch (k) {
-    case O_EPOCHS: case O_DEVICE: case O_DATA: case O_JSON: case O_CSV: case O_CHECKPOINT:
+    case O_EPOCHS: case O_DEVICE: case O_DATA: case O_DATA_ON_DEVICE: case O_JSON: case O_CSV:
+    case O_CHECKPOINT:
     case O_CHECKPOINT_EVERY: case O_SAVE: case O_RESUME: case O_QUIET: case O_HELP:
         return 1;
     default:
