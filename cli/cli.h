@@ -19,6 +19,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 /* Subcommands, as bits so an option can belong to several. */
 #define CLI_CMD_TRAIN 1u
 #define CLI_CMD_COMPARE 2u
+#define CLI_TUNE_BUDGET_S 120.0 /* --tune force and `burstccn tune` by default */
 
 /* Everything a training or comparison run is configured with. */
 typedef struct cli_settings {
@@ -36,6 +37,7 @@ typedef struct cli_settings {
     const char *json_path;    /* NULL: no JSON file */
     const char *csv_path;     /* NULL: no CSV file (train) */
     int quiet;
+    bcn_tune_mode tune;       /* --tune: auto (default), force or off */
 } cli_settings;
 
 /* Parse the flags of subcommand `cmd` (argv[0] is the subcommand's name).
@@ -60,6 +62,10 @@ typedef struct cli_env {
 int cli_env_open(cli_settings *s, cli_env *env);
 /* Release everything cli_env_open made. */
 void cli_env_close(cli_env *env);
+/* Tune the network's GEMMs on its device (cmd_tune.c) for `batch` within
+ * budget_s seconds, with a progress bar unless quiet, and print what was
+ * chosen. CLI_EXIT_OK or CLI_EXIT_RUNTIME (message printed). */
+int cli_tune_net(bcn_net *net, int batch, double budget_s, int quiet, FILE *out);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */
 int cli_runtime_error(const cli_env *env, const char *what);
 
@@ -114,5 +120,7 @@ int cli_doc_commit(cli_doc *d, int composing_failed);
 int cli_cmd_devices(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
+/* `burstccn tune` (cmd_tune.c). */
+int cli_cmd_tune(int argc, char **argv);
 
 #endif /* BCN_CLI_H */

@@ -21,7 +21,7 @@ enum opt_key {
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
-    O_JSON, O_CSV, O_QUIET, O_HELP, O_COUNT
+    O_JSON, O_CSV, O_QUIET, O_TUNE, O_HELP, O_COUNT
 };
 
 #define BOTH (CLI_CMD_TRAIN | CLI_CMD_COMPARE)
@@ -110,6 +110,10 @@ static const opt opts[O_COUNT] = {
     [O_CSV] = {"csv", "FILE", TRAIN, NULL,
                "write one CSV row per epoch to FILE (atomically, rewritten after each epoch)"},
     [O_QUIET] = {"quiet", NULL, BOTH, NULL, "print only the final result"},
+    [O_TUNE] = {"tune", "auto|force|off", BOTH, NULL,
+                "tuned CLBlast GEMM parameters (OpenCL): auto uses those cached by `burstccn "
+                "tune` for the device, force tunes for this network first (up to 2 minutes), "
+                "off uses CLBlast's own"},
     [O_HELP] = {"help", NULL, BOTH, NULL, "show this help (also -h)"},
 };
 
@@ -154,6 +158,7 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
     case O_CONV_FB: snprintf(buf, len, "%s", c->conv_feedback_learning ? "on" : "off"); break;
     case O_EPOCHS: snprintf(buf, len, "10"); break;
     case O_BATCH: snprintf(buf, len, "32"); break;
+    case O_TUNE: snprintf(buf, len, "auto"); break;
     case O_LR: snprintf(buf, len, "%g", (double)c->lr[0]); break;
     case O_OPTIMIZER: snprintf(buf, len, "%s", bcn_optimizer_str(c->optimizer)); break;
     case O_MOMENTUM: snprintf(buf, len, "%g", (double)c->momentum); break;
@@ -397,6 +402,12 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
             break;
         case O_CONV_FB: rc = bcn_arg_bool(f, t, &c->conv_feedback_learning, err, errlen); break;
         case O_QUIET: s->quiet = 1; break;
+        case O_TUNE:
+            if (bcn_tune_mode_parse(t, &s->tune) != BCN_OK) {
+                snprintf(err, errlen, "%s: expected auto, force or off, got '%s'", f, t);
+                return -1;
+            }
+            break;
         default: break;
         }
         if (rc)

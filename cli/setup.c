@@ -122,8 +122,12 @@ int cli_env_open(cli_settings *s, cli_env *env)
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
         return cli_runtime_error(env, "cannot create a context");
+    /* force: open untuned so that the search times CLBlast's own too */
+    bcn_ctx_set_tune_mode(env->ctx, s->tune == BCN_TUNE_FORCE ? BCN_TUNE_OFF : s->tune);
     if (bcn_ctx_open_device(env->ctx, s->device) != BCN_OK)
         return cli_runtime_error(env, "cannot open the device");
+    if (*bcn_ctx_warning(env->ctx))
+        fprintf(stderr, "burstccn: warning: %s\n", bcn_ctx_warning(env->ctx));
     if (bcn_ctx_device(env->ctx, &env->dev) != BCN_OK)
         return cli_runtime_error(env, "cannot query the device");
     if (bcn_dataset_load(env->ctx, s->data, &s->data_opts, &env->ds) != BCN_OK)
@@ -141,6 +145,8 @@ int cli_env_open(cli_settings *s, cli_env *env)
     }
     if (st != BCN_OK)
         return cli_runtime_error(env, "cannot create the network");
+    if (s->tune == BCN_TUNE_FORCE)
+        return cli_tune_net(env->net, s->batch, CLI_TUNE_BUDGET_S, s->quiet, stderr);
     return CLI_EXIT_OK;
 }
 
