@@ -61,12 +61,12 @@ int cli_tune_net(bcn_net *net, int batch, double budget_s, int quiet, FILE *out)
     if (!quiet) {
         fprintf(out, "GEMM tuning on %s (%s): %d parameter sets in %.1f s\n", dev.name, dev.id,
                 r->candidates, r->seconds);
-        fprintf(out, "  %-4s %6s %6s %6s %8s %12s %12s\n", "op", "m", "n", "k", "per step",
-                "untuned GF/s", "tuned GF/s");
+        fprintf(out, "  %-4s %6s %6s %6s %4s %8s %12s %12s\n", "op", "m", "n", "k", "beta",
+                "per step", "untuned GF/s", "tuned GF/s");
         for (int i = 0; i < r->n_shapes; i++) {
             const bcn_tune_shape *g = &r->shapes[i];
-            fprintf(out, "  %s%s   %6d %6d %6d %8.3f %12.1f %12.1f\n", g->ta ? "T" : "N",
-                    g->tb ? "T" : "N", g->m, g->n, g->k, g->weight, g->untuned_gflops,
+            fprintf(out, "  %s%s   %6d %6d %6d %4g %8.3f %12.1f %12.1f\n", g->ta ? "T" : "N",
+                    g->tb ? "T" : "N", g->m, g->n, g->k, g->beta, g->weight, g->untuned_gflops,
                     g->tuned_gflops);
         }
         fprintf(out, "  GEMM time per step: %.3f ms untuned, %.3f ms tuned (%.2fx)\n",

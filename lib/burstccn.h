@@ -508,7 +508,8 @@ BCN_API const char *bcn_ctx_warning(const bcn_ctx *ctx);
 
 /* One GEMM shape of the tuned mix and its rates. */
 typedef struct bcn_tune_shape {
-    int ta, tb, m, n, k;   /* C (m x n) = op(A) op(B), op = transpose when t* != 0 */
+    int ta, tb, m, n, k;   /* C (m x n) = op(A) op(B) + beta C, op = transpose when t* != 0 */
+    double beta;
     double weight;         /* calls per training step (evaluation: a fraction) */
     double untuned_gflops; /* with CLBlast's defaults (0: not measured) */
     double tuned_gflops;   /* with the chosen parameters */
