@@ -502,6 +502,9 @@ BCN_API bcn_status bcn_tune_mode_parse(const char *text, bcn_tune_mode *out);
  * device whose parameters this process already changed restores CLBlast's
  * defaults. */
 BCN_API void bcn_ctx_set_tune_mode(bcn_ctx *ctx, bcn_tune_mode mode);
+/* 1 when the device open on ctx runs tuned GEMM parameters (applied from
+ * the cache or by bcn_net_tune), else 0. */
+BCN_API int bcn_ctx_gemm_tuned(const bcn_ctx *ctx);
 /* A warning from the last bcn_ctx_open_device that did not stop it (a
  * corrupt or foreign tuning cache file, ignored); "" when none. */
 BCN_API const char *bcn_ctx_warning(const bcn_ctx *ctx);

@@ -46,6 +46,8 @@ bcn_status bcn_cl_tune(bcn_backend *be, const struct bcn_gemm_shape *shapes,
  * auto/force) or CLBlast's defaults (mode off, when this process changed
  * them); problems go to ctx->warning, never fail the open. */
 void bcn_cl_tune_at_open(bcn_ctx *ctx, bcn_backend *be);
+/* 1 when tuned GEMM parameters are in force on be (cl_tune.c). */
+int bcn_cl_gemm_tuned(const bcn_backend *be);
 #endif
 
 /* Monotonic wall clock in seconds. */

@@ -57,6 +57,16 @@ bcn_tune_mode bcn_ctx_tune_mode(const bcn_ctx *ctx)
     return BCN_TUNE_AUTO;
 }
 
+int bcn_ctx_gemm_tuned(const bcn_ctx *ctx)
+{
+#ifdef BCN_HAVE_OPENCL
+    if (ctx && ctx->backend && strcmp(ctx->backend->name, "cl") == 0)
+        return bcn_cl_gemm_tuned(ctx->backend);
+#endif
+    (void)ctx;
+    return 0;
+}
+
 const char *bcn_ctx_warning(const bcn_ctx *ctx)
 {
     return ctx ? ctx->warning : "";

@@ -211,6 +211,11 @@ static bcn_status device_limits(bcn_backend *be, size_t *max_wg, cl_ulong *local
 
 /* ------------------------------------------------------------ at open */
 
+int bcn_cl_gemm_tuned(const bcn_backend *be)
+{
+    return ((const bcn_cl *)be->impl)->gemm_tuned;
+}
+
 void bcn_cl_tune_at_open(bcn_ctx *ctx, bcn_backend *be)
 {
     bcn_cl *cl = be->impl;
