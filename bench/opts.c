@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
+#include "atomic_file.h"
 #include "bench.h"
 #include "netdesc.h"
 
@@ -26,7 +28,7 @@ typedef enum opt_id {
     O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES,
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
-    O_TUNE, O_HELP
+    O_HELP, O_MODEL, O_TUNE
 } opt_id;
 
 typedef struct opt_def {
@@ -66,6 +68,9 @@ static const opt_def opt_table[] = {
     {O_RULE, "rule", "R", A,
      "rule that trains the network: burstccn (default), burstprop, fa or backprop"},
     {O_RULES, "rules", "LIST", C | T, "rules to run (default burstccn,burstprop,fa,backprop)"},
+    {O_MODEL, "model", "FILE", A,
+     "start from the network saved in FILE (burstccn train --save or --checkpoint): its "
+     "rule, configuration and weights; network flags cannot be given with it"},
     {O_STEPS, "steps", "N", A, "training steps (default 1000)"},
     {O_EVERY, "every", "K", A, "compare the rules every K steps (default 50)"},
     {O_EPOCHS, "epochs", "N", C, "epochs per rule (default 2)"},
@@ -281,7 +286,13 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_LR: o->lr.set = 1; return bcn_arg_float(flag, v, 0.0, 1e3, &o->lr.value, err, n);
     case O_P_BASELINE:
         o->p_baseline.set = 1;
-        return bcn_arg_float(flag, v, 0.0, 1.0, &o->p_baseline.value, err, n);
+        if (bcn_arg_float(flag, v, 0.0, 1.0, &o->p_baseline.value, err, n) != 0)
+            return -1;
+        if (o->p_baseline.value <= 0.0f || o->p_baseline.value >= 1.0f) {
+            snprintf(err, n, "%s: '%s' is out of range (must be > 0 and < 1)", flag, v);
+            return -1;
+        }
+        return 0;
     case O_Y_SCALE:
         o->y_scale.set = 1;
         return bcn_arg_float(flag, v, 0.0, 1e3, &o->y_scale.value, err, n);
@@ -315,7 +326,9 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
         return 0;
     }
     case O_BATCH: return bcn_arg_int(flag, v, 1, 1 << 16, &o->batch, err, n);
+    case O_MODEL: return copy_value(d->name, v, o->model, sizeof o->model, err, n);
     case O_RULE:
+        o->rule_set = 1;
         if (bcn_rule_parse(v, &o->rule) != BCN_OK) {
             snprintf(err, n, "--rule: '%s' is not a rule (%s)", v, rule_list);
             return -1;
@@ -396,6 +409,15 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "--arch and --hidden both describe the hidden layers: give one");
         return -1;
     }
+    if (o->model[0] && (o->n_arch || o->hidden_set || o->rule_set || o->lr.set ||
+                        o->p_baseline.set || o->y_scale.set || o->y_lr.set || o->q_scale.set ||
+                        o->q_lr.set || o->y_mode_set || o->q_mode_set)) {
+        snprintf(err, errlen,
+                 "--model: the network (rule, layers and settings) comes from '%.800s'; give "
+                 "no network flags with it",
+                 o->model);
+        return -1;
+    }
     for (int a = 0; o->cmd == BENCH_CMD_TIMING && a < o->n_arch; a++) {
         bcn_net_config cfg;
         bench_opts one = *o;
@@ -407,8 +429,11 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
         bcn_ctx *ctx = bcn_ctx_new();
         int rc = 0;
         if (ctx && bcn_net_config_check(ctx, &cfg) != BCN_OK) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", bcn_errmsg(ctx));
+            bench_fields_to_flags(msg, sizeof msg);
             snprintf(err, errlen, "--arch %.200s does not fit the %dx%dx%d input: %.400s",
-                     o->arch[a], in.c, in.h, in.w, bcn_errmsg(ctx));
+                     o->arch[a], in.c, in.h, in.w, msg);
             rc = -1;
         }
         bcn_ctx_free(ctx);
@@ -418,10 +443,37 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
     return 0;
 }
 
+void bench_fields_to_flags(char *msg, size_t size)
+{
+    const char *names[N_OPTS];
+    for (size_t k = 0; k < N_OPTS; k++)
+        names[k] = opt_table[k].name;
+    bcn_arg_fields_to_flags(msg, size, names, N_OPTS);
+}
+
+/* Prove the results folder writable before any work: create it (except
+ * for `plots`, which reads an existing one and says so when it is not),
+ * then a temporary file in it. 0, or -1 with err naming --out. */
+static int probe_outputs(const bench_opts *o, char *err, size_t errlen)
+{
+    char why[1024], path[4200];
+    struct stat sb;
+    if (o->cmd == BENCH_CMD_PLOTS && (stat(o->out, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return 0;
+    if (bench_mkdirs(o->out, why, sizeof why) != 0 ||
+        bench_path(path, sizeof path, o->out, "summary.md") != 0 ||
+        bcn_atomic_probe(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--out: %.1000s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
 {
     char err[1024];
     int positional = 0;
+    unsigned char seen[N_OPTS] = {0};
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
@@ -450,6 +502,11 @@ int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
             bench_usage_cmd(stdout, o->cmd);
             return 3;
         }
+        /* Every flag once; --arch is a list that timing takes up to 4 times. */
+        char flag[40];
+        snprintf(flag, sizeof flag, "--%s", d->name);
+        if (d->id != O_ARCH && bcn_arg_once(flag, &seen[d - opt_table], err, sizeof err) != 0)
+            goto usage;
         const char *value = NULL;
         if (d->arg) {
             if (eq)
@@ -469,6 +526,10 @@ int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
     }
     if (check_combination(o, err, sizeof err) != 0)
         goto usage;
+    if (probe_outputs(o, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench %s: %s\n", cmd_name(o->cmd), err);
+        return BENCH_EXIT_FAIL;
+    }
     return 0;
 usage:
     fprintf(stderr, "burstccn-bench %s: %s\n(see burstccn-bench %s --help)\n", cmd_name(o->cmd),

@@ -19,6 +19,17 @@
  *    also how a dense layer above reads them; a conv W_l is
  *    C_l x C_{l-1} x k x k (as a matrix: C_l rows, C_{l-1} k² columns).
  *  - The library never prints and never aborts.
+ *  - Every function refuses NULL handles: a NULL context, network,
+ *    configuration, dataset, split, generator, input or output pointer is
+ *    BCN_ERR_INVALID_ARG (the message on the context when there is one, and
+ *    no message when the context itself is NULL); a function returning
+ *    nothing then does nothing, and one returning a value returns NULL, 0
+ *    or the default it documents. Pointers documented as optional ("may be
+ *    NULL") are the exceptions, among them the context of the functions
+ *    that use it only for the error message: bcn_net_config_set_arch,
+ *    bcn_net_config_shape, bcn_net_config_check, bcn_order_init,
+ *    bcn_checkpoint_app, bcn_idx_read, bcn_dataset_load and
+ *    bcn_dataset_augment.
  *  - Threads: a context and everything made on it (networks, its device's
  *    buffers) are used by one thread at a time; use one context per thread,
  *    as SQLite's connections. Contexts share nothing mutable but the OpenCL
@@ -81,7 +92,8 @@ BCN_API void bcn_ctx_free(bcn_ctx *ctx);
 BCN_API bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec);
 /* Detail of the last error on this context ("" when none). Never NULL. */
 BCN_API const char *bcn_errmsg(const bcn_ctx *ctx);
-/* Status of the last error on this context (BCN_OK when none). */
+/* Status of the last error on this context (BCN_OK when none; for a NULL
+ * context BCN_ERR_NOMEM, as when bcn_ctx_new failed). */
 BCN_API bcn_status bcn_errcode(const bcn_ctx *ctx);
 /* Forget the last error. */
 BCN_API void bcn_clear_error(bcn_ctx *ctx);
@@ -145,10 +157,45 @@ BCN_API uint64_t bcn_rng_u64(bcn_rng *rng);
 BCN_API double bcn_rng_uniform(bcn_rng *rng);
 /* Standard normal double. */
 BCN_API double bcn_rng_normal(bcn_rng *rng);
-/* Uniform integer in [0, n) without modulo bias (n > 0). */
+/* Uniform integer in [0, n) without modulo bias (n > 0; n = 0 gives 0). */
 BCN_API uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
 BCN_API void bcn_rng_shuffle(bcn_rng *rng, int *idx, int n);
+
+/* ------------------------------------------------------------- data order */
+
+/* The order in which training examples are visited, shared by every program
+ * (burstccn train and compare, every burstccn-bench command), so that one
+ * seed gives one data order everywhere. A permutation of n examples is
+ * shuffled in place (bcn_rng_shuffle) at the start of every epoch by `rng`,
+ * seeded with seed XOR 0x9E3779B97F4A7C15, and cut into batches in order;
+ * the last batch of an epoch may be smaller. `aug` (seeded with seed XOR
+ * 0xD1B54A32D192ED03) is the generator training augmentation draws from.
+ * The whole state is these fields: a checkpoint stores and restores it. */
+typedef struct bcn_order {
+    bcn_rng rng;  /* shuffles */
+    bcn_rng aug;  /* augmentation draws (bcn_dataset_augment) */
+    int *perm;    /* n indices (malloc'd) */
+    int n;        /* examples */
+    int batch;    /* batch size */
+    int pos;      /* index in perm of the next batch's first example */
+    long epoch;   /* epochs started (shuffles done) */
+} bcn_order;
+
+/* Start the order of n examples in batches of `batch` (identity before the
+ * first shuffle). BCN_ERR_INVALID_ARG for n < 1 or batch < 1,
+ * BCN_ERR_NOMEM; errors go to ctx (which may be NULL). */
+BCN_API bcn_status bcn_order_init(bcn_ctx *ctx, bcn_order *order, int n, int batch,
+                                  uint64_t seed);
+/* The next batch: *idx points at its indices (valid until the next call);
+ * returns its size. Shuffles first when a new epoch starts. */
+BCN_API int bcn_order_next(bcn_order *order, const int **idx);
+/* 1 when the next batch starts a new epoch. */
+BCN_API int bcn_order_epoch_done(const bcn_order *order);
+/* Batches per epoch: ceil(n / batch). */
+BCN_API long bcn_order_batches_per_epoch(const bcn_order *order);
+/* Free the permutation (the struct itself is the caller's). NULL is a no-op. */
+BCN_API void bcn_order_free(bcn_order *order);
 
 /* ------------------------------------------------------- rules and options */
 
@@ -260,7 +307,8 @@ BCN_API void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidde
 BCN_API bcn_status bcn_net_config_set_arch(bcn_ctx *ctx, bcn_net_config *cfg,
                                            const char *arch);
 /* Write the layers as an --arch string, output layer included
- * ("conv:32:5:2,dense:256,dense:10"); returns the length it needed. */
+ * ("conv:32:5:2,dense:256,dense:10"); returns the length it needed (as
+ * snprintf: buf may be NULL when len is 0), -1 for a NULL cfg. */
 BCN_API int bcn_net_config_arch_str(const bcn_net_config *cfg, char *buf, size_t len);
 /* Shape of layer l's output e_l (l = 0: the input), following the conv
  * arithmetic of SPEC §12. BCN_ERR_INVALID_ARG if l or cfg is invalid. */
@@ -298,8 +346,17 @@ typedef struct bcn_step_timing {
 BCN_API bcn_status bcn_net_train_step(bcn_net *net, const float *x,
                                       const float *t, int batch,
                                       bcn_step_timing *timing);
+/* Training steps the network has taken over its life (a loaded checkpoint
+ * continues the count); 0 for NULL. */
+BCN_API long bcn_net_steps(const bcn_net *net);
+/* Divergence check, folded into the training statistics (no extra device
+ * work): *step receives the index (0-based, counted as bcn_net_steps) of
+ * the first training step whose batch loss was NaN or infinite, or -1 when
+ * every step so far was finite. Reads the device's statistics slots. */
+BCN_API bcn_status bcn_net_first_bad_step(bcn_net *net, long *step);
 /* Read (and with reset != 0, clear) the training statistics accumulated
- * since the last reset: mean loss per SPEC §2, correct count, samples. */
+ * since the last reset: mean loss per SPEC §2, correct count, samples
+ * (each output may be NULL). */
 BCN_API bcn_status bcn_net_train_stats(bcn_net *net, int reset,
                                        double *mean_loss, long *n_correct,
                                        long *n_samples);
@@ -314,7 +371,7 @@ BCN_API bcn_status bcn_net_compute_signals(bcn_net *net, const float *x,
 BCN_API bcn_status bcn_net_forward(bcn_net *net, const float *x, int batch,
                                    float *out);
 /* Evaluate on n examples (in chunks): mean loss (SPEC §2) and the number of
- * misclassified examples. Labels must be < n_L. */
+ * misclassified examples (either output may be NULL). Labels must be < n_L. */
 BCN_API bcn_status bcn_net_evaluate(bcn_net *net, const float *x,
                                     const uint8_t *labels, int n,
                                     double *mean_loss, long *n_errors);
@@ -332,7 +389,8 @@ typedef enum bcn_param {
 
 /* Kind of layer l (1..L); BCN_LAYER_DENSE for an invalid l. */
 BCN_API bcn_layer_kind bcn_net_layer_kind(const bcn_net *net, int layer);
-/* Shape of a parameter; BCN_ERR_INVALID_ARG if it does not exist. */
+/* Shape of a parameter (rows or cols may be NULL); BCN_ERR_INVALID_ARG if
+ * it does not exist. */
 BCN_API bcn_status bcn_net_param_shape(const bcn_net *net, bcn_param param,
                                        int layer, int *rows, int *cols);
 /* Copy a parameter from the device to `out` (rows*cols floats). */
@@ -348,6 +406,75 @@ BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
 BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
                                       float *grad_w, float *grad_c);
 
+/* ------------------------------------------------------- data parallelism */
+
+/* A sum over processes, called by bcn_net_train_shard once per step with
+ * every gradient of the step packed into one buffer: replace data[0..n)
+ * by its element-wise sum over all processes and return BCN_OK. `failed`
+ * is nonzero when this process's own part of the step failed (the data is
+ * then zeros): every process must still call the reduction, so that a
+ * failure stops all of them instead of leaving the others waiting; return
+ * an error (message in msg) when any process failed. */
+typedef bcn_status (*bcn_reduce_fn)(void *user, float *data, size_t n, int failed, char *msg,
+                                    size_t msglen);
+/* Install the reduction bcn_net_train_shard uses (NULL: none, a single
+ * process). */
+BCN_API bcn_status bcn_net_set_reducer(bcn_net *net, bcn_reduce_fn fn, void *user);
+/* One data-parallel training step: this process's `batch` rows (0 allowed)
+ * of a global minibatch of `global_batch` rows that several processes share.
+ * Each computes its rule's signals on its rows, scales them by
+ * batch / global_batch, packs every learnt gradient (W, c, and the Y, Q, R
+ * updates) into one buffer, sums it with the reducer, and applies the same
+ * optimiser step, so that every process keeps identical weights equal
+ * (within rounding) to one process training on the whole minibatch. The
+ * training statistics count this process's rows only. */
+BCN_API bcn_status bcn_net_train_shard(bcn_net *net, const float *x, const float *t, int batch,
+                                       int global_batch, bcn_step_timing *timing);
+/* Number of floats bcn_net_train_shard packs per step (for the benchmark). */
+BCN_API size_t bcn_net_shard_floats(const bcn_net *net);
+
+/* MPI support (built with ./configure --with-mpi; see bcn_mpi_built). */
+/* 1 when the library was built with MPI. */
+BCN_API int bcn_mpi_built(void);
+/* A bcn_reduce_fn over MPI_COMM_WORLD (user is unused): one MPI_Allreduce
+ * of the failure flags (which rank failed first) and one of the data.
+ * BCN_ERR_UNSUPPORTED without MPI. */
+BCN_API bcn_status bcn_mpi_reduce(void *user, float *data, size_t n, int failed, char *msg,
+                                  size_t msglen);
+
+/* -------------------------------------------------------------- checkpoints */
+
+/* Checkpoint file format version written by this library; files of a newer
+ * version are refused. The format is in docs/checkpoint.md. */
+#define BCN_CHECKPOINT_VERSION 1
+
+/* Save the whole training state to `path`, atomically (a temporary file in
+ * the same folder, fsync'd, then renamed; removed on failure): the
+ * configuration and layers, every parameter (W, c, Y, Q, R), the optimiser
+ * state (momentum, Adam moments and step), the step count and the training
+ * statistics accumulated since their last reset, the data order `order`
+ * (may be NULL) and `app_len` bytes of the application's own (`app`, may be
+ * NULL: stored verbatim). Reading the state synchronises the device. */
+BCN_API bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void *app,
+                                size_t app_len, const char *path);
+/* Load a file written by bcn_net_save into a new network on ctx's device,
+ * which then continues exactly where the saved one stopped. When `order`
+ * is not NULL it receives the saved data order (order->perm NULL when the
+ * file has none; free it with bcn_order_free); when `app` is not NULL it
+ * receives a malloc'd copy of the application bytes (NULL, *app_len 0 when
+ * none). A missing file is BCN_ERR_IO; a truncated, corrupted (checksum),
+ * foreign or inconsistent file BCN_ERR_FORMAT and one from a newer format
+ * version BCN_ERR_UNSUPPORTED, the message naming the file and the
+ * problem. Nothing is allocated from a size the file does not prove. */
+BCN_API bcn_status bcn_net_load(bcn_ctx *ctx, const char *path, bcn_net **net,
+                                bcn_order *order, void **app, size_t *app_len);
+
+/* Read only the application bytes of a checkpoint (the file is checked as
+ * by bcn_net_load, no device or network is needed): *app is malloc'd, or
+ * NULL with *app_len 0 when the file has none. ctx may be NULL. */
+BCN_API bcn_status bcn_checkpoint_app(bcn_ctx *ctx, const char *path, void **app,
+                                      size_t *app_len);
+
 /* ------------------------------------------------------------------ angles */
 
 typedef struct bcn_angle {
@@ -360,7 +487,8 @@ typedef struct bcn_angle {
 /* Angle from a·b, a·a and b·b in degrees (SPEC §9), cosine clipped to
  * [-1, 1]; valid = 0 (degrees 0) when a norm is zero. */
 BCN_API bcn_angle bcn_angle_from_dots(double ab, double aa, double bb);
-/* Angle between two float vectors of length n, in double precision. */
+/* Angle between two float vectors of length n, in double precision (no
+ * angle, valid = 0, when a or b is NULL). */
 BCN_API bcn_angle bcn_vec_angle(const float *a, const float *b, size_t n);
 
 typedef struct bcn_comparison {
@@ -455,7 +583,7 @@ BCN_API bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source,
 /* Free a dataset. NULL is a no-op. */
 BCN_API void bcn_dataset_free(bcn_dataset *ds);
 /* Gather a minibatch: rows idx[0..batch) of split into x (batch x dim) and
- * one-hot targets t (batch x n_classes). */
+ * one-hot targets t (batch x n_classes); x or t may be NULL (not gathered). */
 BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
                                const int *idx, int batch, float *x, float *t);
 /* Training augmentation of SPEC §10, in place on x (batch x dim, as gathered

@@ -29,6 +29,8 @@ typedef struct bcn_layer {
                                  upper layer's W; R (dense only) n_out x n_out */
     /* per-rule update signals (allocated on first use) */
     bcn_buf *gW[BCN_RULE_COUNT], *gc[BCN_RULE_COUNT];
+    /* data parallelism (net_shard.c): the batch sums Y/Q and R learn from */
+    bcn_buf *gY, *gR;
     /* activations, capacity x n_out */
     bcn_buf *e, *delta, *b, *bbar, *u, *ubar, *s, *r, *abar;
 } bcn_layer;
@@ -49,6 +51,14 @@ struct bcn_net {
     double loss_sum;
     long correct, seen;
     long adam_step;
+    long steps;          /* training steps taken over the network's life */
+    long folded_steps;   /* steps whose statistics slots were folded */
+    long first_bad_step; /* first step whose batch loss was NaN/inf; -1 none */
+    /* data parallelism (net_shard.c) */
+    bcn_reduce_fn reduce;
+    void *reduce_user;
+    float *pack;         /* the packed gradients of a step (host) */
+    size_t pack_cap;
 };
 
 /* Fill net->layer[] shapes from the (checked) configuration. */
@@ -76,12 +86,25 @@ bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha,
 /* Multiply-adds of one pass of the layer's linear map over one example. */
 double bcn_layer_macs(const bcn_layer *ly);
 
+/* Read the device statistics slots used so far into the host sums, noting
+ * the first step whose batch loss is not finite (net->first_bad_step). */
+bcn_status bcn_net_fold_stats(bcn_net *net);
+/* The parameter and optimiser-state buffers of layer index li in the
+ * checkpoint's order (W, c, mW, mc, vW, vc, Y, Q, R): *slot[k] NULL when
+ * the network has none; returns the count (9) and each one's floats. */
+int bcn_net_state_buffers(bcn_net *net, int li, bcn_buf **bufs[9], size_t sizes[9]);
 /* Make the activation buffers hold at least `batch` rows. */
 bcn_status bcn_net_reserve(bcn_net *net, int batch);
 /* Make sure rule's signal buffers exist. */
 bcn_status bcn_net_alloc_signal(bcn_net *net, bcn_rule rule);
 /* Upload x (and t unless NULL) for `batch` rows. */
 bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batch);
+/* The first part of a training step: upload, forward pass, and the batch's
+ * loss and accuracy into the statistics slots. */
+bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, int batch);
+/* Apply the optimiser to every W and c with the own rule's signal (SPEC
+ * §8; Burstprop's c without weight decay). */
+bcn_status bcn_net_update_params(bcn_net *net);
 /* Forward pass of SPEC §2 over the uploaded batch. */
 bcn_status bcn_net_run_forward(bcn_net *net);
 /* The rule's top-down sweep and its ∇W, ∇c into layer[].gW/gc[rule]. */
