@@ -315,8 +315,8 @@ int bench_plots_dir(const bench_opts *o, char *buf, size_t len);
 int bench_tune_report(const bench_opts *o, const bcn_device_info *devs, const int *dev_ok,
                       int n_devs, const bcn_net_config *cfg, int batch);
 /* `burstccn-bench startup-probe DEVICE` (internal, run by
- * bench_tune_report): prints the seconds from nothing to one finished
- * training step of 784-500-500-500-10 at batch 32. */
+ * bench_tune_report): prints the seconds from nothing to the open device
+ * and to one finished training step of 784-500-500-500-10 at batch 32. */
 int bench_startup_probe(int argc, char **argv);
 
 #endif /* BCN_BENCH_H */
