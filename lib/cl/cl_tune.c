@@ -671,9 +671,15 @@ static bcn_status run_search(search *s, const bcn_cl_gemm_params *defaults,
     s->step = s->steps - 1;
     if (!(best <= MIN_GAIN * base_total)) {
         chosen = *defaults;
-        snprintf(res->note, sizeof res->note,
-                 "no candidate beat CLBlast's own parameters by %.0f %%; keeping them",
-                 100.0 * (1.0 - MIN_GAIN));
+        if (nd + nx == 0)
+            snprintf(res->note, sizeof res->note,
+                     "the %.0f s budget left no time for a candidate set (about %.0f s each); "
+                     "keeping CLBlast's own parameters",
+                     s->budget, s->compile_est);
+        else
+            snprintf(res->note, sizeof res->note,
+                     "no candidate beat CLBlast's own parameters by %.0f %%; keeping them",
+                     100.0 * (1.0 - MIN_GAIN));
     } else {
         int known = 0; /* a measured, validated trial is exactly this set */
         for (int d = 0; d < nd && !known; d++)
