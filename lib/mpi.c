@@ -19,6 +19,8 @@ bcn_status bcn_mpi_reduce(void *user, float *data, size_t n, int failed, char *m
                           size_t msglen)
 {
     (void)user;
+    if ((!data && n) || !msg || !msglen)
+        return BCN_ERR_INVALID_ARG;
     int inited = 0, rank = 0;
     MPI_Initialized(&inited);
     if (!inited) {
@@ -57,9 +59,9 @@ bcn_status bcn_mpi_reduce(void *user, float *data, size_t n, int failed, char *m
                           size_t msglen)
 {
     (void)user;
-    (void)data;
-    (void)n;
     (void)failed;
+    if ((!data && n) || !msg || !msglen)
+        return BCN_ERR_INVALID_ARG;
     snprintf(msg, msglen, "this libburstccn was built without MPI (./configure --with-mpi)");
     return BCN_ERR_UNSUPPORTED;
 }

@@ -483,6 +483,43 @@ static void check_bcn_dataset_augment(void)
     REFUSED(bcn_dataset_augment(NULL, &ds, &rng, NULL, 1));
 }
 
+/* A one-process reducer: the sum is the data itself; a failure is reported. */
+static bcn_status reduce_alone(void *user, float *data, size_t n, int failed, char *msg,
+                               size_t msglen)
+{
+    (void)user;
+    (void)data;
+    (void)n;
+    if (failed)
+        snprintf(msg, msglen, "failed");
+    return failed ? BCN_ERR_STATE : BCN_OK;
+}
+
+static void check_bcn_net_set_reducer(void)
+{
+    REFUSED(bcn_net_set_reducer(NULL, reduce_alone, NULL));
+}
+
+static void check_bcn_net_train_shard(void)
+{
+    REFUSED(bcn_net_train_shard(NULL, x, t, 1, 1, NULL));
+    cr_assert_eq(bcn_net_set_reducer(net, reduce_alone, NULL), BCN_OK);
+    REFUSED_MSG(bcn_net_train_shard(net, NULL, t, 1, 1, NULL));
+    REFUSED_MSG(bcn_net_train_shard(net, x, NULL, 1, 1, NULL));
+    bcn_net_set_reducer(net, NULL, NULL);
+}
+
+static void check_bcn_net_shard_floats(void) { cr_assert_eq(bcn_net_shard_floats(NULL), 0); }
+
+static void check_bcn_mpi_built(void) { cr_assert(bcn_mpi_built() == 0 || bcn_mpi_built() == 1); }
+
+static void check_bcn_mpi_reduce(void)
+{
+    char msg[64];
+    REFUSED(bcn_mpi_reduce(NULL, NULL, 3, 0, msg, sizeof msg));
+    REFUSED(bcn_mpi_reduce(NULL, x, 1, 0, NULL, 0));
+}
+
 static void check_bcn_version(void) { cr_assert_not_null(bcn_version()); }
 
 static void check_bcn_tune_mode_str(void)
@@ -551,6 +588,9 @@ static const api_case cases[] = {
     CASE(bcn_net_get_param),       CASE(bcn_net_set_param),
     CASE(bcn_net_get_signal),      CASE(bcn_angle_from_dots),
     CASE(bcn_vec_angle),           CASE(bcn_net_compare),
+    CASE(bcn_net_set_reducer),     CASE(bcn_net_train_shard),
+    CASE(bcn_net_shard_floats),    CASE(bcn_mpi_built),
+    CASE(bcn_mpi_reduce),
     CASE(bcn_net_save),            CASE(bcn_net_load),
     CASE(bcn_checkpoint_app),
     CASE(bcn_idx_read),            CASE(bcn_idx_free),
