@@ -28,6 +28,7 @@ extern "C" {
 
 #define BCN_TUNE_DIRECT_N 10 /* parameters of XgemmDirect */
 #define BCN_TUNE_XGEMM_N 16  /* parameters of Xgemm */
+#define BCN_TUNE_ALL_DIRECT 65536 /* XGEMM_MIN_INDIRECT_SIZE sending every shape direct */
 
 /* One complete GEMM configuration of a device. */
 typedef struct bcn_cl_gemm_params {
@@ -70,6 +71,10 @@ int bcn_cl_gemm_params_valid(const bcn_cl_gemm_params *p, size_t max_wg, cl_ulon
 bcn_status bcn_cl_gemm_params_apply(bcn_backend *be, const bcn_cl_gemm_params *p);
 /* CLBlast's current configuration for the backend's device. */
 bcn_status bcn_cl_gemm_params_current(bcn_backend *be, bcn_cl_gemm_params *out);
+/* 1 when a and b are the same set. */
+int bcn_cl_gemm_params_equal(const bcn_cl_gemm_params *a, const bcn_cl_gemm_params *b);
+/* The device's work-group and local-memory limits (for _valid). */
+bcn_status bcn_cl_gemm_limits(bcn_backend *be, size_t *max_wg, cl_ulong *local_mem);
 /* Format `p` as "XgemmDirect KWID=2 ...\nXgemm GEMMK=0 ...\nGemmRoutine
  * XGEMM_MIN_INDIRECT_SIZE=896\n" (the cache file's lines) into buf. */
 void bcn_cl_gemm_params_format(const bcn_cl_gemm_params *p, const char *prefix, char *buf,
