@@ -30,6 +30,8 @@
 
 #include "bench.h"
 #include "gemm_rate.h"
+
+extern char **environ;
 #include "progress.h"
 
 #define GEMM_TUNE_COLS \
@@ -177,28 +179,55 @@ static double probe(const char *dev, const char *which, const char *empty_dir, d
         snprintf(err, len, "pipe: %s", strerror(errno));
         return NAN;
     }
+    /* The child's environment, built before fork: after it only
+     * async-signal-safe calls (the OpenCL runtime has threads). */
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    char **env = calloc(n_env + 5, sizeof *env);
+    char dir_var[128];
+    snprintf(dir_var, sizeof dir_var, "BURSTCCN_CACHE_DIR=%s", empty_dir);
+    if (!env) {
+        snprintf(err, len, "out of memory");
+        close(fds[0]);
+        close(fds[1]);
+        return NAN;
+    }
+    size_t k = 0;
+    int none = strcmp(which, "none") == 0;
+    for (size_t i = 0; i < n_env; i++) {
+        const char *v = environ[i];
+        if (strncmp(v, "POCL_KERNEL_CACHE=", 18) == 0 ||
+            (none && (strncmp(v, "BURSTCCN_CACHE_DIR=", 19) == 0 ||
+                      strncmp(v, "BURSTCCN_PROGRAM_CACHE=", 23) == 0 ||
+                      strncmp(v, "BURSTCCN_TUNE=", 14) == 0)))
+            continue;
+        env[k++] = environ[i];
+    }
+    if (strcmp(which, "all") != 0)
+        env[k++] = "POCL_KERNEL_CACHE=0";
+    if (none) {
+        env[k++] = dir_var;
+        env[k++] = "BURSTCCN_PROGRAM_CACHE=off";
+        env[k++] = "BURSTCCN_TUNE=off";
+    }
+    char *args[] = {"burstccn-bench", "startup-probe", (char *)dev, NULL};
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, len, "fork: %s", strerror(errno));
         close(fds[0]);
         close(fds[1]);
+        free(env);
         return NAN;
     }
     if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        if (strcmp(which, "all") != 0)
-            setenv("POCL_KERNEL_CACHE", "0", 1);
-        if (strcmp(which, "none") == 0) {
-            setenv("BURSTCCN_CACHE_DIR", empty_dir, 1);
-            setenv("BURSTCCN_PROGRAM_CACHE", "off", 1);
-            setenv("BURSTCCN_TUNE", "off", 1);
-        }
-        char *args[] = {"burstccn-bench", "startup-probe", (char *)dev, NULL};
-        execv("/proc/self/exe", args);
+        execve("/proc/self/exe", args, env);
         _exit(127);
     }
+    free(env);
     close(fds[1]);
     char buf[128] = "";
     ssize_t got = read(fds[0], buf, sizeof buf - 1);
