@@ -72,6 +72,7 @@ const char *bcn_ctx_warning(const bcn_ctx *ctx)
     return ctx ? ctx->warning : "";
 }
 
+#ifdef BCN_HAVE_OPENCL
 /* Add shape g with weight w to the mix, merging repeats (same transposes,
  * sizes and beta's zero-ness). */
 static void mix_add(bcn_gemm_shape *mix, double *weight, int *n, bcn_gemm_shape g, double w)
@@ -87,6 +88,7 @@ static void mix_add(bcn_gemm_shape *mix, double *weight, int *n, bcn_gemm_shape 
         weight[(*n)++] = w;
     }
 }
+#endif
 
 bcn_status bcn_net_tune(bcn_net *net, int batch, double budget_s, int force,
                         bcn_tune_progress progress, void *user, bcn_tune_result *out)
