@@ -47,7 +47,8 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("burstccn (libburstccn) %s\n", bcn_version());
+        printf("burstccn (libburstccn) %s\nMPI data-parallel training: %s\n", bcn_version(),
+               bcn_mpi_built() ? "built in" : "not built in");
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {
