@@ -342,10 +342,6 @@ static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double 
     do {
         int b = run->on_device ? train_step_on_device(run)
                                : cli_train_batch(&run->order, s, env, run->x, run->t);
-        if (b < 0 && run->on_device) {
-            rc = CLI_EXIT_RUNTIME;
-            break;
-        }
         if (b < 0) {
             if (run->dist.active) /* tell the other ranks through the reduction */
                 bcn_net_train_shard(env->net, NULL, NULL, -1, 1, NULL);
