@@ -645,12 +645,12 @@ BCN_API int bcn_net_has_data(const bcn_net *net);
 /* bcn_net_train_step on rows idx[0..batch) of the attached training split,
  * gathered on the device (only the indices are uploaded): bit-identical to
  * bcn_dataset_batch followed by bcn_net_train_step. Indices must lie in
- * [0, train.n). */
+ * [0, train.n); `timing` may be NULL. */
 BCN_API bcn_status bcn_net_train_step_rows(bcn_net *net, const int *idx, int batch,
                                            bcn_step_timing *timing);
 /* bcn_net_evaluate over the whole attached split `which`, read from device
- * memory (the same results). BCN_ERR_STATE when nothing is attached or the
- * split is empty. */
+ * memory (the same results; either output may be NULL). BCN_ERR_STATE when
+ * nothing is attached or the split is empty. */
 BCN_API bcn_status bcn_net_evaluate_attached(bcn_net *net, bcn_split_id which,
                                              double *mean_loss, long *n_errors);
 

@@ -557,6 +557,41 @@ static void check_bcn_net_tune(void)
     cr_assert_eq(bcn_net_tune(net, 2, 1.0, 0, NULL, NULL, NULL), BCN_OK, "%s", bcn_errmsg(ctx));
 }
 
+static void check_bcn_dataset_device_bytes(void)
+{
+    cr_assert_eq(bcn_dataset_device_bytes(NULL), 0);
+}
+
+static void check_bcn_net_attach_data(void)
+{
+    REFUSED(bcn_net_attach_data(NULL, &ds, 0));
+    REFUSED_MSG(bcn_net_attach_data(net, NULL, 0));
+}
+
+static void check_bcn_net_detach_data(void) { bcn_net_detach_data(NULL); }
+
+static void check_bcn_net_has_data(void) { cr_assert_eq(bcn_net_has_data(NULL), 0); }
+
+static void check_bcn_net_train_step_rows(void)
+{
+    const int idx[1] = {1};
+    cr_assert_eq(bcn_net_attach_data(net, &ds, 0), BCN_OK, "%s", bcn_errmsg(ctx));
+    REFUSED(bcn_net_train_step_rows(NULL, idx, 1, NULL));
+    REFUSED_MSG(bcn_net_train_step_rows(net, NULL, 1, NULL));
+    cr_assert_eq(bcn_net_train_step_rows(net, idx, 1, NULL), BCN_OK); /* timing optional */
+}
+
+static void check_bcn_net_evaluate_attached(void)
+{
+    double loss;
+    long errors;
+    cr_assert_eq(bcn_net_attach_data(net, &ds, 0), BCN_OK, "%s", bcn_errmsg(ctx));
+    REFUSED(bcn_net_evaluate_attached(NULL, BCN_SPLIT_TRAIN, &loss, &errors));
+    /* either output may be NULL (documented) */
+    cr_assert_eq(bcn_net_evaluate_attached(net, BCN_SPLIT_TRAIN, NULL, &errors), BCN_OK);
+    cr_assert_eq(bcn_net_evaluate_attached(net, BCN_SPLIT_TRAIN, &loss, NULL), BCN_OK);
+}
+
 /* ------------------------------------------------------------ the table */
 
 typedef struct api_case {
@@ -606,6 +641,9 @@ static const api_case cases[] = {
     CASE(bcn_idx_read),            CASE(bcn_idx_free),
     CASE(bcn_dataset_load),        CASE(bcn_dataset_free),
     CASE(bcn_dataset_batch),       CASE(bcn_dataset_augment),
+    CASE(bcn_dataset_device_bytes), CASE(bcn_net_attach_data),
+    CASE(bcn_net_detach_data),     CASE(bcn_net_has_data),
+    CASE(bcn_net_train_step_rows), CASE(bcn_net_evaluate_attached),
     CASE(bcn_version),
     CASE(bcn_tune_mode_str),       CASE(bcn_tune_mode_parse),
     CASE(bcn_ctx_set_tune_mode),   CASE(bcn_ctx_gemm_tuned),
