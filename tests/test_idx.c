@@ -426,7 +426,7 @@ static void cap_address_space(size_t room)
 {
     size_t now = mapped_bytes();
     if (UNDER_ASAN || now == 0) {
-        cr_log_warn("address space not capped (%s)",
+        cr_log_info("address space not capped (%s)",
                     UNDER_ASAN ? "AddressSanitizer" : "no /proc/self/statm");
         return;
     }
