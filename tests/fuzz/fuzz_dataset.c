@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "burstccn.h"
+#include "fuzz_entry.h"
 
 #define ROWS 3
 #define COLS 4

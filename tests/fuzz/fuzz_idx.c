@@ -21,9 +21,11 @@
 #include <zlib.h>
 
 #include "data/data_internal.h"
+#include "fuzz_entry.h"
 
 static char dir[256];
 static char path[300];
+static volatile unsigned sink; /* reads of the payload land here */
 
 static void cleanup(void)
 {
@@ -93,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t whole = count / idx->dims[0] * claimed;
     if (plain && memcmp(idx->data, data + 1 + (size - 1 - whole), count) != 0)
         abort();
-    static volatile unsigned sink; /* every byte must be readable */
+    /* Every byte must be readable. */
     for (size_t i = 0; i < idx->count; i++)
         sink += idx->data[i];
     bcn_idx_free(idx);

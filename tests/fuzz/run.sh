@@ -52,8 +52,10 @@ make -j"$(nproc 2>/dev/null || echo 2)" libbcncore.la >/dev/null
 
 failed=""
 for name in "$@"; do
-  "$FUZZ_CC" $flags -fsanitize=fuzzer -I"$src/lib" -I. "$src/tests/fuzz/fuzz_$name.c" \
-    .libs/libbcncore.a -lz -lm -o "fuzz_$name"
+  # The targets themselves are held to the project's warnings.
+  "$FUZZ_CC" $flags -fsanitize=fuzzer -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
+    -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -I"$src/lib" -I. \
+    "$src/tests/fuzz/fuzz_$name.c" .libs/libbcncore.a -lz -lm -o "fuzz_$name"
   mkdir -p "corpus/$name"
   echo "fuzz: fuzz_$name for $seconds s (seeds: tests/fuzz/corpus/$name)"
   if ./"fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
