@@ -201,40 +201,32 @@ static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_
 {
     const bench_opts *o = run->o;
     int B = run->batch, n = ds->train.n, rc = -1;
-    int *idx = malloc((size_t)n * sizeof *idx);
+    bcn_order order = {0};
     float *x = malloc((size_t)B * ds->dim * sizeof *x);
     float *t = malloc((size_t)B * ds->n_classes * sizeof *t);
-    if (!idx || !x || !t) {
+    if (!x || !t || bcn_order_init(bcn_net_ctx(net), &order, n, B, o->seed) != BCN_OK) {
         fprintf(stderr, "burstccn-bench angles: out of memory\n");
         goto done;
     }
-    /* The data order comes from the seed too (its own stream). */
-    bcn_rng rng;
-    bcn_rng_seed(&rng, o->seed ^ 0x616e676c6573ULL);
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
-    bcn_rng_shuffle(&rng, idx, n);
+    /* The data order of `burstccn train --seed` (bcn_order); the last batch
+     * of an epoch may be short. */
     bcn_progress bar;
     bcn_progress_init(&bar, stderr, o->quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO, "angles",
                       o->steps, "step");
     double t0 = bcn_progress_now();
-    int pos = 0;
     for (long step = 0; step <= o->steps; step++) {
-        if (pos + B > n) { /* next epoch: reshuffle */
-            bcn_rng_shuffle(&rng, idx, n);
-            pos = 0;
-        }
-        bcn_dataset_batch(ds, &ds->train, idx + pos, B, x, t);
-        pos += B;
+        const int *idx;
+        int rows = bcn_order_next(&order, &idx);
+        bcn_dataset_batch(ds, &ds->train, idx, rows, x, t);
         bcn_status st = BCN_OK;
         if (step % o->every == 0 || step == o->steps) {
             bcn_comparison cmp;
-            st = bcn_net_compare(net, x, t, B, &cmp);
+            st = bcn_net_compare(net, x, t, rows, &cmp);
             if (st == BCN_OK)
                 write_rows(csv, run, step, &cmp);
         }
         if (st == BCN_OK && step < o->steps)
-            st = bcn_net_train_step(net, x, t, B, NULL);
+            st = bcn_net_train_step(net, x, t, rows, NULL);
         if (st != BCN_OK) {
             bcn_progress_finish(&bar);
             fprintf(stderr, "burstccn-bench angles: step %ld: %s\n", step,
@@ -255,7 +247,7 @@ static int run_loop(angles_run *run, bcn_net *net, const bcn_dataset *ds, bench_
     }
     rc = 0;
 done:
-    free(idx);
+    bcn_order_free(&order);
     free(x);
     free(t);
     return rc;
@@ -280,6 +272,27 @@ static void print_summary(const angles_run *run)
     }
 }
 
+/* The network saved in o->model, checked against the data's shape. 0 or
+ * BENCH_EXIT_FAIL (message printed). */
+static int load_model(const bench_opts *o, bcn_ctx *ctx, const bcn_dataset *ds, bcn_net **net)
+{
+    if (bcn_net_load(ctx, o->model, net, NULL, NULL, NULL) != BCN_OK) {
+        fprintf(stderr, "burstccn-bench angles: --model: %s\n", bcn_errmsg(ctx));
+        return BENCH_EXIT_FAIL;
+    }
+    const bcn_net_config *c = bcn_net_config_of(*net);
+    if (c->input.c * c->input.h * c->input.w != ds->dim ||
+        c->layers[c->n_layers - 1].units != ds->n_classes) {
+        fprintf(stderr,
+                "burstccn-bench angles: --model: the network in '%s' takes %dx%dx%d inputs "
+                "into %d classes; the data has %dx%dx%d images of %d classes\n",
+                o->model, c->input.c, c->input.h, c->input.w, c->layers[c->n_layers - 1].units,
+                ds->channels, ds->rows, ds->cols, ds->n_classes);
+        return BENCH_EXIT_FAIL;
+    }
+    return 0;
+}
+
 int bench_angles_run(const bench_opts *o)
 {
     char err[1024], path[4096];
@@ -298,20 +311,27 @@ int bench_angles_run(const bench_opts *o)
         return BENCH_EXIT_FAIL;
     }
     run->batch = o->batch < ds->train.n ? o->batch : ds->train.n;
-    if ((rc = bench_run_config(o, "angles", ctx, o->rule, ds, &run->cfg)) != 0)
-        goto done;
+    if (o->model[0]) {
+        if ((rc = load_model(o, ctx, ds, &net)) != 0)
+            goto done;
+        run->cfg = *bcn_net_config_of(net);
+    } else {
+        if ((rc = bench_run_config(o, "angles", ctx, o->rule, ds, &run->cfg)) != 0)
+            goto done;
+        if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
+            fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
+                    bcn_errmsg(ctx));
+            rc = BENCH_EXIT_FAIL;
+            goto done;
+        }
+    }
     rc = BENCH_EXIT_FAIL;
     run->L = run->cfg.n_layers;
-    if (bcn_net_create(ctx, &run->cfg, &net) != BCN_OK) {
-        fprintf(stderr, "burstccn-bench angles: cannot create the network: %s\n",
-                bcn_errmsg(ctx));
-        goto done;
-    }
     char sizes[1024];
     bcn_net_desc(&run->cfg, sizes, sizeof sizes);
     if (!o->quiet)
         fprintf(stderr, "angles: %s trained with %s on %s, %d steps of %d, compared every %d\n",
-                sizes, bcn_rule_str(o->rule), dev.id, o->steps, run->batch, o->every);
+                sizes, bcn_rule_str(run->cfg.rule), dev.id, o->steps, run->batch, o->every);
     char file[64];
     snprintf(file, sizeof file, "angles%s.csv", o->suffix);
     if (bench_path(path, sizeof path, o->out, file) != 0 ||

@@ -65,8 +65,10 @@ typedef struct bench_opts {
     bcn_fb_mode y_mode, q_mode;
     unsigned long long seed;
     int batch;
+    char model[4096];           /* angles --model: the saved network to start from ("" none) */
     /* rules: the driving rule (angles) and the set compared (curves, timing) */
     bcn_rule rule;
+    int rule_set;               /* --rule given */
     unsigned rules;             /* BCN_RULE_BIT mask */
     /* angles */
     int steps, every;

@@ -103,10 +103,10 @@ static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *c
     rule_result *res = &run->res[rule];
     int B = run->batch, n = ds->train.n, rc = -1;
     bcn_net *net = NULL;
-    int *idx = malloc((size_t)n * sizeof *idx);
+    bcn_order order = {0};
     float *x = malloc((size_t)B * ds->dim * sizeof *x);
     float *t = malloc((size_t)B * ds->n_classes * sizeof *t);
-    if (!idx || !x || !t) {
+    if (!x || !t || bcn_order_init(ctx, &order, n, B, o->seed) != BCN_OK) {
         fprintf(stderr, "burstccn-bench curves: out of memory\n");
         goto done;
     }
@@ -123,11 +123,8 @@ static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *c
         fprintf(stderr, "burstccn-bench curves: warning: %s starts from different weights\n",
                 bcn_rule_str(rule));
     }
-    /* Every rule gets the same data order: the same seeded stream. */
-    bcn_rng rng;
-    bcn_rng_seed(&rng, o->seed ^ 0x6375727665ULL);
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
+    /* Every rule gets the same data order, the one `burstccn train --seed`
+     * uses (bcn_order). */
     double loss, err;
     if ((st = evaluate(net, ds, &loss, &err)) != BCN_OK)
         goto fail;
@@ -135,12 +132,12 @@ static int train_rule(curves_run *run, bcn_ctx *ctx, bcn_rule rule, bench_csv *c
     int nb = (n + B - 1) / B, E = o->evals_per_epoch;
     double train_s = 0.0;
     for (int ep = 0; ep < o->epochs; ep++) {
-        bcn_rng_shuffle(&rng, idx, n);
         int next_eval = 1;
         double t0 = bcn_progress_now();
         for (int b = 0; b < nb; b++) {
-            int rows = b * B + B <= n ? B : n - b * B; /* last batch may be short */
-            bcn_dataset_batch(ds, &ds->train, idx + b * B, rows, x, t);
+            const int *idx;
+            int rows = bcn_order_next(&order, &idx); /* the last batch may be short */
+            bcn_dataset_batch(ds, &ds->train, idx, rows, x, t);
             if ((st = bcn_net_train_step(net, x, t, rows, NULL)) != BCN_OK)
                 goto fail;
             run->progress += rows;
@@ -173,7 +170,7 @@ fail:
         rc = BENCH_RUN_UNSUPPORTED;
 done:
     bcn_net_destroy(net);
-    free(idx);
+    bcn_order_free(&order);
     free(x);
     free(t);
     return rc;

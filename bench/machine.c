@@ -156,22 +156,7 @@ void bench_json_net_config(bcn_json *j, const bcn_net_config *cfg)
     bcn_net_desc(cfg, desc, sizeof desc);
     bcn_json_begin_object(j);
     bcn_json_kv_string(j, "network", desc);
-    bcn_json_net(j, cfg); /* arch, input, sizes, layers */
-    bcn_json_kv_bool(j, "conv_feedback_learning", cfg->conv_feedback_learning);
-    bcn_json_kv_string(j, "rule", bcn_rule_str(cfg->rule));
-    bcn_json_kv_number(j, "lr", cfg->lr[0]);
-    bcn_json_kv_number(j, "p_baseline", cfg->p_baseline);
-    bcn_json_kv_number(j, "error_scale", cfg->error_scale);
-    bcn_json_kv_string(j, "y_mode", bcn_fb_mode_str(cfg->y_mode));
-    bcn_json_kv_number(j, "y_scale", cfg->y_scale);
-    bcn_json_kv_number(j, "y_lr", cfg->y_lr);
-    bcn_json_kv_string(j, "q_mode", bcn_fb_mode_str(cfg->q_mode));
-    bcn_json_kv_number(j, "q_scale", cfg->q_scale);
-    bcn_json_kv_number(j, "q_lr", cfg->q_lr);
-    bcn_json_kv_bool(j, "recurrent", cfg->recurrent);
-    bcn_json_kv_number(j, "r_lr", cfg->r_lr);
-    bcn_json_kv_string(j, "optimizer", bcn_optimizer_str(cfg->optimizer));
-    bcn_json_kv_int(j, "seed", (long long)cfg->seed);
+    bcn_json_net_config(j, cfg); /* the same members as burstccn's "config" */
     bcn_json_end_object(j);
 }
 

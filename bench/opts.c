@@ -26,7 +26,7 @@ typedef enum opt_id {
     O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES,
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
-    O_HELP
+    O_HELP, O_MODEL
 } opt_id;
 
 typedef struct opt_def {
@@ -66,6 +66,9 @@ static const opt_def opt_table[] = {
     {O_RULE, "rule", "R", A,
      "rule that trains the network: burstccn (default), burstprop, fa or backprop"},
     {O_RULES, "rules", "LIST", C | T, "rules to run (default burstccn,burstprop,fa,backprop)"},
+    {O_MODEL, "model", "FILE", A,
+     "start from the network saved in FILE (burstccn train --save or --checkpoint): its "
+     "rule, configuration and weights; network flags cannot be given with it"},
     {O_STEPS, "steps", "N", A, "training steps (default 1000)"},
     {O_EVERY, "every", "K", A, "compare the rules every K steps (default 50)"},
     {O_EPOCHS, "epochs", "N", C, "epochs per rule (default 2)"},
@@ -310,7 +313,9 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
         return 0;
     }
     case O_BATCH: return bcn_arg_int(flag, v, 1, 1 << 16, &o->batch, err, n);
+    case O_MODEL: return copy_value(d->name, v, o->model, sizeof o->model, err, n);
     case O_RULE:
+        o->rule_set = 1;
         if (bcn_rule_parse(v, &o->rule) != BCN_OK) {
             snprintf(err, n, "--rule: '%s' is not a rule (%s)", v, rule_list);
             return -1;
@@ -383,6 +388,15 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
 {
     if (o->n_arch && o->hidden_set) {
         snprintf(err, errlen, "--arch and --hidden both describe the hidden layers: give one");
+        return -1;
+    }
+    if (o->model[0] && (o->n_arch || o->hidden_set || o->rule_set || o->lr.set ||
+                        o->p_baseline.set || o->y_scale.set || o->y_lr.set || o->q_scale.set ||
+                        o->q_lr.set || o->y_mode_set || o->q_mode_set)) {
+        snprintf(err, errlen,
+                 "--model: the network (rule, layers and settings) comes from '%.800s'; give "
+                 "no network flags with it",
+                 o->model);
         return -1;
     }
     for (int a = 0; o->cmd == BENCH_CMD_TIMING && a < o->n_arch; a++) {

@@ -19,6 +19,9 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 /* Subcommands, as bits so an option can belong to several. */
 #define CLI_CMD_TRAIN 1u
 #define CLI_CMD_COMPARE 2u
+#define CLI_CMD_EVAL 4u
+/* Room for every flag's value in cli_settings.flag_val. */
+#define CLI_MAX_OPTS 64
 
 /* Everything a training or comparison run is configured with. */
 typedef struct cli_settings {
@@ -35,13 +38,33 @@ typedef struct cli_settings {
     int batch;
     const char *json_path;    /* NULL: no JSON file */
     const char *csv_path;     /* NULL: no CSV file (train) */
+    const char *checkpoint_path; /* train --checkpoint */
+    long checkpoint_every;    /* train --checkpoint-every: steps (0: epochs only) */
+    const char *save_path;    /* train --save */
+    const char *resume_path;  /* train --resume */
+    const char *model_path;   /* eval, compare --model */
     int quiet;
+    const char *flag_val[CLI_MAX_OPTS]; /* each flag's text as given (NULL: not given) */
 } cli_settings;
 
 /* Parse the flags of subcommand `cmd` (argv[0] is the subcommand's name).
  * Returns CLI_EXIT_OK, CLI_EXIT_USAGE (message already on stderr) or
  * CLI_HELP_SHOWN (help printed on stdout). */
 int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s);
+/* Write the flags given (flag_val, except --resume) as "flag NAME VALUE"
+ * lines, the value percent-encoded: what a checkpoint keeps of its run. */
+void cli_flags_write(const cli_settings *s, FILE *f);
+/* Read one such line's "NAME VALUE" part into saved[] (indexed like
+ * flag_val); *store receives the malloc'd value. -1 for an unknown,
+ * repeated or badly encoded flag. */
+int cli_flags_read(const char *line, const char **saved, char **store);
+/* Settings for a run continued from `file` whose flags were `saved`: for
+ * train (--resume) the saved flags, with --epochs, --device, --data and the
+ * outputs given now taking precedence; any other flag given now must agree
+ * with the file (else a usage error naming it). For eval and compare
+ * (--model) the data flags saved are the defaults. Returns CLI_EXIT_*. */
+int cli_merge_saved(unsigned cmd, const char *cmd_name, const char *file,
+                    const char *const *saved, cli_settings *s);
 /* Print the help of subcommand `cmd`, with defaults for `rule`. */
 void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out);
 
@@ -54,44 +77,21 @@ typedef struct cli_env {
 } cli_env;
 
 /* Open the device, load the data, complete the layer sizes from the data
- * and create the network. Returns CLI_EXIT_OK, CLI_EXIT_RUNTIME (device,
+ * and create the network — or, with s->model_path, load it from that file
+ * (its data order into *order when order != NULL; s->cfg becomes the
+ * network's configuration). Returns CLI_EXIT_OK, CLI_EXIT_RUNTIME (device,
  * data) or CLI_EXIT_USAGE (a configuration the library rejects); the
  * message is already printed. */
-int cli_env_open(cli_settings *s, cli_env *env);
+int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order);
 /* Release everything cli_env_open made. */
 void cli_env_close(cli_env *env);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */
 int cli_runtime_error(const cli_env *env, const char *what);
 
-/* The training data order shared by train and compare: a permutation of
- * the training set, shuffled in place at the start of every epoch by a
- * bcn_rng seeded with cli_order_seed(seed), cut into batches in order (the
- * last batch of an epoch may be smaller). */
-typedef struct cli_order {
-    bcn_rng rng;
-    bcn_rng aug_rng; /* augmentation draws: seeded cli_augment_seed(seed) */
-    int *perm;
-    int n, pos, batch;
-    long epoch; /* epochs started */
-} cli_order;
-
-/* Seed of the data-order generator for a run seed: seed XOR 0x9E3779B97F4A7C15. */
-uint64_t cli_order_seed(uint64_t seed);
-/* Start the order of n examples (identity before the first shuffle); -1
- * when out of memory. */
-int cli_order_init(cli_order *o, int n, int batch, uint64_t seed);
-/* The next batch: *idx points at its indices, the return value is its
- * size; shuffles first when a new epoch starts. */
-int cli_order_next(cli_order *o, const int **idx);
-/* 1 when the next batch starts a new epoch. */
-int cli_order_epoch_done(const cli_order *o);
-/* Free the permutation. */
-void cli_order_free(cli_order *o);
-/* Seed of the augmentation generator: seed XOR 0xD1B54A32D192ED03. */
-uint64_t cli_augment_seed(uint64_t seed);
-/* The next training batch of the order gathered into x, t (and augmented
- * when the run augments); its size, or -1 with the error printed. */
-int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
+/* The next training batch of the order (bcn_order, the data order every
+ * program shares) gathered into x, t (and augmented from o->aug when the
+ * run augments); its size, or -1 with the error printed. */
+int cli_train_batch(bcn_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
 
 /* JSON members shared by train and compare: "rule", "device", "data",
  * "config". */
@@ -110,9 +110,51 @@ int cli_doc_open(cli_doc *d, const char *path);
  * internal error) and free it; returns the exit status, errors printed. */
 int cli_doc_commit(cli_doc *d, int composing_failed);
 
+/* Metrics of one epoch of `burstccn train`; NaN marks a value not
+ * measured (no validation set). */
+typedef struct cli_epoch_row {
+    int epoch;
+    double train_loss, train_error;
+    double val_loss, val_error;
+    double test_loss, test_error;
+    long test_errors;    /* misclassified test examples */
+    double seconds;      /* training steps only */
+    double eval_seconds; /* evaluation of test (and validation) */
+} cli_epoch_row;
+
+/* A `burstccn train` run's state kept in its checkpoint (train_state.c). */
+typedef struct cli_train_state {
+    const char *saved[CLI_MAX_OPTS]; /* the run's flags, indexed like flag_val */
+    char *store[CLI_MAX_OPTS];       /* their storage */
+    cli_epoch_row *rows;             /* the epochs done */
+    int n_rows, cap;
+    double partial_seconds;          /* training seconds of the epoch in progress */
+} cli_train_state;
+
+/* Encode the run's flags, the rows done and the seconds of the epoch in
+ * progress as the checkpoint's application bytes (*buf malloc'd); -1 when
+ * out of memory. */
+int cli_state_encode(const cli_settings *s, const cli_epoch_row *rows, int n,
+                     double partial_seconds, char **buf, size_t *len);
+/* Decode them; -1 with the message (naming `file`) printed. */
+int cli_state_decode(const char *file, const void *app, size_t len, cli_train_state *st);
+/* Free a decoded state. */
+void cli_state_free(cli_train_state *st);
+/* Remove the temporary files (".BASE.tmpXXXXXX") an atomic write of `path`
+ * left behind when its process was killed. */
+void cli_remove_stale_temps(const char *path);
+
+/* Read the state saved with `file` (a checkpoint or a saved model) into
+ * *st and merge its flags into s (cli_merge_saved). A file without train
+ * state is an error when `required` (resuming), else it just adds nothing.
+ * Returns CLI_EXIT_*, messages printed; free *st with cli_state_free. */
+int cli_saved_flags(unsigned cmd, const char *cmd_name, const char *file, int required,
+                    cli_settings *s, cli_train_state *st);
+
 /* Subcommands: each returns the process exit status. */
 int cli_cmd_devices(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
+int cli_cmd_eval(int argc, char **argv);
 
 #endif /* BCN_CLI_H */

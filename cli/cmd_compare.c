@@ -146,21 +146,27 @@ int cli_cmd_compare(int argc, char **argv)
 {
     cli_settings s;
     cli_env env;
-    cli_order order = {0};
+    bcn_order order = {0};
+    cli_train_state saved = {0};
     float *x = NULL, *t = NULL;
+    memset(&env, 0, sizeof env);
     int rc = cli_parse(CLI_CMD_COMPARE, "compare", argc, argv, &s);
     if (rc == CLI_HELP_SHOWN)
         return CLI_EXIT_OK;
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_env_open(&s, &env);
+    if (s.model_path &&
+        (rc = cli_saved_flags(CLI_CMD_COMPARE, "compare", s.model_path, 0, &s, &saved)) !=
+            CLI_EXIT_OK)
+        goto done; /* the saved flags' values live in `saved` until the end */
+    rc = cli_env_open(&s, &env, NULL);
     if (rc != CLI_EXIT_OK)
         goto done;
     const bcn_dataset *ds = env.ds;
     const bcn_net_config *c = bcn_net_config_of(env.net);
     x = malloc((size_t)s.batch * (size_t)ds->dim * sizeof *x);
     t = malloc((size_t)s.batch * (size_t)ds->n_classes * sizeof *t);
-    if (!x || !t || cli_order_init(&order, ds->train.n, s.batch, c->seed) < 0) {
+    if (!x || !t || bcn_order_init(env.ctx, &order, ds->train.n, s.batch, c->seed) != BCN_OK) {
         fprintf(stderr, "burstccn: out of memory\n");
         rc = CLI_EXIT_RUNTIME;
         goto done;
@@ -179,7 +185,7 @@ int cli_cmd_compare(int argc, char **argv)
     }
     /* The comparison batch is never augmented: it is the data itself. */
     const int *idx;
-    int b = cli_order_next(&order, &idx);
+    int b = bcn_order_next(&order, &idx);
     bcn_dataset_batch(ds, &ds->train, idx, b, x, t);
     bcn_comparison cmp;
     if (bcn_net_compare(env.net, x, t, b, &cmp) != BCN_OK) {
@@ -191,7 +197,8 @@ int cli_cmd_compare(int argc, char **argv)
         char desc[1024];
         bcn_net_desc(c, desc, sizeof desc);
         printf("burstccn compare: network %s", desc);
-        printf(", weights after %d steps of %s, batch of %d, device %s (%s)\n", s.steps,
+        printf(", weights %s%s after %d steps of %s, batch of %d, device %s (%s)\n",
+               s.model_path ? "of " : "", s.model_path ? s.model_path : "", s.steps,
                bcn_rule_str(c->rule), b, env.dev.id, env.dev.name);
         printf("Y %s (scale %g), Q %s (scale %g), p_b %g, seed %llu\n",
                bcn_fb_mode_str(c->y_mode), (double)c->y_scale, bcn_fb_mode_str(c->q_mode),
@@ -205,7 +212,8 @@ int cli_cmd_compare(int argc, char **argv)
 done:
     free(x);
     free(t);
-    cli_order_free(&order);
+    bcn_order_free(&order);
+    cli_state_free(&saved);
     cli_env_close(&env);
     return rc;
 }

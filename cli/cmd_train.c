@@ -1,12 +1,16 @@
 /*
  * cmd_train.c — `burstccn train`: the training loop (shuffled minibatches,
  * one bcn_net_train_step each), per-epoch metrics on stdout, a progress
- * display on stderr, the CSV (rewritten atomically after every epoch) and
- * the JSON summary (written atomically at the end).
+ * display on stderr, the CSV (rewritten atomically after every epoch), the
+ * JSON summary (written atomically at the end), checkpoints (--checkpoint,
+ * --checkpoint-every) and their resumption (--resume), the final network
+ * (--save), and the divergence check (a NaN or infinite batch loss stops
+ * the run with exit 1, the last good checkpoint kept).
  */
 #include "config.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,70 +18,94 @@
 #include "netdesc.h"
 #include "progress.h"
 
-/* Metrics of one epoch; NaN marks "not measured" (no validation set). */
-typedef struct epoch_row {
-    int epoch;
-    double train_loss, train_error;
-    double val_loss, val_error;
-    double test_loss, test_error;
-    long test_errors;    /* misclassified test examples */
-    double seconds;      /* training steps only */
-    double eval_seconds; /* evaluation of test (and validation) */
-} epoch_row;
+/* Steps between two divergence checks inside an epoch (each reads the
+ * device's statistics, a synchronisation). */
+#define DIVERGENCE_CHECK_STEPS 64
 
-/* Write `v` with `fmt`, or nothing (an empty CSV field) when it is NaN. */
-static void csv_num(FILE *f, const char *fmt, double v)
+/* Everything one run carries between its parts. */
+typedef struct train_run {
+    cli_settings s;
+    cli_env env;
+    bcn_order order;
+    cli_epoch_row *rows; /* max(epochs, rows resumed) */
+    int n_rows;          /* epochs done */
+    int has_val;         /* a validation set exists (else its columns are empty) */
+    float *x, *t;
+} train_run;
+
+/* A CSV field: empty when not measured, else the value, non-finite ones
+ * spelled "nan", "inf" and "-inf". */
+static void csv_num(FILE *f, const char *fmt, double v, int measured)
 {
-    if (!isnan(v))
+    if (!measured)
+        return;
+    if (isnan(v))
+        fputs("nan", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "inf" : "-inf", f);
+    else
         fprintf(f, fmt, v);
 }
 
-/* Rewrite the CSV with the rows so far (atomically). */
-static int write_csv(const char *path, const epoch_row *rows, int n)
+/* Rewrite the CSV with rows[0..n) and, when `partial` is not NULL, the
+ * epoch that diverged (its training loss only). */
+static int write_csv(const train_run *run, int n, const cli_epoch_row *partial)
 {
     cli_doc doc;
-    if (cli_doc_open(&doc, path) != CLI_EXIT_OK)
+    if (cli_doc_open(&doc, run->s.csv_path) != CLI_EXIT_OK)
         return CLI_EXIT_RUNTIME;
     FILE *f = doc.f;
     fprintf(f, "epoch,train_loss,train_error,val_error,test_loss,test_error,seconds\n");
-    for (int i = 0; i < n; i++) {
-        const epoch_row *r = &rows[i];
+    for (int i = 0; i <= n; i++) {
+        const cli_epoch_row *r = i < n ? &run->rows[i] : partial;
+        if (!r)
+            break;
+        int full = r != partial;
         fprintf(f, "%d,", r->epoch);
-        csv_num(f, "%.9g", r->train_loss);
+        csv_num(f, "%.9g", r->train_loss, 1);
         fputc(',', f);
-        csv_num(f, "%.4f", r->train_error);
+        csv_num(f, "%.4f", r->train_error, 1);
         fputc(',', f);
-        csv_num(f, "%.4f", r->val_error);
+        csv_num(f, "%.4f", r->val_error, full && run->has_val);
         fputc(',', f);
-        csv_num(f, "%.9g", r->test_loss);
+        csv_num(f, "%.9g", r->test_loss, full);
         fputc(',', f);
-        csv_num(f, "%.4f", r->test_error);
+        csv_num(f, "%.4f", r->test_error, full);
         fputc(',', f);
-        csv_num(f, "%.4f", r->seconds);
+        csv_num(f, "%.4f", r->seconds, 1);
         fputc('\n', f);
     }
     return cli_doc_commit(&doc, 0);
 }
 
-/* The JSON summary of the run. */
-static int write_json(const char *path, const cli_settings *s, const cli_env *env,
-                      const epoch_row *rows, int n, const epoch_row *final, double wall)
+/* The JSON summary of the run; `diverged` (NULL when not) is the epoch
+ * that diverged, with its step in its `test_errors` field. */
+static int write_json(const train_run *run, const cli_epoch_row *final, double wall,
+                      const cli_epoch_row *diverged, long diverged_step)
 {
     cli_doc doc;
-    if (cli_doc_open(&doc, path) != CLI_EXIT_OK)
+    if (cli_doc_open(&doc, run->s.json_path) != CLI_EXIT_OK)
         return CLI_EXIT_RUNTIME;
     FILE *f = doc.f;
+    int n = run->n_rows;
     double train_s = 0, eval_s = 0;
     for (int i = 0; i < n; i++) {
-        train_s += rows[i].seconds;
-        eval_s += rows[i].eval_seconds;
+        train_s += run->rows[i].seconds;
+        eval_s += run->rows[i].eval_seconds;
     }
     bcn_json j;
     bcn_json_init(&j, f, 1);
     bcn_json_begin_object(&j);
     bcn_json_kv_string(&j, "program", "burstccn train");
     bcn_json_kv_string(&j, "version", bcn_version());
-    cli_json_run_info(&j, s, env);
+    cli_json_run_info(&j, &run->s, &run->env);
+    bcn_json_kv_string(&j, "status", diverged ? "diverged" : "completed");
+    if (diverged) {
+        bcn_json_kv_int(&j, "diverged_epoch", diverged->epoch);
+        bcn_json_kv_int(&j, "diverged_step", diverged_step);
+    }
+    if (run->s.resume_path)
+        bcn_json_kv_string(&j, "resumed_from", run->s.resume_path);
     bcn_json_kv_int(&j, "epochs", n);
     bcn_json_kv_number(&j, "test_error", final->test_error);
     bcn_json_kv_int(&j, "test_errors", final->test_errors);
@@ -93,7 +121,7 @@ static int write_json(const char *path, const cli_settings *s, const cli_env *en
     bcn_json_key(&j, "history");
     bcn_json_begin_array(&j);
     for (int i = 0; i < n; i++) {
-        const epoch_row *r = &rows[i];
+        const cli_epoch_row *r = &run->rows[i];
         bcn_json_begin_object(&j);
         bcn_json_kv_int(&j, "epoch", r->epoch);
         bcn_json_kv_number(&j, "train_loss", r->train_loss);
@@ -121,97 +149,263 @@ static bcn_status evaluate(cli_env *env, const bcn_split *sp, double *loss, doub
     return st;
 }
 
-int cli_cmd_train(int argc, char **argv)
+/* Save the network, its data order and the run's state to `path` with
+ * SIGINT, SIGTERM and SIGHUP held back, so that an interrupted run never
+ * leaves a temporary file (a signal arriving meanwhile acts afterwards). */
+static int save_state(train_run *run, const char *path, int with_order, double partial_s)
 {
-    cli_settings s;
-    cli_env env;
-    cli_order order = {0};
-    epoch_row *rows = NULL;
-    float *x = NULL, *t = NULL;
-    int rc = cli_parse(CLI_CMD_TRAIN, "train", argc, argv, &s);
-    if (rc == CLI_HELP_SHOWN)
+    char *app = NULL;
+    size_t len = 0;
+    if (cli_state_encode(&run->s, run->rows, run->n_rows, partial_s, &app, &len) < 0) {
+        fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
+        return CLI_EXIT_RUNTIME;
+    }
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    bcn_status st = bcn_net_save(run->env.net, with_order ? &run->order : NULL, app, len, path);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free(app);
+    if (st != BCN_OK)
+        return cli_runtime_error(&run->env, with_order ? "cannot write the checkpoint"
+                                                       : "cannot save the network");
+    return CLI_EXIT_OK;
+}
+
+/* The epoch (1-based) and step within it (1-based) of global step g. */
+static void epoch_step(const train_run *run, long g, long *epoch, long *step)
+{
+    long per = bcn_order_batches_per_epoch(&run->order);
+    *epoch = g / per + 1;
+    *step = g % per + 1;
+}
+
+/* Divergence check: CLI_EXIT_OK when every step so far was finite; else
+ * the message printed, the CSV and JSON written up to that point, and
+ * CLI_EXIT_RUNTIME. `partial` is the epoch in progress. */
+static int check_divergence(train_run *run, cli_epoch_row *partial, double wall0)
+{
+    long bad = -1;
+    if (bcn_net_first_bad_step(run->env.net, &bad) != BCN_OK)
+        return cli_runtime_error(&run->env, "reading the training statistics failed");
+    if (bad < 0)
         return CLI_EXIT_OK;
+    long epoch, step;
+    epoch_step(run, bad, &epoch, &step);
+    double loss = NAN;
+    long correct = 0, seen = 0;
+    bcn_net_train_stats(run->env.net, 0, &loss, &correct, &seen);
+    partial->epoch = (int)epoch;
+    partial->train_loss = loss;
+    partial->train_error = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
+    partial->val_loss = partial->val_error = partial->test_loss = partial->test_error = NAN;
+    partial->test_errors = 0;
+    char lossbuf[32];
+    if (isnan(loss))
+        snprintf(lossbuf, sizeof lossbuf, "nan");
+    else
+        snprintf(lossbuf, sizeof lossbuf, "%g", loss);
+    fprintf(stderr,
+            "burstccn: diverged at epoch %ld, step %ld (train loss %s)%s%s%s\n", epoch, step,
+            lossbuf, run->s.checkpoint_path ? "; the last good checkpoint '" : "",
+            run->s.checkpoint_path ? run->s.checkpoint_path : "",
+            run->s.checkpoint_path ? "' is kept" : "");
+    if (run->s.csv_path)
+        write_csv(run, run->n_rows, partial);
+    if (run->s.json_path) {
+        cli_epoch_row final = *partial;
+        write_json(run, &final, bcn_progress_now() - wall0, partial, step);
+    }
+    return CLI_EXIT_RUNTIME;
+}
+
+/* Train one epoch (or the rest of it when resumed mid-epoch); fills the
+ * row's training columns. */
+static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double wall0)
+{
+    cli_settings *s = &run->s;
+    cli_env *env = &run->env;
+    const bcn_dataset *ds = env->ds;
+    char label[48];
+    snprintf(label, sizeof label, "epoch %d/%d", r->epoch, s->epochs);
+    bcn_progress bar;
+    bcn_progress_init(&bar, stderr, s->quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO, label,
+                      ds->train.n, "ex");
+    double t0 = bcn_progress_now() - start_s;
+    long done_ex = run->order.pos;
+    int rc = CLI_EXIT_OK;
+    do {
+        int b = cli_train_batch(&run->order, s, env, run->x, run->t);
+        if (b < 0) {
+            rc = CLI_EXIT_RUNTIME;
+            break;
+        }
+        if (bcn_net_train_step(env->net, run->x, run->t, b, NULL) != BCN_OK) {
+            rc = cli_runtime_error(env, "training step failed");
+            break;
+        }
+        done_ex += b;
+        bcn_progress_update(&bar, done_ex);
+        long steps = bcn_net_steps(env->net);
+        int mid_epoch = !bcn_order_epoch_done(&run->order);
+        int save_now = mid_epoch && s->checkpoint_every > 0 && steps % s->checkpoint_every == 0;
+        if (save_now || (mid_epoch && steps % DIVERGENCE_CHECK_STEPS == 0)) {
+            if ((rc = check_divergence(run, r, wall0)) != CLI_EXIT_OK)
+                break;
+        }
+        if (save_now &&
+            (rc = save_state(run, s->checkpoint_path, 1, bcn_progress_now() - t0)) !=
+                CLI_EXIT_OK)
+            break;
+    } while (!bcn_order_epoch_done(&run->order));
+    bcn_progress_finish(&bar);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = cli_env_open(&s, &env);
+    bcn_status st = bcn_ctx_finish(env->ctx);
+    r->seconds = bcn_progress_now() - t0;
+    if (st != BCN_OK)
+        return cli_runtime_error(env, "training failed");
+    if ((rc = check_divergence(run, r, wall0)) != CLI_EXIT_OK)
+        return rc;
+    long correct = 0, seen = 0;
+    if (bcn_net_train_stats(env->net, 1, &r->train_loss, &correct, &seen) != BCN_OK)
+        return cli_runtime_error(env, "reading the training statistics failed");
+    r->train_error = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
+    return CLI_EXIT_OK;
+}
+
+/* Evaluate the test (and validation) sets into the row. */
+static int evaluate_epoch(train_run *run, cli_epoch_row *r)
+{
+    const bcn_dataset *ds = run->env.ds;
+    double t1 = bcn_progress_now();
+    long n_err;
+    r->val_loss = r->val_error = NAN;
+    bcn_status st = evaluate(&run->env, &ds->test, &r->test_loss, &r->test_error,
+                             &r->test_errors);
+    if (st == BCN_OK && ds->val.n > 0)
+        st = evaluate(&run->env, &ds->val, &r->val_loss, &r->val_error, &n_err);
+    if (st != BCN_OK)
+        return cli_runtime_error(&run->env, "evaluation failed");
+    r->eval_seconds = bcn_progress_now() - t1;
+    return CLI_EXIT_OK;
+}
+
+/* Parse, resume when asked, open everything. */
+static int open_run(train_run *run, int argc, char **argv, cli_train_state *saved)
+{
+    cli_settings *s = &run->s;
+    int rc = cli_parse(CLI_CMD_TRAIN, "train", argc, argv, s);
     if (rc != CLI_EXIT_OK)
-        goto done;
-
-    const bcn_dataset *ds = env.ds;
-    const bcn_net_config *c = bcn_net_config_of(env.net);
-    rows = calloc((size_t)(s.epochs > 0 ? s.epochs : 1), sizeof *rows);
-    x = malloc((size_t)s.batch * (size_t)ds->dim * sizeof *x);
-    t = malloc((size_t)s.batch * (size_t)ds->n_classes * sizeof *t);
-    if (!rows || !x || !t || cli_order_init(&order, ds->train.n, s.batch, c->seed) < 0) {
-        fprintf(stderr, "burstccn: out of memory\n");
-        rc = CLI_EXIT_RUNTIME;
-        goto done;
+        return rc;
+    if (s->resume_path) {
+        const char *resume = s->resume_path;
+        if ((rc = cli_saved_flags(CLI_CMD_TRAIN, "train", resume, 1, s, saved)) != CLI_EXIT_OK)
+            return rc;
+        s->resume_path = resume;
+        s->model_path = resume;
+        if (saved->n_rows > s->epochs) {
+            fprintf(stderr,
+                    "burstccn train: the run in '%s' has done %d epochs already; --epochs %d "
+                    "would end it before that (give --epochs %d or more)\n",
+                    resume, saved->n_rows, s->epochs, saved->n_rows);
+            return CLI_EXIT_USAGE;
+        }
     }
+    const char *outputs[] = {s->json_path, s->csv_path, s->checkpoint_path, s->save_path};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        cli_remove_stale_temps(outputs[i]);
+    if ((rc = cli_env_open(s, &run->env, s->resume_path ? &run->order : NULL)) != CLI_EXIT_OK)
+        return rc;
+    const bcn_dataset *ds = run->env.ds;
+    if (s->resume_path) {
+        if (!run->order.perm) {
+            fprintf(stderr,
+                    "burstccn train: '%s' holds no data order (a model saved with --save, not "
+                    "a --checkpoint): it cannot be resumed\n",
+                    s->resume_path);
+            return CLI_EXIT_RUNTIME;
+        }
+        if (run->order.n != ds->train.n || run->order.batch != s->batch) {
+            fprintf(stderr,
+                    "burstccn train: the run in '%s' trained on %d examples in batches of %d, "
+                    "but the data '%s' now gives %d training examples\n",
+                    s->resume_path, run->order.n, run->order.batch, s->data, ds->train.n);
+            return CLI_EXIT_RUNTIME;
+        }
+    } else if (bcn_order_init(run->env.ctx, &run->order, ds->train.n, s->batch,
+                              s->cfg.seed) != BCN_OK) {
+        return cli_runtime_error(&run->env, "cannot set up the data order");
+    }
+    int cap = s->epochs > saved->n_rows ? s->epochs : saved->n_rows;
+    run->rows = calloc((size_t)(cap > 0 ? cap : 1), sizeof *run->rows);
+    run->x = malloc((size_t)s->batch * (size_t)ds->dim * sizeof *run->x);
+    run->t = malloc((size_t)s->batch * (size_t)ds->n_classes * sizeof *run->t);
+    if (!run->rows || !run->x || !run->t) {
+        fprintf(stderr, "burstccn: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    if (saved->n_rows)
+        memcpy(run->rows, saved->rows, (size_t)saved->n_rows * sizeof *run->rows);
+    run->n_rows = saved->n_rows;
+    run->has_val = ds->val.n > 0;
+    return CLI_EXIT_OK;
+}
 
+static void print_header(const train_run *run, const cli_train_state *saved)
+{
+    const cli_settings *s = &run->s;
+    const bcn_dataset *ds = run->env.ds;
+    const bcn_net_config *c = bcn_net_config_of(run->env.net);
     char sizes[1024];
     bcn_net_desc(c, sizes, sizeof sizes);
-    if (!s.quiet) {
-        printf("burstccn train: rule %s, network %s, device %s (%s)\n", bcn_rule_str(c->rule),
-               sizes, env.dev.id, env.dev.name);
-        printf("data %s: %d training, %d validation, %d test examples; batch %d, %d epoch%s, "
-               "seed %llu\n",
-               ds->name, ds->train.n, ds->val.n, ds->test.n, s.batch, s.epochs,
-               s.epochs == 1 ? "" : "s", (unsigned long long)c->seed);
-        fflush(stdout);
+    printf("burstccn train: rule %s, network %s, device %s (%s)\n", bcn_rule_str(c->rule),
+           sizes, run->env.dev.id, run->env.dev.name);
+    printf("data %s: %d training, %d validation, %d test examples; batch %d, %d epoch%s, "
+           "seed %llu\n",
+           ds->name, ds->train.n, ds->val.n, ds->test.n, s->batch, s->epochs,
+           s->epochs == 1 ? "" : "s", (unsigned long long)c->seed);
+    if (s->resume_path)
+        printf("resumed from %s: %d epoch%s done, step %ld of epoch %d\n", s->resume_path,
+               saved->n_rows, saved->n_rows == 1 ? "" : "s",
+               (long)(run->order.pos + run->order.batch - 1) / run->order.batch,
+               saved->n_rows + 1);
+    fflush(stdout);
+}
+
+int cli_cmd_train(int argc, char **argv)
+{
+    train_run run;
+    cli_train_state saved;
+    memset(&run, 0, sizeof run);
+    memset(&saved, 0, sizeof saved);
+    int rc = open_run(&run, argc, argv, &saved);
+    if (rc == CLI_HELP_SHOWN) {
+        rc = CLI_EXIT_OK;
+        goto done;
     }
+    if (rc != CLI_EXIT_OK)
+        goto done;
+    cli_settings *s = &run.s;
+    const bcn_dataset *ds = run.env.ds;
+    if (!s->quiet)
+        print_header(&run, &saved);
 
     double wall0 = bcn_progress_now();
-    for (int e = 0; e < s.epochs; e++) {
-        epoch_row *r = &rows[e];
+    double start_s = saved.partial_seconds; /* of a resumed epoch in progress */
+    for (int e = run.n_rows; e < s->epochs; e++) {
+        cli_epoch_row *r = &run.rows[e];
         r->epoch = e + 1;
-        char label[48];
-        snprintf(label, sizeof label, "epoch %d/%d", e + 1, s.epochs);
-        bcn_progress bar;
-        bcn_progress_init(&bar, stderr, s.quiet ? BCN_PROGRESS_OFF : BCN_PROGRESS_AUTO, label,
-                          ds->train.n, "ex");
-        double t0 = bcn_progress_now();
-        long done_ex = 0;
-        do {
-            int b = cli_train_batch(&order, &s, &env, x, t);
-            if (b < 0) {
-                bcn_progress_finish(&bar);
-                rc = CLI_EXIT_RUNTIME;
-                goto done;
-            }
-            if (bcn_net_train_step(env.net, x, t, b, NULL) != BCN_OK) {
-                bcn_progress_finish(&bar);
-                rc = cli_runtime_error(&env, "training step failed");
-                goto done;
-            }
-            done_ex += b;
-            bcn_progress_update(&bar, done_ex);
-        } while (!cli_order_epoch_done(&order));
-        long correct = 0, seen = 0;
-        bcn_status st = bcn_ctx_finish(env.ctx);
-        r->seconds = bcn_progress_now() - t0;
-        bcn_progress_finish(&bar);
-        if (st == BCN_OK)
-            st = bcn_net_train_stats(env.net, 1, &r->train_loss, &correct, &seen);
-        if (st != BCN_OK) {
-            rc = cli_runtime_error(&env, "reading the training statistics failed");
+        if ((rc = train_epoch(&run, r, start_s, wall0)) != CLI_EXIT_OK ||
+            (rc = evaluate_epoch(&run, r)) != CLI_EXIT_OK)
             goto done;
-        }
-        r->train_error = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
-
-        double t1 = bcn_progress_now();
-        long n_err;
-        r->val_loss = r->val_error = NAN;
-        st = evaluate(&env, &ds->test, &r->test_loss, &r->test_error, &r->test_errors);
-        if (st == BCN_OK && ds->val.n > 0)
-            st = evaluate(&env, &ds->val, &r->val_loss, &r->val_error, &n_err);
-        if (st != BCN_OK) {
-            rc = cli_runtime_error(&env, "evaluation failed");
-            goto done;
-        }
-        r->eval_seconds = bcn_progress_now() - t1;
-
-        if (!s.quiet) {
-            printf("epoch %d/%d  train loss %.5f  train error %6.2f%%", r->epoch, s.epochs,
+        start_s = 0.0;
+        run.n_rows = e + 1;
+        if (!s->quiet) {
+            printf("epoch %d/%d  train loss %.5f  train error %6.2f%%", r->epoch, s->epochs,
                    r->train_loss, r->train_error);
             if (ds->val.n > 0)
                 printf("  val error %6.2f%%", r->val_error);
@@ -219,50 +413,49 @@ int cli_cmd_train(int argc, char **argv)
                    r->test_error, r->seconds);
             fflush(stdout);
         }
-        if (s.csv_path && (rc = write_csv(s.csv_path, rows, e + 1)) != CLI_EXIT_OK)
+        if (s->csv_path && (rc = write_csv(&run, e + 1, NULL)) != CLI_EXIT_OK)
+            goto done;
+        if (s->checkpoint_path &&
+            (rc = save_state(&run, s->checkpoint_path, 1, 0.0)) != CLI_EXIT_OK)
             goto done;
     }
 
     /* The final numbers: the last epoch's, or the untrained network's. */
-    epoch_row final = {0};
-    if (s.epochs > 0) {
-        final = rows[s.epochs - 1];
+    cli_epoch_row final = {0};
+    if (s->epochs > 0) {
+        final = run.rows[s->epochs - 1];
     } else {
-        final.train_loss = final.train_error = final.val_loss = final.val_error = NAN;
-        long n_err;
-        if (evaluate(&env, &ds->test, &final.test_loss, &final.test_error,
-                     &final.test_errors) != BCN_OK ||
-            (ds->val.n > 0 &&
-             evaluate(&env, &ds->val, &final.val_loss, &final.val_error, &n_err) != BCN_OK)) {
-            rc = cli_runtime_error(&env, "evaluation failed");
+        final.train_loss = final.train_error = NAN;
+        if ((rc = evaluate_epoch(&run, &final)) != CLI_EXIT_OK)
             goto done;
-        }
     }
     double wall = bcn_progress_now() - wall0;
-    if (s.csv_path && s.epochs == 0 && (rc = write_csv(s.csv_path, rows, 0)) != CLI_EXIT_OK)
+    if (s->csv_path && s->epochs == 0 && (rc = write_csv(&run, 0, NULL)) != CLI_EXIT_OK)
         goto done;
-    if (s.json_path &&
-        (rc = write_json(s.json_path, &s, &env, rows, s.epochs, &final, wall)) !=
-            CLI_EXIT_OK)
+    if (s->save_path && (rc = save_state(&run, s->save_path, 0, 0.0)) != CLI_EXIT_OK)
+        goto done;
+    if (s->json_path && (rc = write_json(&run, &final, wall, NULL, 0)) != CLI_EXIT_OK)
         goto done;
 
     double train_s = 0;
-    for (int e = 0; e < s.epochs; e++)
-        train_s += rows[e].seconds;
+    for (int e = 0; e < s->epochs; e++)
+        train_s += run.rows[e].seconds;
+    const bcn_net_config *c = bcn_net_config_of(run.env.net);
     printf("final test error: %.2f%% (%ld of %d misclassified), test loss %.5f; rule %s, %d "
            "epoch%s",
            final.test_error, final.test_errors, ds->test.n, final.test_loss,
-           bcn_rule_str(c->rule), s.epochs, s.epochs == 1 ? "" : "s");
-    if (s.epochs > 0)
-        printf(", %.1f s per epoch on %s", train_s / s.epochs, env.dev.id);
+           bcn_rule_str(c->rule), s->epochs, s->epochs == 1 ? "" : "s");
+    if (s->epochs > 0)
+        printf(", %.1f s per epoch on %s", train_s / s->epochs, run.env.dev.id);
     printf("\n");
     rc = CLI_EXIT_OK;
 
 done:
-    free(x);
-    free(t);
-    free(rows);
-    cli_order_free(&order);
-    cli_env_close(&env);
+    free(run.x);
+    free(run.t);
+    free(run.rows);
+    bcn_order_free(&run.order);
+    cli_state_free(&saved);
+    cli_env_close(&run.env);
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * main.c — `burstccn`: dispatch to the subcommands (devices, train,
- * compare), program-level --help and --version.
+ * compare, eval), program-level --help and --version.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@ static void print_help(FILE *out)
             "  devices   list the devices (ids for --device)\n"
             "  train     train a network on an MNIST-style dataset (default Fashion-MNIST)\n"
             "  compare   angles of every rule's update to backprop's on one batch\n"
+            "  eval      test error and loss of a saved network (train --save)\n"
             "  help CMD  the help of a command (same as burstccn CMD --help)\n"
             "\n"
             "Options:\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
             return cli_cmd_train(argc, argv);
         if (strcmp(cmd, "compare") == 0)
             return cli_cmd_compare(argc, argv);
+        if (strcmp(cmd, "eval") == 0)
+            return cli_cmd_eval(argc, argv);
     } else {
         if (strcmp(cmd, "devices") == 0)
             return cli_cmd_devices(argc - 1, argv + 1);
@@ -71,8 +74,10 @@ int main(int argc, char **argv)
             return cli_cmd_train(argc - 1, argv + 1);
         if (strcmp(cmd, "compare") == 0)
             return cli_cmd_compare(argc - 1, argv + 1);
+        if (strcmp(cmd, "eval") == 0)
+            return cli_cmd_eval(argc - 1, argv + 1);
     }
-    fprintf(stderr, "burstccn: unknown command '%s' (expected devices, train or compare)\n"
+    fprintf(stderr, "burstccn: unknown command '%s' (expected devices, train, compare or eval)\n"
                     "Try 'burstccn --help'.\n",
             cmd);
     return CLI_EXIT_USAGE;

@@ -21,12 +21,16 @@ enum opt_key {
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
-    O_JSON, O_CSV, O_QUIET, O_HELP, O_COUNT
+    O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME, O_MODEL,
+    O_QUIET, O_HELP, O_COUNT
 };
+_Static_assert(O_COUNT <= CLI_MAX_OPTS, "cli_settings.flag_val is too small");
 
 #define BOTH (CLI_CMD_TRAIN | CLI_CMD_COMPARE)
 #define TRAIN CLI_CMD_TRAIN
 #define COMPARE CLI_CMD_COMPARE
+#define EVAL CLI_CMD_EVAL
+#define ALL (BOTH | EVAL)
 
 typedef struct opt {
     const char *name;  /* without the leading "--" */
@@ -39,19 +43,19 @@ typedef struct opt {
 static const opt opts[O_COUNT] = {
     [O_RULE] = {"rule", "RULE", BOTH, "Rule and data",
                 "learning rule: burstccn, burstprop, fa or backprop"},
-    [O_DATA] = {"data", "SRC", BOTH, NULL,
+    [O_DATA] = {"data", "SRC", ALL, NULL,
                 "fashion-mnist, mnist, cifar10:DIR (CIFAR-10's binary version: "
                 "data_batch_1..5.bin and test_batch.bin), or a directory holding either those "
                 "or train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
                 "t10k-labels-idx1-ubyte (each may be .gz)"},
-    [O_DEVICE] = {"device", "DEV", BOTH, NULL,
+    [O_DEVICE] = {"device", "DEV", ALL, NULL,
                   "ref, cl, cl:P:D or a device-name substring (see `burstccn devices`)"},
     [O_TRAIN_LIMIT] = {"train-limit", "N", BOTH, NULL,
                        "use only the first N training examples (0: all)"},
-    [O_TEST_LIMIT] = {"test-limit", "N", BOTH, NULL, "use only the first N test examples (0: all)"},
+    [O_TEST_LIMIT] = {"test-limit", "N", ALL, NULL, "use only the first N test examples (0: all)"},
     [O_VALIDATION] = {"validation", "N", TRAIN, NULL,
                       "hold out the last N training examples as a validation set (0: none)"},
-    [O_NORMALIZE] = {"normalize", "on|off", BOTH, NULL,
+    [O_NORMALIZE] = {"normalize", "on|off", ALL, NULL,
                      "per-channel normalisation of CIFAR-10 images, mean (0.485, 0.456, 0.406) "
                      "and std (0.229, 0.224, 0.225) (SPEC 10; default on for CIFAR-10; IDX "
                      "images stay in [0, 1])"},
@@ -105,12 +109,27 @@ static const opt opts[O_COUNT] = {
                      "Burstprop's recurrent input R (uniform in +-r-scale)"},
     [O_R_SCALE] = {"r-scale", "S", BOTH, NULL, "half-width of R's initial uniform range, >= 0"},
     [O_R_LR] = {"r-lr", "LR", BOTH, NULL, "learning rate of R (0: R fixed)"},
-    [O_JSON] = {"json", "FILE", BOTH, "Output",
+    [O_JSON] = {"json", "FILE", ALL, "Output",
                 "write a JSON summary to FILE (atomically)"},
     [O_CSV] = {"csv", "FILE", TRAIN, NULL,
                "write one CSV row per epoch to FILE (atomically, rewritten after each epoch)"},
-    [O_QUIET] = {"quiet", NULL, BOTH, NULL, "print only the final result"},
-    [O_HELP] = {"help", NULL, BOTH, NULL, "show this help (also -h)"},
+    [O_CHECKPOINT] = {"checkpoint", "FILE", TRAIN, NULL,
+                      "save the whole training state to FILE (atomically) at the end of every "
+                      "epoch, and every --checkpoint-every steps; continue with --resume FILE"},
+    [O_CHECKPOINT_EVERY] = {"checkpoint-every", "N", TRAIN, NULL,
+                            "with --checkpoint, save also every N training steps"},
+    [O_SAVE] = {"save", "FILE", TRAIN, NULL,
+                "save the trained network to FILE at the end (for eval, compare --model)"},
+    [O_RESUME] = {"resume", "FILE", TRAIN, NULL,
+                  "continue the run saved in the checkpoint FILE exactly where it stopped; "
+                  "its configuration comes from the file: only --epochs (to extend it), "
+                  "--device (to move it), --data (the same examples elsewhere) and the "
+                  "outputs may be given anew, any other flag must agree with the file"},
+    [O_MODEL] = {"model", "FILE", COMPARE | EVAL, NULL,
+                 "the network (configuration and weights) saved by train --save or "
+                 "--checkpoint; network flags cannot be given with it"},
+    [O_QUIET] = {"quiet", NULL, ALL, NULL, "print only the final result"},
+    [O_HELP] = {"help", NULL, ALL, NULL, "show this help (also -h)"},
 };
 
 /* Print a usage error naming the subcommand; returns CLI_EXIT_USAGE. */
@@ -218,6 +237,12 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                       "the epoch's training took; a progress bar is drawn on a terminal. The "
                       "final test error is printed at the end.",
                       0, 0);
+    else if (cmd == CLI_CMD_EVAL)
+        print_wrapped(out,
+                      "Evaluate a network saved by `burstccn train --save` (or a "
+                      "--checkpoint) on the test set: prints the test error and loss. The data "
+                      "flags default to those the network was trained with.",
+                      0, 0);
     else
         print_wrapped(out,
                       "Build a network (optionally train it for --steps steps), take one "
@@ -265,6 +290,9 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                 "SEED XOR 0xD1B54A32D192ED03. 'seconds' counts training steps only.\n"
                 "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
                 "error.\n");
+    else if (cmd == CLI_CMD_EVAL)
+        fprintf(out, "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
+                     "error.\n");
     else
         fprintf(out,
                 "\nThe comparison batch is the next minibatch of the training order after the\n"
@@ -296,6 +324,22 @@ static int float_in(const char *flag, const char *text, double lo, double hi, in
     }
     *out = (float)v;
     return 0;
+}
+
+/* 1 for the flags that configure the network itself (what a saved model
+ * or checkpoint fixes). */
+static int is_net_flag(int k)
+{
+    switch (k) {
+    case O_RULE: case O_HIDDEN: case O_ARCH: case O_LR: case O_OPTIMIZER: case O_MOMENTUM:
+    case O_ADAM_BETA1: case O_ADAM_BETA2: case O_ADAM_EPS: case O_WEIGHT_DECAY: case O_SEED:
+    case O_P_BASELINE: case O_ERROR_SCALE: case O_Y_MODE: case O_Y_SCALE: case O_Y_LR:
+    case O_Q_MODE: case O_Q_SCALE: case O_Q_LR: case O_CONV_FB: case O_RECURRENT:
+    case O_R_SCALE: case O_R_LR:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Convert the collected values into settings; 0 or -1 with err set. */
@@ -334,6 +378,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         long lv;
         switch (k) {
         case O_DATA: case O_DEVICE: case O_JSON: case O_CSV:
+        case O_CHECKPOINT: case O_SAVE: case O_RESUME: case O_MODEL:
             if (!*t) {
                 snprintf(err, errlen, "%s: empty value", f);
                 return -1;
@@ -341,7 +386,14 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
             if (k == O_DATA) s->data = t;
             else if (k == O_DEVICE) s->device = t;
             else if (k == O_JSON) s->json_path = t;
-            else s->csv_path = t;
+            else if (k == O_CSV) s->csv_path = t;
+            else if (k == O_CHECKPOINT) s->checkpoint_path = t;
+            else if (k == O_SAVE) s->save_path = t;
+            else if (k == O_RESUME) s->resume_path = t;
+            else s->model_path = t;
+            break;
+        case O_CHECKPOINT_EVERY:
+            rc = bcn_arg_long(f, t, 1, LONG_MAX, &s->checkpoint_every, err, errlen);
             break;
         case O_TRAIN_LIMIT: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->data_opts.train_limit, err, errlen); break;
         case O_TEST_LIMIT: rc = bcn_arg_int(f, t, 0, INT_MAX, &s->data_opts.test_limit, err, errlen); break;
@@ -401,6 +453,22 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
         }
         if (rc)
             return -1;
+    }
+
+    if (val[O_CHECKPOINT_EVERY] && !val[O_CHECKPOINT]) {
+        snprintf(err, errlen, "--checkpoint-every needs --checkpoint FILE (where to save)");
+        return -1;
+    }
+    if (val[O_MODEL]) {
+        for (int k = 0; k < O_COUNT; k++) {
+            if (val[k] && is_net_flag(k) && (opts[k].cmds & cmd)) {
+                snprintf(err, errlen,
+                         "--%s cannot be given with --model: the network's configuration "
+                         "comes from '%s'",
+                         opts[k].name, val[O_MODEL]);
+                return -1;
+            }
+        }
     }
 
     /* Layer structure (the input shape and the classes are set from the
@@ -515,6 +583,7 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
 
     if (resolve(cmd, val, s, err, sizeof err) < 0)
         return usage_error(cmd_name, "%s", err);
+    memcpy(s->flag_val, val, sizeof val);
 
     /* Last line of defence: what the library itself would refuse. */
     bcn_ctx *ctx = bcn_ctx_new();
@@ -535,5 +604,129 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
         return rc;
     }
     bcn_ctx_free(ctx);
+    return CLI_EXIT_OK;
+}
+
+/* --------------------------------------------- flags saved with a run */
+
+void cli_flags_write(const cli_settings *s, FILE *f)
+{
+    for (int k = 0; k < O_COUNT; k++) {
+        const char *v = s->flag_val[k];
+        if (!v || k == O_RESUME || k == O_HELP)
+            continue;
+        fprintf(f, "flag %s ", opts[k].name);
+        for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+            if (*p <= ' ' || *p == '%' || *p >= 0x7f)
+                fprintf(f, "%%%02X", *p);
+            else
+                fputc(*p, f);
+        }
+        fputc('\n', f);
+    }
+}
+
+int cli_flags_read(const char *line, const char **saved, char **store)
+{
+    const char *sp = strchr(line, ' ');
+    if (!sp)
+        return -1;
+    int k = find_opt(line, (size_t)(sp - line));
+    if (k < 0 || saved[k])
+        return -1;
+    const char *v = sp + 1;
+    char *out = malloc(strlen(v) + 1), *w = out;
+    if (!out)
+        return -1;
+    for (; *v && *v != '\n'; v++) {
+        unsigned hi, lo;
+        if (*v != '%') {
+            *w++ = *v;
+        } else if (sscanf(v + 1, "%1x%1x", &hi, &lo) == 2 && (hi || lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            v += 2;
+        } else {
+            free(out);
+            return -1;
+        }
+    }
+    *w = '\0';
+    saved[k] = out;
+    *store = out;
+    return 0;
+}
+
+/* 1 when a and b describe the same run: network, batch, data options. */
+static int same_run(const cli_settings *a, const cli_settings *b)
+{
+    return memcmp(&a->cfg, &b->cfg, sizeof a->cfg) == 0 && a->batch == b->batch &&
+           memcmp(&a->data_opts, &b->data_opts, sizeof a->data_opts) == 0 &&
+           a->augment == b->augment;
+}
+
+/* Flags a resumed run may change: how long, where, and what it writes. */
+static int may_change_on_resume(int k)
+{
+    switch (k) {
+    case O_EPOCHS: case O_DEVICE: case O_DATA: case O_JSON: case O_CSV: case O_CHECKPOINT:
+    case O_CHECKPOINT_EVERY: case O_SAVE: case O_RESUME: case O_QUIET: case O_HELP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* 1 for the data flags a saved model's evaluation inherits. */
+static int is_data_flag(int k)
+{
+    return k == O_DATA || k == O_NORMALIZE || k == O_TRAIN_LIMIT || k == O_TEST_LIMIT;
+}
+
+int cli_merge_saved(unsigned cmd, const char *cmd_name, const char *file,
+                    const char *const *saved, cli_settings *s)
+{
+    const char *merged[O_COUNT], *now[O_COUNT];
+    char err[512];
+    memcpy(now, s->flag_val, sizeof now);
+    for (int k = 0; k < O_COUNT; k++) {
+        if (cmd == CLI_CMD_TRAIN)
+            merged[k] = now[k] ? now[k] : saved[k];
+        else
+            merged[k] = now[k] ? now[k] : is_data_flag(k) ? saved[k] : NULL;
+    }
+    if (cmd == CLI_CMD_TRAIN) {
+        cli_settings a, b;
+        if (resolve(cmd, saved, &a, err, sizeof err) < 0) {
+            fprintf(stderr, "burstccn %s: '%s': the flags saved with the run do not parse: %s\n",
+                    cmd_name, file, err);
+            return CLI_EXIT_RUNTIME;
+        }
+        for (int k = 0; k < O_COUNT; k++) {
+            if (!now[k] || may_change_on_resume(k) ||
+                (saved[k] && strcmp(saved[k], now[k]) == 0))
+                continue;
+            const char *alt[O_COUNT];
+            memcpy(alt, saved, sizeof alt);
+            alt[k] = now[k];
+            if (resolve(cmd, alt, &b, err, sizeof err) < 0)
+                return usage_error(cmd_name, "%s", err);
+            if (same_run(&a, &b))
+                continue;
+            if (saved[k])
+                return usage_error(cmd_name,
+                                   "--%s %s contradicts the run saved in '%s' (made with --%s "
+                                   "%s); with --resume only --epochs, --device, --data and "
+                                   "the outputs may change",
+                                   opts[k].name, now[k], file, opts[k].name, saved[k]);
+            return usage_error(cmd_name,
+                               "--%s %s contradicts the run saved in '%s' (made without "
+                               "--%s); with --resume only --epochs, --device, --data and the "
+                               "outputs may change",
+                               opts[k].name, now[k], file, opts[k].name);
+        }
+    }
+    if (resolve(cmd, merged, s, err, sizeof err) < 0)
+        return usage_error(cmd_name, "%s", err);
+    memcpy(s->flag_val, merged, sizeof merged);
     return CLI_EXIT_OK;
 }

@@ -1,11 +1,12 @@
 /*
  * setup.c — what train and compare share at run time: opening the device,
  * loading the data and creating the network; the JSON description of a
- * run; atomic output files; the data-order seed.
+ * run; atomic output files; the training batches.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,57 +17,16 @@
 #include "cli.h"
 #include "netdesc.h"
 
-uint64_t cli_order_seed(uint64_t seed) { return seed ^ UINT64_C(0x9E3779B97F4A7C15); }
-
-int cli_order_init(cli_order *o, int n, int batch, uint64_t seed)
-{
-    memset(o, 0, sizeof *o);
-    o->perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *o->perm);
-    if (!o->perm)
-        return -1;
-    for (int i = 0; i < n; i++)
-        o->perm[i] = i;
-    o->n = n;
-    o->batch = batch;
-    bcn_rng_seed(&o->rng, cli_order_seed(seed));
-    bcn_rng_seed(&o->aug_rng, cli_augment_seed(seed));
-    return 0;
-}
-
-int cli_order_next(cli_order *o, const int **idx)
-{
-    if (o->pos == 0) {
-        bcn_rng_shuffle(&o->rng, o->perm, o->n);
-        o->epoch++;
-    }
-    int b = o->n - o->pos < o->batch ? o->n - o->pos : o->batch;
-    *idx = o->perm + o->pos;
-    o->pos += b;
-    if (o->pos >= o->n)
-        o->pos = 0;
-    return b;
-}
-
-int cli_order_epoch_done(const cli_order *o) { return o->pos == 0; }
-
-uint64_t cli_augment_seed(uint64_t seed) { return seed ^ UINT64_C(0xD1B54A32D192ED03); }
-
-int cli_train_batch(cli_order *o, const cli_settings *s, const cli_env *env, float *x, float *t)
+int cli_train_batch(bcn_order *o, const cli_settings *s, const cli_env *env, float *x, float *t)
 {
     const int *idx;
-    int b = cli_order_next(o, &idx);
+    int b = bcn_order_next(o, &idx);
     bcn_dataset_batch(env->ds, &env->ds->train, idx, b, x, t);
-    if (s->augment && bcn_dataset_augment(env->ctx, env->ds, &o->aug_rng, x, b) != BCN_OK) {
+    if (s->augment && bcn_dataset_augment(env->ctx, env->ds, &o->aug, x, b) != BCN_OK) {
         cli_runtime_error(env, "augmenting a training batch failed");
         return -1;
     }
     return b;
-}
-
-void cli_order_free(cli_order *o)
-{
-    free(o->perm);
-    o->perm = NULL;
 }
 
 int cli_runtime_error(const cli_env *env, const char *what)
@@ -113,11 +73,33 @@ static int check_output_path(const char *flag, const char *path)
     return rc;
 }
 
-int cli_env_open(cli_settings *s, cli_env *env)
+/* Load the network saved in s->model_path and check it fits the data. */
+static int load_model(cli_settings *s, cli_env *env, bcn_order *order)
+{
+    if (bcn_net_load(env->ctx, s->model_path, &env->net, order, NULL, NULL) != BCN_OK)
+        return cli_runtime_error(env, "cannot load the network");
+    const bcn_net_config *c = bcn_net_config_of(env->net);
+    const bcn_dataset *ds = env->ds;
+    int units = c->layers[c->n_layers - 1].units;
+    if (c->input.c * c->input.h * c->input.w != ds->dim || units != ds->n_classes) {
+        fprintf(stderr,
+                "burstccn: the network in '%s' takes %dx%dx%d inputs into %d classes, but the "
+                "data '%s' has %dx%dx%d images of %d classes\n",
+                s->model_path, c->input.c, c->input.h, c->input.w, units, s->data,
+                ds->channels, ds->rows, ds->cols, ds->n_classes);
+        return CLI_EXIT_RUNTIME;
+    }
+    s->cfg = *c;
+    return CLI_EXIT_OK;
+}
+
+int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
 {
     memset(env, 0, sizeof *env);
     if (check_output_path("--json", s->json_path) != 0 ||
-        check_output_path("--csv", s->csv_path) != 0)
+        check_output_path("--csv", s->csv_path) != 0 ||
+        check_output_path("--checkpoint", s->checkpoint_path) != 0 ||
+        check_output_path("--save", s->save_path) != 0)
         return CLI_EXIT_RUNTIME;
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
@@ -130,9 +112,11 @@ int cli_env_open(cli_settings *s, cli_env *env)
         return cli_runtime_error(env, "cannot load the data");
     bcn_net_config *c = &s->cfg;
     const bcn_dataset *ds = env->ds;
-    c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
     if (s->augment < 0)
         s->augment = strcmp(ds->name, "cifar10") == 0;
+    if (s->model_path)
+        return load_model(s, env, order);
+    c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
     c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
     if (st == BCN_ERR_INVALID_ARG) {
@@ -184,40 +168,8 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
 
     bcn_json_key(j, "config");
     bcn_json_begin_object(j);
-    bcn_json_net(j, c);
-    bcn_json_key(j, "hidden");
-    bcn_json_begin_array(j);
-    for (int l = 1; l < c->n_layers; l++) {
-        bcn_shape sh = {0, 0, 0};
-        bcn_net_config_shape(NULL, c, l, &sh);
-        bcn_json_int(j, (long long)sh.c * sh.h * sh.w);
-    }
-    bcn_json_end_array(j);
-    bcn_json_kv_bool(j, "conv_feedback_learning", c->conv_feedback_learning);
+    bcn_json_net_config(j, c);
     bcn_json_kv_int(j, "batch", s->batch);
-    bcn_json_key(j, "lr");
-    bcn_json_begin_array(j);
-    for (int l = 0; l < c->n_layers; l++)
-        bcn_json_float(j, c->lr[l]);
-    bcn_json_end_array(j);
-    bcn_json_kv_string(j, "optimizer", bcn_optimizer_str(c->optimizer));
-    bcn_json_kv_float(j, "momentum", c->momentum);
-    bcn_json_kv_float(j, "adam_beta1", c->adam_beta1);
-    bcn_json_kv_float(j, "adam_beta2", c->adam_beta2);
-    bcn_json_kv_float(j, "adam_eps", c->adam_eps);
-    bcn_json_kv_float(j, "weight_decay", c->weight_decay);
-    bcn_json_kv_float(j, "p_baseline", c->p_baseline);
-    bcn_json_kv_float(j, "error_scale", c->error_scale);
-    bcn_json_kv_string(j, "y_mode", bcn_fb_mode_str(c->y_mode));
-    bcn_json_kv_float(j, "y_scale", c->y_scale);
-    bcn_json_kv_float(j, "y_lr", c->y_lr);
-    bcn_json_kv_string(j, "q_mode", bcn_fb_mode_str(c->q_mode));
-    bcn_json_kv_float(j, "q_scale", c->q_scale);
-    bcn_json_kv_float(j, "q_lr", c->q_lr);
-    bcn_json_kv_bool(j, "recurrent", c->recurrent);
-    bcn_json_kv_float(j, "r_scale", c->r_scale);
-    bcn_json_kv_float(j, "r_lr", c->r_lr);
-    bcn_json_kv_int(j, "seed", (long long)c->seed);
     bcn_json_kv_int(j, "train_limit", s->data_opts.train_limit);
     bcn_json_kv_int(j, "test_limit", s->data_opts.test_limit);
     bcn_json_kv_int(j, "validation", s->data_opts.validation);
@@ -245,12 +197,55 @@ int cli_doc_commit(cli_doc *d, int composing_failed)
         fprintf(stderr, "burstccn: out of memory writing '%s'\n", d->path);
     else if (composing_failed)
         fprintf(stderr, "burstccn: internal error composing '%s'\n", d->path);
-    else if (bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err) < 0)
-        fprintf(stderr, "burstccn: %s\n", err);
-    else
-        rc = CLI_EXIT_OK;
+    else {
+        /* SIGINT, SIGTERM and SIGHUP wait until the file is in place, so an
+         * interrupted run never leaves a temporary file behind. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        int wrc = bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (wrc < 0)
+            fprintf(stderr, "burstccn: %s\n", err);
+        else
+            rc = CLI_EXIT_OK;
+    }
     free(d->buf);
     d->buf = NULL;
     d->f = NULL;
+    return rc;
+}
+
+int cli_saved_flags(unsigned cmd, const char *cmd_name, const char *file, int required,
+                    cli_settings *s, cli_train_state *st)
+{
+    memset(st, 0, sizeof *st);
+    bcn_ctx *ctx = bcn_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "burstccn: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    void *app = NULL;
+    size_t len = 0;
+    if (bcn_checkpoint_app(ctx, file, &app, &len) != BCN_OK) {
+        fprintf(stderr, "burstccn: cannot read '%s': %s\n", file, bcn_errmsg(ctx));
+        bcn_ctx_free(ctx);
+        return CLI_EXIT_RUNTIME;
+    }
+    bcn_ctx_free(ctx);
+    int rc = CLI_EXIT_OK;
+    static const char magic[] = "burstccn-train ";
+    if (!required && (!app || len < sizeof magic - 1 || memcmp(app, magic, sizeof magic - 1))) {
+        free(app);
+        return CLI_EXIT_OK; /* saved by another program: no flags to inherit */
+    }
+    if (cli_state_decode(file, app, len, st) < 0)
+        rc = CLI_EXIT_RUNTIME;
+    free(app);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_merge_saved(cmd, cmd_name, file, st->saved, s);
     return rc;
 }

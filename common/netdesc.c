@@ -113,3 +113,40 @@ void bcn_json_net(bcn_json *j, const bcn_net_config *cfg)
     }
     bcn_json_end_array(j);
 }
+
+void bcn_json_net_config(bcn_json *j, const bcn_net_config *c)
+{
+    bcn_json_kv_string(j, "rule", bcn_rule_str(c->rule));
+    bcn_json_net(j, c);
+    bcn_json_key(j, "hidden");
+    bcn_json_begin_array(j);
+    for (int l = 1; l < c->n_layers; l++) {
+        bcn_shape sh = shape_of(c, l);
+        bcn_json_int(j, (long long)sh.c * sh.h * sh.w);
+    }
+    bcn_json_end_array(j);
+    bcn_json_kv_bool(j, "conv_feedback_learning", c->conv_feedback_learning);
+    bcn_json_key(j, "lr");
+    bcn_json_begin_array(j);
+    for (int l = 0; l < c->n_layers; l++)
+        bcn_json_float(j, c->lr[l]);
+    bcn_json_end_array(j);
+    bcn_json_kv_string(j, "optimizer", bcn_optimizer_str(c->optimizer));
+    bcn_json_kv_float(j, "momentum", c->momentum);
+    bcn_json_kv_float(j, "adam_beta1", c->adam_beta1);
+    bcn_json_kv_float(j, "adam_beta2", c->adam_beta2);
+    bcn_json_kv_float(j, "adam_eps", c->adam_eps);
+    bcn_json_kv_float(j, "weight_decay", c->weight_decay);
+    bcn_json_kv_float(j, "p_baseline", c->p_baseline);
+    bcn_json_kv_float(j, "error_scale", c->error_scale);
+    bcn_json_kv_string(j, "y_mode", bcn_fb_mode_str(c->y_mode));
+    bcn_json_kv_float(j, "y_scale", c->y_scale);
+    bcn_json_kv_float(j, "y_lr", c->y_lr);
+    bcn_json_kv_string(j, "q_mode", bcn_fb_mode_str(c->q_mode));
+    bcn_json_kv_float(j, "q_scale", c->q_scale);
+    bcn_json_kv_float(j, "q_lr", c->q_lr);
+    bcn_json_kv_bool(j, "recurrent", c->recurrent);
+    bcn_json_kv_float(j, "r_scale", c->r_scale);
+    bcn_json_kv_float(j, "r_lr", c->r_lr);
+    bcn_json_kv_int(j, "seed", (long long)c->seed);
+}

@@ -24,5 +24,10 @@ void bcn_layer_short_label(const bcn_net_config *cfg, int l, char *buf, size_t l
  * [c, h, w], "sizes" (n_0..n_L, flattened) and "layers" (kind, units or
  * channels, kernel, stride, pad, output shape, weight shape). */
 void bcn_json_net(bcn_json *j, const bcn_net_config *cfg);
+/* Members describing the whole network configuration, the one writer
+ * `burstccn` and `burstccn-bench` share: "rule", bcn_json_net's members,
+ * "hidden", "conv_feedback_learning", "lr" (one per layer), the optimiser,
+ * the feedback settings and "seed". */
+void bcn_json_net_config(bcn_json *j, const bcn_net_config *cfg);
 
 #endif /* BCN_NETDESC_H */

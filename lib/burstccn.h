@@ -150,6 +150,41 @@ BCN_API uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
 BCN_API void bcn_rng_shuffle(bcn_rng *rng, int *idx, int n);
 
+/* ------------------------------------------------------------- data order */
+
+/* The order in which training examples are visited, shared by every program
+ * (burstccn train and compare, every burstccn-bench command), so that one
+ * seed gives one data order everywhere. A permutation of n examples is
+ * shuffled in place (bcn_rng_shuffle) at the start of every epoch by `rng`,
+ * seeded with seed XOR 0x9E3779B97F4A7C15, and cut into batches in order;
+ * the last batch of an epoch may be smaller. `aug` (seeded with seed XOR
+ * 0xD1B54A32D192ED03) is the generator training augmentation draws from.
+ * The whole state is these fields: a checkpoint stores and restores it. */
+typedef struct bcn_order {
+    bcn_rng rng;  /* shuffles */
+    bcn_rng aug;  /* augmentation draws (bcn_dataset_augment) */
+    int *perm;    /* n indices (malloc'd) */
+    int n;        /* examples */
+    int batch;    /* batch size */
+    int pos;      /* index in perm of the next batch's first example */
+    long epoch;   /* epochs started (shuffles done) */
+} bcn_order;
+
+/* Start the order of n examples in batches of `batch` (identity before the
+ * first shuffle). BCN_ERR_INVALID_ARG for n < 1 or batch < 1,
+ * BCN_ERR_NOMEM; errors go to ctx (which may be NULL). */
+BCN_API bcn_status bcn_order_init(bcn_ctx *ctx, bcn_order *order, int n, int batch,
+                                  uint64_t seed);
+/* The next batch: *idx points at its indices (valid until the next call);
+ * returns its size. Shuffles first when a new epoch starts. */
+BCN_API int bcn_order_next(bcn_order *order, const int **idx);
+/* 1 when the next batch starts a new epoch. */
+BCN_API int bcn_order_epoch_done(const bcn_order *order);
+/* Batches per epoch: ceil(n / batch). */
+BCN_API long bcn_order_batches_per_epoch(const bcn_order *order);
+/* Free the permutation (the struct itself is the caller's). NULL is a no-op. */
+BCN_API void bcn_order_free(bcn_order *order);
+
 /* ------------------------------------------------------- rules and options */
 
 typedef enum bcn_rule {
@@ -298,6 +333,14 @@ typedef struct bcn_step_timing {
 BCN_API bcn_status bcn_net_train_step(bcn_net *net, const float *x,
                                       const float *t, int batch,
                                       bcn_step_timing *timing);
+/* Training steps the network has taken over its life (a loaded checkpoint
+ * continues the count); 0 for NULL. */
+BCN_API long bcn_net_steps(const bcn_net *net);
+/* Divergence check, folded into the training statistics (no extra device
+ * work): *step receives the index (0-based, counted as bcn_net_steps) of
+ * the first training step whose batch loss was NaN or infinite, or -1 when
+ * every step so far was finite. Reads the device's statistics slots. */
+BCN_API bcn_status bcn_net_first_bad_step(bcn_net *net, long *step);
 /* Read (and with reset != 0, clear) the training statistics accumulated
  * since the last reset: mean loss per SPEC §2, correct count, samples. */
 BCN_API bcn_status bcn_net_train_stats(bcn_net *net, int reset,
@@ -347,6 +390,39 @@ BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
  * bcn_net_compute_signals fills any. */
 BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
                                       float *grad_w, float *grad_c);
+
+/* -------------------------------------------------------------- checkpoints */
+
+/* Checkpoint file format version written by this library; files of a newer
+ * version are refused. The format is in docs/checkpoint.md. */
+#define BCN_CHECKPOINT_VERSION 1
+
+/* Save the whole training state to `path`, atomically (a temporary file in
+ * the same folder, fsync'd, then renamed; removed on failure): the
+ * configuration and layers, every parameter (W, c, Y, Q, R), the optimiser
+ * state (momentum, Adam moments and step), the step count and the training
+ * statistics accumulated since their last reset, the data order `order`
+ * (may be NULL) and `app_len` bytes of the application's own (`app`, may be
+ * NULL: stored verbatim). Reading the state synchronises the device. */
+BCN_API bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void *app,
+                                size_t app_len, const char *path);
+/* Load a file written by bcn_net_save into a new network on ctx's device,
+ * which then continues exactly where the saved one stopped. When `order`
+ * is not NULL it receives the saved data order (order->perm NULL when the
+ * file has none; free it with bcn_order_free); when `app` is not NULL it
+ * receives a malloc'd copy of the application bytes (NULL, *app_len 0 when
+ * none). A missing file is BCN_ERR_IO; a truncated, corrupted (checksum),
+ * foreign or inconsistent file BCN_ERR_FORMAT and one from a newer format
+ * version BCN_ERR_UNSUPPORTED, the message naming the file and the
+ * problem. Nothing is allocated from a size the file does not prove. */
+BCN_API bcn_status bcn_net_load(bcn_ctx *ctx, const char *path, bcn_net **net,
+                                bcn_order *order, void **app, size_t *app_len);
+
+/* Read only the application bytes of a checkpoint (the file is checked as
+ * by bcn_net_load, no device or network is needed): *app is malloc'd, or
+ * NULL with *app_len 0 when the file has none. ctx may be NULL. */
+BCN_API bcn_status bcn_checkpoint_app(bcn_ctx *ctx, const char *path, void **app,
+                                      size_t *app_len);
 
 /* ------------------------------------------------------------------ angles */
 

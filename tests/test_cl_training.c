@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <criterion/criterion.h>
@@ -259,6 +260,99 @@ static void five_steps(const variant *v)
     bcn_ctx_free(ctx_ref);
     free(x);
     free(t);
+}
+
+/* Steps [from, to) of the fixed batches on an existing network. */
+static void continue_steps(bcn_net *net, const bcn_net_config *cfg, const float *x,
+                           const float *t, int from, int to)
+{
+    int n0 = width(cfg, 0), nL = width(cfg, cfg->n_layers);
+    for (int s = from; s < to; s++)
+        cr_assert_eq(bcn_net_train_step(net, x + (size_t)s * BATCH * n0,
+                                        t + (size_t)s * BATCH * nL, BATCH, NULL),
+                     BCN_OK, "step %d: %s", s, bcn_errmsg(bcn_net_ctx(net)));
+}
+
+/* A run checkpointed after 2 steps on cl and resumed (on cl) for 3 more
+ * matches ref's 5 uninterrupted steps like an uninterrupted cl run does;
+ * the checkpoint loads on ref with exactly the weights cl saved. */
+static void resume_on_cl(const variant *v)
+{
+    char ids[MAX_DEVICES][32];
+    size_t ndev = cl_devices(ids);
+    bcn_net_config cfg = variant_config(v);
+    int n0 = width(&cfg, 0), nL = width(&cfg, cfg.n_layers), L = cfg.n_layers;
+    bcn_rng rng;
+    bcn_rng_seed(&rng, SEED + 2);
+    size_t nx = (size_t)STEPS * BATCH * n0, nt = (size_t)STEPS * BATCH * nL;
+    float *x = malloc(nx * sizeof *x), *t = calloc(nt, sizeof *t);
+    cr_assert(x && t);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)bcn_rng_uniform(&rng);
+    for (size_t r = 0; r < (size_t)STEPS * BATCH; r++)
+        t[r * nL + bcn_rng_below(&rng, (uint64_t)nL)] = 1.0f;
+    bcn_ctx *ctx_ref = open_ctx("ref");
+    bcn_net *ref = train_steps(ctx_ref, &cfg, x, t);
+    char path[] = "/tmp/bcn-cl-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    for (size_t d = 0; d < ndev; d++) {
+        bcn_ctx *ctx = open_ctx(ids[d]);
+        bcn_net *first = NULL;
+        cr_assert_eq(bcn_net_create(ctx, &cfg, &first), BCN_OK, "%s", bcn_errmsg(ctx));
+        continue_steps(first, &cfg, x, t, 0, 2);
+        cr_assert_eq(bcn_net_save(first, NULL, NULL, 0, path), BCN_OK, "%s", bcn_errmsg(ctx));
+        /* On ref, the saved weights exactly. */
+        bcn_net *on_ref = NULL;
+        cr_assert_eq(bcn_net_load(ctx_ref, path, &on_ref, NULL, NULL, NULL), BCN_OK, "%s",
+                     bcn_errmsg(ctx_ref));
+        for (int l = 1; l <= L; l++) {
+            int r = 0, c = 0;
+            cr_assert_eq(bcn_net_param_shape(first, BCN_PARAM_W, l, &r, &c), BCN_OK);
+            float *a = malloc((size_t)r * c * sizeof *a), *b = malloc((size_t)r * c * sizeof *b);
+            cr_assert_eq(bcn_net_get_param(first, BCN_PARAM_W, l, a), BCN_OK);
+            cr_assert_eq(bcn_net_get_param(on_ref, BCN_PARAM_W, l, b), BCN_OK);
+            cr_assert(memcmp(a, b, (size_t)r * c * sizeof *a) == 0, "W_%d changed in transit", l);
+            free(a);
+            free(b);
+        }
+        bcn_net_destroy(on_ref);
+        bcn_net_destroy(first);
+        bcn_net *resumed = NULL;
+        cr_assert_eq(bcn_net_load(ctx, path, &resumed, NULL, NULL, NULL), BCN_OK, "%s",
+                     bcn_errmsg(ctx));
+        continue_steps(resumed, &cfg, x, t, 2, STEPS);
+        char label[96];
+        snprintf(label, sizeof label, "%s resumed on %s", v->name, ids[d]);
+        for (int l = 1; l <= L; l++) {
+            compare_param(resumed, ref, BCN_PARAM_W, l, label, "W");
+            compare_param(resumed, ref, BCN_PARAM_C, l, label, "c");
+            if (l < L) {
+                compare_param(resumed, ref, BCN_PARAM_Y, l, label, "Y");
+                compare_param(resumed, ref, BCN_PARAM_Q, l, label, "Q");
+            }
+        }
+        double loss = 0, loss_ref = 0;
+        cr_assert_eq(bcn_net_train_stats(resumed, 0, &loss, NULL, NULL), BCN_OK);
+        cr_assert_eq(bcn_net_train_stats(ref, 0, &loss_ref, NULL, NULL), BCN_OK);
+        cr_expect(fabs(loss - loss_ref) <= STEP_TOL * loss_ref, "%s: loss %.9g, ref %.9g",
+                  label, loss, loss_ref);
+        bcn_net_destroy(resumed);
+        bcn_ctx_free(ctx);
+    }
+    unlink(path);
+    bcn_net_destroy(ref);
+    bcn_ctx_free(ctx_ref);
+    free(x);
+    free(t);
+}
+
+Test(cl_training, checkpoint_resumes_on_cl_and_moves_to_ref, .timeout = 300)
+{
+    resume_on_cl(&variants[4]);  /* burstccn_adam: Y/Q learning, Adam moments */
+    resume_on_cl(&variants[6]);  /* burstprop_momentum: R, velocities */
+    resume_on_cl(&conv_variants[3]); /* conv_fa_momentum */
 }
 
 Test(cl_training, five_steps_every_rule_and_optimiser, .timeout = 300)

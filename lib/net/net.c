@@ -262,6 +262,7 @@ bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out
         return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory creating a network");
     net->ctx = ctx;
     net->be = ctx->backend;
+    net->first_bad_step = -1;
     ctx->n_nets++;
     net->cfg = *cfg;
     net->L = cfg->n_layers;
@@ -300,6 +301,21 @@ void bcn_net_destroy(bcn_net *net)
     free_buf(net, &net->stats);
     net->ctx->n_nets--;
     free(net);
+}
+
+int bcn_net_state_buffers(bcn_net *net, int li, bcn_buf **bufs[9], size_t sizes[9])
+{
+    bcn_layer *ly = &net->layer[li];
+    size_t nw = ly->n_w, nc = (size_t)ly->n_c;
+    size_t nfb = li + 1 < net->L ? net->layer[li + 1].n_w : 0;
+    size_t nr = (size_t)ly->n_out * (size_t)ly->n_out;
+    bcn_buf **b[9] = {&ly->W, &ly->c, &ly->mW, &ly->mc, &ly->vW, &ly->vc, &ly->Y, &ly->Q, &ly->R};
+    size_t n[9] = {nw, nc, nw, nc, nw, nc, nfb, nfb, nr};
+    for (int k = 0; k < 9; k++) {
+        bufs[k] = b[k];
+        sizes[k] = n[k];
+    }
+    return 9;
 }
 
 const bcn_net_config *bcn_net_config_of(const bcn_net *net) { return &net->cfg; }

@@ -11,8 +11,7 @@
 
 #include "net_internal.h"
 
-/* Read the device statistics slots used so far into the host sums. */
-static bcn_status fold_stats(bcn_net *net)
+bcn_status bcn_net_fold_stats(bcn_net *net)
 {
     if (net->stats_used == 0)
         return BCN_OK;
@@ -22,10 +21,15 @@ static bcn_status fold_stats(bcn_net *net)
         return bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory reading statistics");
     bcn_status st = net->be->buf_read(net->be, net->stats, 0, n, host);
     if (st == BCN_OK) {
+        /* One slot per step, added in step order: the sums do not depend
+         * on when they are folded (a resumed run folds at other times). */
         for (int i = 0; i < net->stats_used; i++) {
+            if (!isfinite(host[2 * i]) && net->first_bad_step < 0)
+                net->first_bad_step = net->folded_steps + i;
             net->loss_sum += host[2 * i];
-            net->correct += (long)lrint(host[2 * i + 1]);
+            net->correct += (long)lrint(isfinite(host[2 * i + 1]) ? host[2 * i + 1] : 0.0f);
         }
+        net->folded_steps += net->stats_used;
         net->stats_used = 0;
     }
     free(host);
@@ -52,7 +56,7 @@ bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int 
                              "bcn_net_train_step: targets t are NULL");
     bcn_status st = BCN_OK;
     if (net->stats_used == BCN_STATS_SLOTS)
-        st = fold_stats(net);
+        st = bcn_net_fold_stats(net);
     double t0 = timed_mark(net, timing, &st);
     if (st == BCN_OK)
         st = bcn_net_upload(net, x, t, batch);
@@ -65,6 +69,7 @@ bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int 
     }
     if (st == BCN_OK) {
         net->stats_used++;
+        net->steps++;
         net->seen += batch;
     }
     double t1 = timed_mark(net, timing, &st);
@@ -87,7 +92,7 @@ bcn_status bcn_net_train_stats(bcn_net *net, int reset, double *mean_loss, long 
 {
     if (!net)
         return BCN_ERR_INVALID_ARG;
-    bcn_status st = fold_stats(net);
+    bcn_status st = bcn_net_fold_stats(net);
     if (st != BCN_OK)
         return st;
     double entries = (double)net->seen * net->layer[net->L - 1].n_out;
@@ -104,6 +109,19 @@ bcn_status bcn_net_train_stats(bcn_net *net, int reset, double *mean_loss, long 
     }
     return BCN_OK;
 }
+
+bcn_status bcn_net_first_bad_step(bcn_net *net, long *step)
+{
+    if (!net || !step)
+        return bcn_set_error(net ? net->ctx : NULL, BCN_ERR_INVALID_ARG,
+                             "bcn_net_first_bad_step: NULL argument");
+    bcn_status st = bcn_net_fold_stats(net);
+    if (st == BCN_OK)
+        *step = net->first_bad_step;
+    return st;
+}
+
+long bcn_net_steps(const bcn_net *net) { return net ? net->steps : 0; }
 
 bcn_status bcn_net_compute_signals(bcn_net *net, const float *x, const float *t, int batch,
                                    unsigned rule_mask)

@@ -49,6 +49,9 @@ struct bcn_net {
     double loss_sum;
     long correct, seen;
     long adam_step;
+    long steps;          /* training steps taken over the network's life */
+    long folded_steps;   /* steps whose statistics slots were folded */
+    long first_bad_step; /* first step whose batch loss was NaN/inf; -1 none */
 };
 
 /* Fill net->layer[] shapes from the (checked) configuration. */
@@ -76,6 +79,13 @@ bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha,
 /* Multiply-adds of one pass of the layer's linear map over one example. */
 double bcn_layer_macs(const bcn_layer *ly);
 
+/* Read the device statistics slots used so far into the host sums, noting
+ * the first step whose batch loss is not finite (net->first_bad_step). */
+bcn_status bcn_net_fold_stats(bcn_net *net);
+/* The parameter and optimiser-state buffers of layer index li in the
+ * checkpoint's order (W, c, mW, mc, vW, vc, Y, Q, R): *slot[k] NULL when
+ * the network has none; returns the count (9) and each one's floats. */
+int bcn_net_state_buffers(bcn_net *net, int li, bcn_buf **bufs[9], size_t sizes[9]);
 /* Make the activation buffers hold at least `batch` rows. */
 bcn_status bcn_net_reserve(bcn_net *net, int batch);
 /* Make sure rule's signal buffers exist. */
