@@ -102,9 +102,15 @@ typedef struct bench_opts {
 
 /* Defaults of every option for subcommand `cmd`. */
 void bench_opts_init(bench_opts *o, unsigned cmd);
-/* Parse argv[first..argc) for subcommand o->cmd into o. Returns 0, or
- * BENCH_EXIT_USAGE after printing the problem; 3 when --help was shown. */
+/* Parse argv[first..argc) for subcommand o->cmd into o (each flag at most
+ * once; --arch up to 4 times for timing), then prove the results folder
+ * writable (created, and a temporary file made in it). Returns 0,
+ * BENCH_EXIT_USAGE after printing the problem, BENCH_EXIT_FAIL when the
+ * results folder cannot be written (printed); 3 when --help was shown. */
 int bench_opts_parse(bench_opts *o, int argc, char **argv, int first);
+/* Rewrite the library's configuration field names in an error message as
+ * the flags that set them ("p_baseline = 1" -> "--p-baseline 1"). */
+void bench_fields_to_flags(char *msg, size_t size);
 /* Print the usage of one subcommand (its options) to `out`. */
 void bench_usage_cmd(FILE *out, unsigned cmd);
 /* The network configuration of `rule` for inputs of shape `input` and

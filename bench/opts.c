@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
+#include "atomic_file.h"
 #include "bench.h"
 #include "netdesc.h"
 
@@ -279,7 +281,13 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_LR: o->lr.set = 1; return bcn_arg_float(flag, v, 0.0, 1e3, &o->lr.value, err, n);
     case O_P_BASELINE:
         o->p_baseline.set = 1;
-        return bcn_arg_float(flag, v, 0.0, 1.0, &o->p_baseline.value, err, n);
+        if (bcn_arg_float(flag, v, 0.0, 1.0, &o->p_baseline.value, err, n) != 0)
+            return -1;
+        if (o->p_baseline.value <= 0.0f || o->p_baseline.value >= 1.0f) {
+            snprintf(err, n, "%s: '%s' is out of range (must be > 0 and < 1)", flag, v);
+            return -1;
+        }
+        return 0;
     case O_Y_SCALE:
         o->y_scale.set = 1;
         return bcn_arg_float(flag, v, 0.0, 1e3, &o->y_scale.value, err, n);
@@ -410,8 +418,11 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
         bcn_ctx *ctx = bcn_ctx_new();
         int rc = 0;
         if (ctx && bcn_net_config_check(ctx, &cfg) != BCN_OK) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", bcn_errmsg(ctx));
+            bench_fields_to_flags(msg, sizeof msg);
             snprintf(err, errlen, "--arch %.200s does not fit the %dx%dx%d input: %.400s",
-                     o->arch[a], in.c, in.h, in.w, bcn_errmsg(ctx));
+                     o->arch[a], in.c, in.h, in.w, msg);
             rc = -1;
         }
         bcn_ctx_free(ctx);
@@ -421,10 +432,37 @@ static int check_combination(bench_opts *o, char *err, size_t errlen)
     return 0;
 }
 
+void bench_fields_to_flags(char *msg, size_t size)
+{
+    const char *names[N_OPTS];
+    for (size_t k = 0; k < N_OPTS; k++)
+        names[k] = opt_table[k].name;
+    bcn_arg_fields_to_flags(msg, size, names, N_OPTS);
+}
+
+/* Prove the results folder writable before any work: create it (except
+ * for `plots`, which reads an existing one and says so when it is not),
+ * then a temporary file in it. 0, or -1 with err naming --out. */
+static int probe_outputs(const bench_opts *o, char *err, size_t errlen)
+{
+    char why[1024], path[4200];
+    struct stat sb;
+    if (o->cmd == BENCH_CMD_PLOTS && (stat(o->out, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return 0;
+    if (bench_mkdirs(o->out, why, sizeof why) != 0 ||
+        bench_path(path, sizeof path, o->out, "summary.md") != 0 ||
+        bcn_atomic_probe(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--out: %.1000s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
 {
     char err[1024];
     int positional = 0;
+    unsigned char seen[N_OPTS] = {0};
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
@@ -453,6 +491,11 @@ int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
             bench_usage_cmd(stdout, o->cmd);
             return 3;
         }
+        /* Every flag once; --arch is a list that timing takes up to 4 times. */
+        char flag[40];
+        snprintf(flag, sizeof flag, "--%s", d->name);
+        if (d->id != O_ARCH && bcn_arg_once(flag, &seen[d - opt_table], err, sizeof err) != 0)
+            goto usage;
         const char *value = NULL;
         if (d->arg) {
             if (eq)
@@ -472,6 +515,10 @@ int bench_opts_parse(bench_opts *o, int argc, char **argv, int first)
     }
     if (check_combination(o, err, sizeof err) != 0)
         goto usage;
+    if (probe_outputs(o, err, sizeof err) != 0) {
+        fprintf(stderr, "burstccn-bench %s: %s\n", cmd_name(o->cmd), err);
+        return BENCH_EXIT_FAIL;
+    }
     return 0;
 usage:
     fprintf(stderr, "burstccn-bench %s: %s\n(see burstccn-bench %s --help)\n", cmd_name(o->cmd),

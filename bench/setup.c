@@ -39,8 +39,10 @@ int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_devi
         return -1;
     bcn_data_options dopt = {.train_limit = o->train_limit, .test_limit = o->test_limit};
     if (bcn_dataset_load(*ctx, o->data, &dopt, ds) != BCN_OK) {
+        snprintf(err, sizeof err, "%s", bcn_errmsg(*ctx));
+        bench_fields_to_flags(err, sizeof err);
         fprintf(stderr, "burstccn-bench %s: cannot load the dataset '%s': %s\n", cmd, o->data,
-                bcn_errmsg(*ctx));
+                err);
         bcn_ctx_free(*ctx);
         *ctx = NULL;
         *ds = NULL;
@@ -59,9 +61,11 @@ int bench_run_config(const bench_opts *o, const char *cmd, bcn_ctx *ctx, bcn_rul
         return BENCH_EXIT_USAGE;
     }
     if (bcn_net_config_check(ctx, cfg) != BCN_OK) {
+        snprintf(err, sizeof err, "%s", bcn_errmsg(ctx));
+        bench_fields_to_flags(err, sizeof err);
         fprintf(stderr,
                 "burstccn-bench %s: the network does not fit the %dx%dx%d images of %s: %s\n", cmd,
-                in.c, in.h, in.w, ds->name, bcn_errmsg(ctx));
+                in.c, in.h, in.w, ds->name, err);
         return BENCH_EXIT_USAGE;
     }
     return 0;

@@ -6,6 +6,7 @@
 #ifndef BCN_CLI_H
 #define BCN_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "burstccn.h"
@@ -51,6 +52,9 @@ typedef struct cli_settings {
  * Returns CLI_EXIT_OK, CLI_EXIT_USAGE (message already on stderr) or
  * CLI_HELP_SHOWN (help printed on stdout). */
 int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s);
+/* Rewrite the library's configuration field names in an error message as
+ * the flags that set them ("p_baseline = 1" -> "--p-baseline 1"). */
+void cli_fields_to_flags(char *msg, size_t size);
 /* Write the flags given (flag_val, except --resume) as "flag NAME VALUE"
  * lines, the value percent-encoded: what a checkpoint keeps of its run. */
 void cli_flags_write(const cli_settings *s, FILE *f);
@@ -83,6 +87,11 @@ typedef struct cli_env {
  * data) or CLI_EXIT_USAGE (a configuration the library rejects); the
  * message is already printed. */
 int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order);
+/* Prove an output file writable before any work (common/atomic_file.h's
+ * bcn_atomic_probe: its folder exists, it is no folder, a temporary file
+ * can be made beside it). 0, or -1 with "burstccn: FLAG: reason" printed;
+ * callers exit with CLI_EXIT_RUNTIME. A NULL path (flag not given) is 0. */
+int cli_check_output(const char *flag, const char *path);
 /* Release everything cli_env_open made. */
 void cli_env_close(cli_env *env);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */
@@ -150,6 +159,34 @@ void cli_remove_stale_temps(const char *path);
  * Returns CLI_EXIT_*, messages printed; free *st with cli_state_free. */
 int cli_saved_flags(unsigned cmd, const char *cmd_name, const char *file, int required,
                     cli_settings *s, cli_train_state *st);
+
+/* `burstccn train` across processes (dist.c): rank, ranks, node-local
+ * rank; a single process (size 1, active 0) unless an MPI launcher started
+ * a build with MPI support. */
+typedef struct cli_dist {
+    int active; /* MPI initialised by cli_dist_init */
+    int rank, size, local_rank;
+} cli_dist;
+/* Initialise MPI when an MPI launcher (mpirun, srun) started the process;
+ * -1 with the message printed on failure (or when the build lacks MPI). */
+int cli_dist_init(cli_dist *d, int *argc, char ***argv);
+/* MPI_Finalize when cli_dist_init initialised MPI. */
+void cli_dist_finish(cli_dist *d);
+/* Every rank says whether it failed; returns the lowest rank that did, or
+ * -1 (a collective: every rank must call it at the same point). */
+int cli_dist_first_failed(const cli_dist *d, int failed);
+/* Sum v[0..n) over the ranks, in place; 0 or -1. */
+int cli_dist_sum(const cli_dist *d, double *v, int n);
+/* The least of every rank's `step` (-1 meaning none): the first step that
+ * diverged anywhere. */
+long cli_dist_min_step(const cli_dist *d, long step);
+/* The lowest rank whose `hash` differs from rank 0's, or -1. */
+int cli_dist_differs(const cli_dist *d, uint64_t hash);
+/* This rank's rows [offset, offset + count) of a global batch of `global`
+ * (the first global % size ranks take one more). */
+void cli_dist_share(const cli_dist *d, int global, int *offset, int *count);
+/* FNV-1a hash of n bytes continuing h (0 to start). */
+uint64_t cli_dist_hash(const void *data, size_t n, uint64_t h);
 
 /* Subcommands: each returns the process exit status. */
 int cli_cmd_devices(int argc, char **argv);

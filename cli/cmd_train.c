@@ -31,6 +31,10 @@ typedef struct train_run {
     int n_rows;          /* epochs done */
     int has_val;         /* a validation set exists (else its columns are empty) */
     float *x, *t;
+    cli_dist dist;       /* the ranks of a data-parallel run (size 1: alone) */
+    char device[64];     /* the device picked from the node-local rank */
+    double local_s, reduce_s; /* data-parallel: seconds in the local part, the all-reduce */
+    long timed_steps;
 } train_run;
 
 /* A CSV field: empty when not measured, else the value, non-finite ones
@@ -106,6 +110,19 @@ static int write_json(const train_run *run, const cli_epoch_row *final, double w
     }
     if (run->s.resume_path)
         bcn_json_kv_string(&j, "resumed_from", run->s.resume_path);
+    if (run->dist.active) {
+        /* Data parallelism: rank 0's split of its steps' time. */
+        bcn_json_key(&j, "parallel");
+        bcn_json_begin_object(&j);
+        bcn_json_kv_int(&j, "ranks", run->dist.size);
+        bcn_json_kv_int(&j, "steps", run->timed_steps);
+        bcn_json_kv_number(&j, "local_seconds_per_step",
+                           run->timed_steps ? run->local_s / run->timed_steps : NAN);
+        bcn_json_kv_number(&j, "allreduce_seconds_per_step",
+                           run->timed_steps ? run->reduce_s / run->timed_steps : NAN);
+        bcn_json_kv_int(&j, "floats_per_allreduce", (long long)bcn_net_shard_floats(run->env.net));
+        bcn_json_end_object(&j);
+    }
     bcn_json_kv_int(&j, "epochs", n);
     bcn_json_kv_number(&j, "test_error", final->test_error);
     bcn_json_kv_int(&j, "test_errors", final->test_errors);
@@ -139,11 +156,36 @@ static int write_json(const train_run *run, const cli_epoch_row *final, double w
     return cli_doc_commit(&doc, bcn_json_finish(&j) != 0);
 }
 
-/* Evaluate on one split: mean loss, error percent and error count. */
-static bcn_status evaluate(cli_env *env, const bcn_split *sp, double *loss, double *err_pct,
+/* A failure elsewhere in a data-parallel run: printed here (the context
+ * holds no message for it). */
+static bcn_status dist_failure(const train_run *run, const char *what)
+{
+    fprintf(stderr, "burstccn: rank %d: %s\n", run->dist.rank, what);
+    return BCN_ERR_STATE;
+}
+
+/* Evaluate on one split: mean loss, error percent and error count; each
+ * rank of a data-parallel run takes its share of the examples. */
+static bcn_status evaluate(train_run *run, const bcn_split *sp, double *loss, double *err_pct,
                            long *n_err)
 {
-    bcn_status st = bcn_net_evaluate(env->net, sp->x, sp->y, sp->n, loss, n_err);
+    cli_env *env = &run->env;
+    int off = 0, count = sp->n;
+    cli_dist_share(&run->dist, sp->n, &off, &count);
+    bcn_status st = BCN_OK;
+    *loss = 0.0;
+    *n_err = 0;
+    if (count > 0)
+        st = bcn_net_evaluate(env->net, sp->x + (size_t)off * env->ds->dim, sp->y + off, count,
+                              loss, n_err);
+    if (run->dist.active) {
+        double v[3] = {st == BCN_OK ? *loss * count : 0.0, (double)*n_err,
+                       st == BCN_OK ? 0.0 : 1.0};
+        if (cli_dist_sum(&run->dist, v, 3) != 0 || v[2] > 0)
+            return st != BCN_OK ? st : dist_failure(run, "the evaluation failed on another rank");
+        *loss = v[0] / sp->n;
+        *n_err = (long)v[1];
+    }
     if (st == BCN_OK)
         *err_pct = 100.0 * (double)*n_err / (double)sp->n;
     return st;
@@ -175,6 +217,47 @@ static int save_state(train_run *run, const char *path, int with_order, double p
     return CLI_EXIT_OK;
 }
 
+/* One step on the gathered global batch of b rows: alone, or this rank's
+ * share of it (bcn_net_train_shard sums the gradients over the ranks). */
+static bcn_status train_step(train_run *run, int b)
+{
+    if (!run->dist.active)
+        return bcn_net_train_step(run->env.net, run->x, run->t, b, NULL);
+    const bcn_dataset *ds = run->env.ds;
+    int off, count;
+    cli_dist_share(&run->dist, b, &off, &count);
+    bcn_step_timing tm;
+    bcn_status st = bcn_net_train_shard(run->env.net, run->x + (size_t)off * ds->dim,
+                                        run->t + (size_t)off * ds->n_classes, count, b, &tm);
+    run->local_s += tm.forward_s + tm.update_s;
+    run->reduce_s += tm.feedback_s;
+    run->timed_steps++;
+    return st;
+}
+
+/* The training statistics over every rank: mean loss, error percent. */
+static bcn_status train_stats(train_run *run, double *loss, double *err_pct)
+{
+    double mean = 0;
+    long correct = 0, seen = 0;
+    bcn_status st = bcn_net_train_stats(run->env.net, 1, &mean, &correct, &seen);
+    if (st != BCN_OK)
+        return st;
+    if (run->dist.active) {
+        const bcn_net_config *c = bcn_net_config_of(run->env.net);
+        double n_out = c->layers[c->n_layers - 1].units;
+        double v[3] = {mean * (double)seen * n_out, (double)correct, (double)seen};
+        if (cli_dist_sum(&run->dist, v, 3) != 0)
+            return dist_failure(run, "summing the training statistics over the ranks failed");
+        mean = v[2] > 0 ? v[0] / (v[2] * n_out) : 0.0;
+        correct = (long)v[1];
+        seen = (long)v[2];
+    }
+    *loss = mean;
+    *err_pct = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
+    return BCN_OK;
+}
+
 /* The epoch (1-based) and step within it (1-based) of global step g. */
 static void epoch_step(const train_run *run, long g, long *epoch, long *step)
 {
@@ -191,16 +274,16 @@ static int check_divergence(train_run *run, cli_epoch_row *partial, double wall0
     long bad = -1;
     if (bcn_net_first_bad_step(run->env.net, &bad) != BCN_OK)
         return cli_runtime_error(&run->env, "reading the training statistics failed");
+    bad = cli_dist_min_step(&run->dist, bad); /* the first step that diverged anywhere */
     if (bad < 0)
         return CLI_EXIT_OK;
     long epoch, step;
     epoch_step(run, bad, &epoch, &step);
-    double loss = NAN;
-    long correct = 0, seen = 0;
-    bcn_net_train_stats(run->env.net, 0, &loss, &correct, &seen);
+    double loss = NAN, err = NAN;
+    train_stats(run, &loss, &err);
     partial->epoch = (int)epoch;
     partial->train_loss = loss;
-    partial->train_error = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
+    partial->train_error = err;
     partial->val_loss = partial->val_error = partial->test_loss = partial->test_error = NAN;
     partial->test_errors = 0;
     char lossbuf[32];
@@ -208,7 +291,8 @@ static int check_divergence(train_run *run, cli_epoch_row *partial, double wall0
         snprintf(lossbuf, sizeof lossbuf, "nan");
     else
         snprintf(lossbuf, sizeof lossbuf, "%g", loss);
-    fprintf(stderr,
+    if (run->dist.rank == 0)
+        fprintf(stderr,
             "burstccn: diverged at epoch %ld, step %ld (train loss %s)%s%s%s\n", epoch, step,
             lossbuf, run->s.checkpoint_path ? "; the last good checkpoint '" : "",
             run->s.checkpoint_path ? run->s.checkpoint_path : "",
@@ -240,10 +324,12 @@ static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double 
     do {
         int b = cli_train_batch(&run->order, s, env, run->x, run->t);
         if (b < 0) {
+            if (run->dist.active) /* tell the other ranks through the reduction */
+                bcn_net_train_shard(env->net, NULL, NULL, -1, 1, NULL);
             rc = CLI_EXIT_RUNTIME;
             break;
         }
-        if (bcn_net_train_step(env->net, run->x, run->t, b, NULL) != BCN_OK) {
+        if (train_step(run, b) != BCN_OK) {
             rc = cli_runtime_error(env, "training step failed");
             break;
         }
@@ -270,10 +356,8 @@ static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double 
         return cli_runtime_error(env, "training failed");
     if ((rc = check_divergence(run, r, wall0)) != CLI_EXIT_OK)
         return rc;
-    long correct = 0, seen = 0;
-    if (bcn_net_train_stats(env->net, 1, &r->train_loss, &correct, &seen) != BCN_OK)
+    if (train_stats(run, &r->train_loss, &r->train_error) != BCN_OK)
         return cli_runtime_error(env, "reading the training statistics failed");
-    r->train_error = seen > 0 ? 100.0 * (double)(seen - correct) / (double)seen : NAN;
     return CLI_EXIT_OK;
 }
 
@@ -284,14 +368,59 @@ static int evaluate_epoch(train_run *run, cli_epoch_row *r)
     double t1 = bcn_progress_now();
     long n_err;
     r->val_loss = r->val_error = NAN;
-    bcn_status st = evaluate(&run->env, &ds->test, &r->test_loss, &r->test_error,
-                             &r->test_errors);
+    bcn_status st = evaluate(run, &ds->test, &r->test_loss, &r->test_error, &r->test_errors);
     if (st == BCN_OK && ds->val.n > 0)
-        st = evaluate(&run->env, &ds->val, &r->val_loss, &r->val_error, &n_err);
+        st = evaluate(run, &ds->val, &r->val_loss, &r->val_error, &n_err);
     if (st != BCN_OK)
         return cli_runtime_error(&run->env, "evaluation failed");
     r->eval_seconds = bcn_progress_now() - t1;
     return CLI_EXIT_OK;
+}
+
+/* A data-parallel rank's device: the OpenCL device at its node-local rank
+ * (modulo their number; ranks 0-3 on a machine with 4 GPUs get GPUs 0-3),
+ * ref when there is none. */
+static int pick_rank_device(train_run *run)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    bcn_device_info *list = NULL;
+    size_t n = 0, ncl = 0;
+    if (!ctx || bcn_devices_list(ctx, &list, &n) != BCN_OK) {
+        fprintf(stderr, "burstccn: rank %d: cannot list the devices: %s\n", run->dist.rank,
+                ctx ? bcn_errmsg(ctx) : "out of memory");
+        bcn_ctx_free(ctx);
+        return CLI_EXIT_RUNTIME;
+    }
+    for (size_t i = 0; i < n; i++)
+        ncl += strcmp(list[i].backend, "cl") == 0;
+    snprintf(run->device, sizeof run->device, "ref");
+    for (size_t i = 0, k = 0; i < n && ncl > 0; i++) {
+        if (strcmp(list[i].backend, "cl") != 0)
+            continue;
+        if (k++ == (size_t)run->dist.local_rank % ncl) {
+            snprintf(run->device, sizeof run->device, "%s", list[i].id);
+            break;
+        }
+    }
+    bcn_devices_free(list);
+    bcn_ctx_free(ctx);
+    run->s.device = run->device;
+    return CLI_EXIT_OK;
+}
+
+/* Every rank must run the same configuration: network, seed, batch,
+ * epochs, data. The lowest rank that differs from rank 0, or -1. */
+static int ranks_differ(const train_run *run)
+{
+    const cli_settings *s = &run->s;
+    const bcn_dataset *ds = run->env.ds;
+    uint64_t h = cli_dist_hash(bcn_net_config_of(run->env.net), sizeof(bcn_net_config), 0);
+    int ints[] = {s->batch, s->epochs, s->augment, ds->train.n, ds->val.n, ds->test.n, ds->dim,
+                  ds->n_classes, run->order.pos};
+    h = cli_dist_hash(ints, sizeof ints, h);
+    h = cli_dist_hash(&s->data_opts, sizeof s->data_opts, h);
+    h = cli_dist_hash(ds->name, strlen(ds->name), h);
+    return cli_dist_differs(&run->dist, h);
 }
 
 /* Parse, resume when asked, open everything. */
@@ -315,6 +444,22 @@ static int open_run(train_run *run, int argc, char **argv, cli_train_state *save
             return CLI_EXIT_USAGE;
         }
     }
+    if (run->dist.active) {
+        if (s->checkpoint_every > 0) {
+            if (run->dist.rank == 0)
+                fprintf(stderr, "burstccn train: --checkpoint-every is not supported with "
+                                "several processes yet: checkpoints are written at the end "
+                                "of every epoch\n");
+            return CLI_EXIT_USAGE;
+        }
+        /* Rank 0 alone prints and writes files. */
+        if (run->dist.rank > 0) {
+            s->quiet = 1;
+            s->json_path = s->csv_path = s->checkpoint_path = s->save_path = NULL;
+        }
+        if (!s->device && pick_rank_device(run) != CLI_EXIT_OK)
+            return CLI_EXIT_RUNTIME;
+    }
     const char *outputs[] = {s->json_path, s->csv_path, s->checkpoint_path, s->save_path};
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
         cli_remove_stale_temps(outputs[i]);
@@ -334,6 +479,13 @@ static int open_run(train_run *run, int argc, char **argv, cli_train_state *save
                     "burstccn train: the run in '%s' trained on %d examples in batches of %d, "
                     "but the data '%s' now gives %d training examples\n",
                     s->resume_path, run->order.n, run->order.batch, s->data, ds->train.n);
+            return CLI_EXIT_RUNTIME;
+        }
+        if (run->dist.active && run->order.pos != 0) {
+            fprintf(stderr,
+                    "burstccn train: '%s' stopped in the middle of an epoch; resume it in one "
+                    "process (several processes resume at epoch boundaries)\n",
+                    s->resume_path);
             return CLI_EXIT_RUNTIME;
         }
     } else if (bcn_order_init(run->env.ctx, &run->order, ds->train.n, s->batch,
@@ -376,16 +528,46 @@ static void print_header(const train_run *run, const cli_train_state *saved)
     fflush(stdout);
 }
 
+/* The ranks agree on how a part went: when any rank failed, every rank
+ * stops (the failing one printed why). Returns the exit status. */
+static int agree(train_run *run, int rc, const char *part)
+{
+    int bad = cli_dist_first_failed(&run->dist, rc != CLI_EXIT_OK);
+    if (bad < 0)
+        return CLI_EXIT_OK;
+    if (bad != run->dist.rank && run->dist.rank == 0)
+        fprintf(stderr, "burstccn: rank %d failed %s (its message is above): every rank stops\n",
+                bad, part);
+    return rc != CLI_EXIT_OK ? rc : CLI_EXIT_RUNTIME;
+}
+
 int cli_cmd_train(int argc, char **argv)
 {
     train_run run;
     cli_train_state saved;
     memset(&run, 0, sizeof run);
     memset(&saved, 0, sizeof saved);
+    if (cli_dist_init(&run.dist, &argc, &argv) != 0)
+        return CLI_EXIT_RUNTIME;
     int rc = open_run(&run, argc, argv, &saved);
     if (rc == CLI_HELP_SHOWN) {
         rc = CLI_EXIT_OK;
         goto done;
+    }
+    if (run.dist.active) {
+        if ((rc = agree(&run, rc, "to start")) != CLI_EXIT_OK)
+            goto done;
+        int other = ranks_differ(&run);
+        if (other >= 0) {
+            if (run.dist.rank == 0)
+                fprintf(stderr,
+                        "burstccn: rank %d runs another configuration than rank 0 (network, "
+                        "seed, batch, epochs or data): every rank must run the same command\n",
+                        other);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
+        bcn_net_set_reducer(run.env.net, bcn_mpi_reduce, NULL);
     }
     if (rc != CLI_EXIT_OK)
         goto done;
@@ -413,10 +595,11 @@ int cli_cmd_train(int argc, char **argv)
                    r->test_error, r->seconds);
             fflush(stdout);
         }
-        if (s->csv_path && (rc = write_csv(&run, e + 1, NULL)) != CLI_EXIT_OK)
-            goto done;
-        if (s->checkpoint_path &&
-            (rc = save_state(&run, s->checkpoint_path, 1, 0.0)) != CLI_EXIT_OK)
+        if (s->csv_path)
+            rc = write_csv(&run, e + 1, NULL);
+        if (rc == CLI_EXIT_OK && s->checkpoint_path)
+            rc = save_state(&run, s->checkpoint_path, 1, 0.0);
+        if ((rc = agree(&run, rc, "writing its outputs")) != CLI_EXIT_OK)
             goto done;
     }
 
@@ -430,24 +613,30 @@ int cli_cmd_train(int argc, char **argv)
             goto done;
     }
     double wall = bcn_progress_now() - wall0;
-    if (s->csv_path && s->epochs == 0 && (rc = write_csv(&run, 0, NULL)) != CLI_EXIT_OK)
-        goto done;
-    if (s->save_path && (rc = save_state(&run, s->save_path, 0, 0.0)) != CLI_EXIT_OK)
-        goto done;
-    if (s->json_path && (rc = write_json(&run, &final, wall, NULL, 0)) != CLI_EXIT_OK)
+    if (s->csv_path && s->epochs == 0)
+        rc = write_csv(&run, 0, NULL);
+    if (rc == CLI_EXIT_OK && s->save_path)
+        rc = save_state(&run, s->save_path, 0, 0.0);
+    if (rc == CLI_EXIT_OK && s->json_path)
+        rc = write_json(&run, &final, wall, NULL, 0);
+    if ((rc = agree(&run, rc, "writing its outputs")) != CLI_EXIT_OK)
         goto done;
 
     double train_s = 0;
     for (int e = 0; e < s->epochs; e++)
         train_s += run.rows[e].seconds;
     const bcn_net_config *c = bcn_net_config_of(run.env.net);
-    printf("final test error: %.2f%% (%ld of %d misclassified), test loss %.5f; rule %s, %d "
-           "epoch%s",
-           final.test_error, final.test_errors, ds->test.n, final.test_loss,
-           bcn_rule_str(c->rule), s->epochs, s->epochs == 1 ? "" : "s");
-    if (s->epochs > 0)
-        printf(", %.1f s per epoch on %s", train_s / s->epochs, run.env.dev.id);
-    printf("\n");
+    if (run.dist.rank == 0) {
+        printf("final test error: %.2f%% (%ld of %d misclassified), test loss %.5f; rule %s, %d "
+               "epoch%s",
+               final.test_error, final.test_errors, ds->test.n, final.test_loss,
+               bcn_rule_str(c->rule), s->epochs, s->epochs == 1 ? "" : "s");
+        if (s->epochs > 0)
+            printf(", %.1f s per epoch on %s", train_s / s->epochs, run.env.dev.id);
+        if (run.dist.active)
+            printf(" (%d ranks)", run.dist.size);
+        printf("\n");
+    }
     rc = CLI_EXIT_OK;
 
 done:
@@ -457,5 +646,6 @@ done:
     bcn_order_free(&run.order);
     cli_state_free(&saved);
     cli_env_close(&run.env);
+    cli_dist_finish(&run.dist);
     return rc;
 }

@@ -288,17 +288,20 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                 "may be smaller. With --augment on, each gathered batch is cropped and\n"
                 "flipped (bcn_dataset_augment) with draws from a bcn_rng seeded with\n"
                 "SEED XOR 0xD1B54A32D192ED03. 'seconds' counts training steps only.\n"
-                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
-                "error.\n");
+                "\nExit status: 0 success, 1 runtime error (device, data, files; an output\n"
+                "that cannot be written is found before any work), 2 usage error (an\n"
+                "unknown, repeated or bad flag).\n");
     else if (cmd == CLI_CMD_EVAL)
-        fprintf(out, "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
-                     "error.\n");
+        fprintf(out, "\nExit status: 0 success, 1 runtime error (device, data, files; an output\n"
+                     "that cannot be written is found before any work), 2 usage error (an\n"
+                     "unknown, repeated or bad flag).\n");
     else
         fprintf(out,
                 "\nThe comparison batch is the next minibatch of the training order after the\n"
                 "--steps steps (the data order is that of `burstccn train`).\n"
-                "\nExit status: 0 success, 1 runtime error (device, data, files), 2 usage "
-                "error.\n");
+                "\nExit status: 0 success, 1 runtime error (device, data, files; an output\n"
+                "that cannot be written is found before any work), 2 usage error (an\n"
+                "unknown, repeated or bad flag).\n");
 }
 
 /* Index of the option called `name` (length len), or -1. */
@@ -310,20 +313,31 @@ static int find_opt(const char *name, size_t len)
     return -1;
 }
 
-/* Parse a float in [lo, hi], with optional open ends; -1 on error. */
+/* Parse a float in [lo, hi], with optional open ends; -1 on error. The
+ * ends are checked on the value rounded to float, the value the network
+ * gets ("0.999999999" is 1 as a float, so not below an open 1). */
 static int float_in(const char *flag, const char *text, double lo, double hi, int lo_open,
                     int hi_open, float *out, char *err, size_t errlen)
 {
-    double v;
-    if (bcn_arg_double(flag, text, lo, hi, &v, err, errlen) < 0)
+    float v;
+    if (bcn_arg_float(flag, text, lo, hi, &v, err, errlen) < 0)
         return -1;
-    if ((lo_open && v == lo) || (hi_open && v == hi)) {
-        snprintf(err, errlen, "%s: '%s' is out of range (must be %s%g and %s%g)", flag, text,
-                 lo_open ? "> " : ">= ", lo, hi_open ? "< " : "<= ", hi);
+    if ((lo_open && (double)v == lo) || (hi_open && (double)v == hi)) {
+        snprintf(err, errlen, "%s: '%s' is out of range (must be %s%g and %s%g%s)", flag, text,
+                 lo_open ? "> " : ">= ", lo, hi_open ? "< " : "<= ", hi,
+                 (double)v == lo || (double)v == hi ? " as a float" : "");
         return -1;
     }
-    *out = (float)v;
+    *out = v;
     return 0;
+}
+
+void cli_fields_to_flags(char *msg, size_t size)
+{
+    const char *names[O_COUNT];
+    for (int k = 0; k < O_COUNT; k++)
+        names[k] = opts[k].name;
+    bcn_arg_fields_to_flags(msg, size, names, O_COUNT);
 }
 
 /* 1 for the flags that configure the network itself (what a saved model
@@ -494,10 +508,10 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
     }
 
     if (val[O_LR]) {
-        double lr[BCN_MAX_LAYERS];
+        float lr[BCN_MAX_LAYERS];
         int n = 0;
-        if (bcn_arg_double_list(FLAG(O_LR), val[O_LR], 0, 1e6, lr, BCN_MAX_LAYERS, &n, err,
-                                errlen))
+        if (bcn_arg_float_list(FLAG(O_LR), val[O_LR], 0, 1e6, lr, BCN_MAX_LAYERS, &n, err,
+                               errlen))
             return -1;
         if (n != 1 && n != c->n_layers) {
             snprintf(err, errlen,
@@ -507,7 +521,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
             return -1;
         }
         for (int l = 0; l < BCN_MAX_LAYERS; l++)
-            c->lr[l] = (float)lr[n == 1 ? 0 : (l < n ? l : n - 1)];
+            c->lr[l] = lr[n == 1 ? 0 : (l < n ? l : n - 1)];
     }
 
     /* Momentum alone selects the momentum optimiser; momentum with plain
@@ -528,6 +542,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
 int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_settings *s)
 {
     const char *val[O_COUNT] = {0};
+    unsigned char seen[O_COUNT] = {0};
     char err[512];
 
     /* --help anywhere wins (defaults shown for --rule when it parses). */
@@ -559,6 +574,10 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
         if (!(opts[k].cmds & cmd))
             return usage_error(cmd_name, "option '--%s' does not apply to `burstccn %s`",
                                opts[k].name, cmd_name);
+        char flag[40];
+        snprintf(flag, sizeof flag, "--%s", opts[k].name);
+        if (bcn_arg_once(flag, &seen[k], err, sizeof err) < 0)
+            return usage_error(cmd_name, "%s", err);
         if (!opts[k].meta) {
             if (eq)
                 return usage_error(cmd_name, "option '--%s' takes no value (got '%s')",
@@ -599,7 +618,9 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
     if (st == BCN_OK)
         st = bcn_net_config_check(ctx, &flat);
     if (st != BCN_OK) {
-        int rc = usage_error(cmd_name, "invalid configuration: %s", bcn_errmsg(ctx));
+        snprintf(err, sizeof err, "%s", bcn_errmsg(ctx));
+        cli_fields_to_flags(err, sizeof err);
+        int rc = usage_error(cmd_name, "invalid configuration: %s", err);
         bcn_ctx_free(ctx);
         return rc;
     }

@@ -31,46 +31,20 @@ int cli_train_batch(bcn_order *o, const cli_settings *s, const cli_env *env, flo
 
 int cli_runtime_error(const cli_env *env, const char *what)
 {
-    fprintf(stderr, "burstccn: %s: %s\n", what,
-            env && env->ctx ? bcn_errmsg(env->ctx) : "out of memory");
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", env && env->ctx ? bcn_errmsg(env->ctx) : "out of memory");
+    cli_fields_to_flags(msg, sizeof msg);
+    fprintf(stderr, "burstccn: %s: %s\n", what, msg);
     return CLI_EXIT_RUNTIME;
 }
 
-/* 0 when `path` can be written later (its folder exists and is
- * writable), else -1 with the reason printed: checked before any work. */
-static int check_output_path(const char *flag, const char *path)
+int cli_check_output(const char *flag, const char *path)
 {
-    if (!path)
+    char err[1024];
+    if (!path || bcn_atomic_probe(path, err, sizeof err) == 0)
         return 0;
-    size_t n = strlen(path);
-    char *dir = malloc(n + 2);
-    if (!dir) {
-        fprintf(stderr, "burstccn: out of memory\n");
-        return -1;
-    }
-    memcpy(dir, path, n + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    struct stat st;
-    int rc = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "burstccn: %s %s: folder '%s' does not exist\n", flag, path, dir);
-        rc = -1;
-    } else if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "burstccn: %s %s: folder '%s' is not writable: %s\n", flag, path, dir,
-                strerror(errno));
-        rc = -1;
-    } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "burstccn: %s %s: is a folder, not a file\n", flag, path);
-        rc = -1;
-    }
-    free(dir);
-    return rc;
+    fprintf(stderr, "burstccn: %s: %s\n", flag, err);
+    return -1;
 }
 
 /* Load the network saved in s->model_path and check it fits the data. */
@@ -96,10 +70,10 @@ static int load_model(cli_settings *s, cli_env *env, bcn_order *order)
 int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
 {
     memset(env, 0, sizeof *env);
-    if (check_output_path("--json", s->json_path) != 0 ||
-        check_output_path("--csv", s->csv_path) != 0 ||
-        check_output_path("--checkpoint", s->checkpoint_path) != 0 ||
-        check_output_path("--save", s->save_path) != 0)
+    if (cli_check_output("--json", s->json_path) != 0 ||
+        cli_check_output("--csv", s->csv_path) != 0 ||
+        cli_check_output("--checkpoint", s->checkpoint_path) != 0 ||
+        cli_check_output("--save", s->save_path) != 0)
         return CLI_EXIT_RUNTIME;
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
@@ -120,7 +94,10 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
     c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
     if (st == BCN_ERR_INVALID_ARG) {
-        fprintf(stderr, "burstccn: invalid network: %s\n", bcn_errmsg(env->ctx));
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", bcn_errmsg(env->ctx));
+        cli_fields_to_flags(msg, sizeof msg);
+        fprintf(stderr, "burstccn: invalid network: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
     if (st != BCN_OK)

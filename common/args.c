@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -49,7 +50,9 @@ static int parse_long(const char *s, size_t len, long *out)
     return 0;
 }
 
-/* Parse all of [s, s+len) as a finite real; 0 ok, -1 syntax, -2 range. */
+/* Parse all of [s, s+len) as a finite real; 0 ok, -1 syntax, -2 overflow,
+ * -3 underflow (a nonzero text whose value is too close to 0 for a double:
+ * strtod's ERANGE with a result below DBL_MIN, "1e-400"). */
 static int parse_double(const char *s, size_t len, double *out)
 {
     char buf[128];
@@ -66,6 +69,8 @@ static int parse_double(const char *s, size_t len, double *out)
         return -1;
     if (isinf(v) || (errno == ERANGE && fabs(v) > 1.0))
         return -2;
+    if (errno == ERANGE && fabs(v) < DBL_MIN)
+        return -3;
     *out = v;
     return 0;
 }
@@ -85,14 +90,24 @@ static int long_item(const char *flag, const char *text, const char *s, size_t l
     return 0;
 }
 
-/* Shared body of the real parsers for one item of a value. */
+/* Shared body of the real parsers for one item of a value. With as_float,
+ * the value must also survive the conversion to float: no overflow to inf,
+ * no nonzero value that becomes 0 or loses its precision as a subnormal. */
 static int double_item(const char *flag, const char *text, const char *s, size_t len,
-                       double min, double max, double *out, char *err, size_t errlen)
+                       double min, double max, int as_float, double *out, char *err,
+                       size_t errlen)
 {
     double v = 0;
     int rc = parse_double(s, len, &v);
     if (rc == -1)
         return failf(err, errlen, "%s: '%s' is not a number", flag, text);
+    if (rc == 0 && as_float && v != 0.0 && fabs(v) < FLT_MIN)
+        rc = -3;
+    if (rc == 0 && as_float && fabs(v) > FLT_MAX)
+        rc = -2;
+    if (rc == -3)
+        return failf(err, errlen, "%s: '%.*s' underflows (too close to 0 to represent)", flag,
+                     (int)len, s);
     if (rc == -2 || v < min || v > max)
         return failf(err, errlen, "%s: '%.*s' is out of range (%g to %g)", flag, (int)len,
                      s, min, max);
@@ -123,14 +138,16 @@ int bcn_arg_double(const char *flag, const char *text, double min, double max,
 {
     if (!text)
         return failf(err, errlen, "%s: missing value", flag);
-    return double_item(flag, text, text, strlen(text), min, max, out, err, errlen);
+    return double_item(flag, text, text, strlen(text), min, max, 0, out, err, errlen);
 }
 
 int bcn_arg_float(const char *flag, const char *text, double min, double max, float *out,
                   char *err, size_t errlen)
 {
     double v;
-    if (bcn_arg_double(flag, text, min, max, &v, err, errlen) < 0)
+    if (!text)
+        return failf(err, errlen, "%s: missing value", flag);
+    if (double_item(flag, text, text, strlen(text), min, max, 1, &v, err, errlen) < 0)
         return -1;
     *out = (float)v;
     return 0;
@@ -188,20 +205,34 @@ int bcn_arg_int_list(const char *flag, const char *text, int min, int max, int *
     return for_each_item(flag, text, max_n, n, int_list_item, &l, err, errlen);
 }
 
-struct double_list { double *out; double min, max; };
+struct real_list { double *dout; float *fout; double min, max; };
 
-static int double_list_item(const char *flag, const char *text, const char *s, size_t len,
-                            int index, void *user, char *err, size_t errlen)
+static int real_list_item(const char *flag, const char *text, const char *s, size_t len,
+                          int index, void *user, char *err, size_t errlen)
 {
-    struct double_list *l = user;
-    return double_item(flag, text, s, len, l->min, l->max, &l->out[index], err, errlen);
+    struct real_list *l = user;
+    double v;
+    if (double_item(flag, text, s, len, l->min, l->max, l->fout != NULL, &v, err, errlen) < 0)
+        return -1;
+    if (l->fout)
+        l->fout[index] = (float)v;
+    else
+        l->dout[index] = v;
+    return 0;
 }
 
 int bcn_arg_double_list(const char *flag, const char *text, double min, double max,
                         double *out, int max_n, int *n, char *err, size_t errlen)
 {
-    struct double_list l = {out, min, max};
-    return for_each_item(flag, text, max_n, n, double_list_item, &l, err, errlen);
+    struct real_list l = {out, NULL, min, max};
+    return for_each_item(flag, text, max_n, n, real_list_item, &l, err, errlen);
+}
+
+int bcn_arg_float_list(const char *flag, const char *text, double min, double max,
+                       float *out, int max_n, int *n, char *err, size_t errlen)
+{
+    struct real_list l = {NULL, out, min, max};
+    return for_each_item(flag, text, max_n, n, real_list_item, &l, err, errlen);
 }
 
 static int count_item(const char *flag, const char *text, const char *s, size_t len,
@@ -276,4 +307,55 @@ int bcn_arg_bool(const char *flag, const char *text, int *out, char *err, size_t
                      text);
     *out = i & 1;
     return 0;
+}
+
+int bcn_arg_once(const char *flag, unsigned char *seen, char *err, size_t errlen)
+{
+    if (*seen)
+        return failf(err, errlen, "%s given twice", flag);
+    *seen = 1;
+    return 0;
+}
+
+/* 1 when c can continue an identifier or a flag name. */
+static int word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+void bcn_arg_fields_to_flags(char *msg, size_t size, const char *const *names, size_t n_names)
+{
+    if (!msg || !size)
+        return;
+    char out[2048];
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof out;) {
+        size_t match = 0, k;
+        if (p == msg || !word_char(p[-1])) {
+            for (k = 0; k < n_names && !match; k++) {
+                size_t nl = strlen(names[k]), i;
+                for (i = 0; i < nl; i++)
+                    if (p[i] != (names[k][i] == '-' ? '_' : names[k][i]))
+                        break;
+                /* A field: the whole word, written with '_' or followed by
+                 * " = " (the library's "p_baseline = 1", "validation = 9"). */
+                if (i == nl && !word_char(p[nl]) &&
+                    (strchr(names[k], '-') || strncmp(p + nl, " = ", 3) == 0))
+                    match = nl;
+            }
+        }
+        if (!match) {
+            out[o++] = *p++;
+            continue;
+        }
+        int w = snprintf(out + o, sizeof out - o, "--%.*s", (int)match, names[k - 1]);
+        if (w < 0 || (size_t)w >= sizeof out - o)
+            break;
+        o += (size_t)w;
+        p += match;
+        if (strncmp(p, " = ", 3) == 0)
+            p += 2; /* "--validation 9" */
+    }
+    out[o] = '\0';
+    snprintf(msg, size, "%s", out);
 }

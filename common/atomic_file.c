@@ -156,3 +156,40 @@ int bcn_atomic_write(const char *path, const void *data, size_t len, char *err,
     }
     return bcn_atomic_commit(&af, err, errlen);
 }
+
+int bcn_atomic_probe(const char *path, char *err, size_t errlen)
+{
+    if (!path || !*path) {
+        if (err && errlen)
+            snprintf(err, errlen, "cannot write a file with an empty name");
+        return -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (err && errlen)
+            snprintf(err, errlen, "'%s' is a folder, not a file", path);
+        return -1;
+    }
+    /* The folder must exist (say so plainly rather than with mkstemp's
+     * ENOENT); "/" for "/x", none to check for a bare file name. */
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        size_t dirlen = slash == path ? 1 : (size_t)(slash - path);
+        char *dir = strndup(path, dirlen);
+        if (!dir)
+            return fail(err, errlen, "write", path, ENOMEM);
+        int found = stat(dir, &st) == 0, missing = !found || !S_ISDIR(st.st_mode);
+        if (missing && err && errlen)
+            snprintf(err, errlen, found ? "'%s' (in '%s') is not a folder"
+                                        : "folder '%s' of '%s' does not exist",
+                     dir, path);
+        free(dir);
+        if (missing)
+            return -1;
+    }
+    bcn_atomic_file af;
+    if (bcn_atomic_open(&af, path, err, errlen) != 0)
+        return -1;
+    bcn_atomic_abort(&af);
+    return 0;
+}

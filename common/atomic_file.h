@@ -29,6 +29,14 @@ int bcn_atomic_open(bcn_atomic_file *af, const char *path, char *err,
 int bcn_atomic_commit(bcn_atomic_file *af, char *err, size_t errlen);
 /* Give up: close and remove the temporary file, release the handle. */
 void bcn_atomic_abort(bcn_atomic_file *af);
+/* Prove, before any work, that `path` can be written later: its folder
+ * exists, `path` is not a folder, and a temporary file can be created (and
+ * is removed again) next to it. 0 on success; -1 with `err` naming the path
+ * and the reason ("folder '/x' of '/x/out.json' does not exist", "'/x' is a
+ * folder, not a file", or mkstemp's reason: "cannot create a temporary file
+ * to write '/x/out.json': Permission denied"). Callers prefix the flag:
+ * "--json: ...". The file itself is neither created nor changed. */
+int bcn_atomic_probe(const char *path, char *err, size_t errlen);
 /* Write `len` bytes of `data` to `path` atomically (open + write + commit). */
 int bcn_atomic_write(const char *path, const void *data, size_t len,
                      char *err, size_t errlen);

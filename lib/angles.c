@@ -26,6 +26,8 @@ bcn_angle bcn_angle_from_dots(double ab, double aa, double bb)
 bcn_angle bcn_vec_angle(const float *a, const float *b, size_t n)
 {
     double ab = 0, aa = 0, bb = 0;
+    if (!a || !b)
+        n = 0; /* no vector: no angle (valid = 0) */
     for (size_t i = 0; i < n; i++) {
         double x = a[i], y = b[i];
         ab += x * y;

@@ -19,6 +19,17 @@
  *    also how a dense layer above reads them; a conv W_l is
  *    C_l x C_{l-1} x k x k (as a matrix: C_l rows, C_{l-1} k² columns).
  *  - The library never prints and never aborts.
+ *  - Every function refuses NULL handles: a NULL context, network,
+ *    configuration, dataset, split, generator, input or output pointer is
+ *    BCN_ERR_INVALID_ARG (the message on the context when there is one, and
+ *    no message when the context itself is NULL); a function returning
+ *    nothing then does nothing, and one returning a value returns NULL, 0
+ *    or the default it documents. Pointers documented as optional ("may be
+ *    NULL") are the exceptions, among them the context of the functions
+ *    that use it only for the error message: bcn_net_config_set_arch,
+ *    bcn_net_config_shape, bcn_net_config_check, bcn_order_init,
+ *    bcn_checkpoint_app, bcn_idx_read, bcn_dataset_load and
+ *    bcn_dataset_augment.
  *  - Threads: a context and everything made on it (networks, its device's
  *    buffers) are used by one thread at a time; use one context per thread,
  *    as SQLite's connections. Contexts share nothing mutable but the OpenCL
@@ -81,7 +92,8 @@ BCN_API void bcn_ctx_free(bcn_ctx *ctx);
 BCN_API bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec);
 /* Detail of the last error on this context ("" when none). Never NULL. */
 BCN_API const char *bcn_errmsg(const bcn_ctx *ctx);
-/* Status of the last error on this context (BCN_OK when none). */
+/* Status of the last error on this context (BCN_OK when none; for a NULL
+ * context BCN_ERR_NOMEM, as when bcn_ctx_new failed). */
 BCN_API bcn_status bcn_errcode(const bcn_ctx *ctx);
 /* Forget the last error. */
 BCN_API void bcn_clear_error(bcn_ctx *ctx);
@@ -145,7 +157,7 @@ BCN_API uint64_t bcn_rng_u64(bcn_rng *rng);
 BCN_API double bcn_rng_uniform(bcn_rng *rng);
 /* Standard normal double. */
 BCN_API double bcn_rng_normal(bcn_rng *rng);
-/* Uniform integer in [0, n) without modulo bias (n > 0). */
+/* Uniform integer in [0, n) without modulo bias (n > 0; n = 0 gives 0). */
 BCN_API uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
 BCN_API void bcn_rng_shuffle(bcn_rng *rng, int *idx, int n);
@@ -295,7 +307,8 @@ BCN_API void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidde
 BCN_API bcn_status bcn_net_config_set_arch(bcn_ctx *ctx, bcn_net_config *cfg,
                                            const char *arch);
 /* Write the layers as an --arch string, output layer included
- * ("conv:32:5:2,dense:256,dense:10"); returns the length it needed. */
+ * ("conv:32:5:2,dense:256,dense:10"); returns the length it needed (as
+ * snprintf: buf may be NULL when len is 0), -1 for a NULL cfg. */
 BCN_API int bcn_net_config_arch_str(const bcn_net_config *cfg, char *buf, size_t len);
 /* Shape of layer l's output e_l (l = 0: the input), following the conv
  * arithmetic of SPEC §12. BCN_ERR_INVALID_ARG if l or cfg is invalid. */
@@ -342,7 +355,8 @@ BCN_API long bcn_net_steps(const bcn_net *net);
  * every step so far was finite. Reads the device's statistics slots. */
 BCN_API bcn_status bcn_net_first_bad_step(bcn_net *net, long *step);
 /* Read (and with reset != 0, clear) the training statistics accumulated
- * since the last reset: mean loss per SPEC §2, correct count, samples. */
+ * since the last reset: mean loss per SPEC §2, correct count, samples
+ * (each output may be NULL). */
 BCN_API bcn_status bcn_net_train_stats(bcn_net *net, int reset,
                                        double *mean_loss, long *n_correct,
                                        long *n_samples);
@@ -357,7 +371,7 @@ BCN_API bcn_status bcn_net_compute_signals(bcn_net *net, const float *x,
 BCN_API bcn_status bcn_net_forward(bcn_net *net, const float *x, int batch,
                                    float *out);
 /* Evaluate on n examples (in chunks): mean loss (SPEC §2) and the number of
- * misclassified examples. Labels must be < n_L. */
+ * misclassified examples (either output may be NULL). Labels must be < n_L. */
 BCN_API bcn_status bcn_net_evaluate(bcn_net *net, const float *x,
                                     const uint8_t *labels, int n,
                                     double *mean_loss, long *n_errors);
@@ -375,7 +389,8 @@ typedef enum bcn_param {
 
 /* Kind of layer l (1..L); BCN_LAYER_DENSE for an invalid l. */
 BCN_API bcn_layer_kind bcn_net_layer_kind(const bcn_net *net, int layer);
-/* Shape of a parameter; BCN_ERR_INVALID_ARG if it does not exist. */
+/* Shape of a parameter (rows or cols may be NULL); BCN_ERR_INVALID_ARG if
+ * it does not exist. */
 BCN_API bcn_status bcn_net_param_shape(const bcn_net *net, bcn_param param,
                                        int layer, int *rows, int *cols);
 /* Copy a parameter from the device to `out` (rows*cols floats). */
@@ -390,6 +405,42 @@ BCN_API bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer,
  * bcn_net_compute_signals fills any. */
 BCN_API bcn_status bcn_net_get_signal(bcn_net *net, bcn_rule rule, int layer,
                                       float *grad_w, float *grad_c);
+
+/* ------------------------------------------------------- data parallelism */
+
+/* A sum over processes, called by bcn_net_train_shard once per step with
+ * every gradient of the step packed into one buffer: replace data[0..n)
+ * by its element-wise sum over all processes and return BCN_OK. `failed`
+ * is nonzero when this process's own part of the step failed (the data is
+ * then zeros): every process must still call the reduction, so that a
+ * failure stops all of them instead of leaving the others waiting; return
+ * an error (message in msg) when any process failed. */
+typedef bcn_status (*bcn_reduce_fn)(void *user, float *data, size_t n, int failed, char *msg,
+                                    size_t msglen);
+/* Install the reduction bcn_net_train_shard uses (NULL: none, a single
+ * process). */
+BCN_API bcn_status bcn_net_set_reducer(bcn_net *net, bcn_reduce_fn fn, void *user);
+/* One data-parallel training step: this process's `batch` rows (0 allowed)
+ * of a global minibatch of `global_batch` rows that several processes share.
+ * Each computes its rule's signals on its rows, scales them by
+ * batch / global_batch, packs every learnt gradient (W, c, and the Y, Q, R
+ * updates) into one buffer, sums it with the reducer, and applies the same
+ * optimiser step, so that every process keeps identical weights equal
+ * (within rounding) to one process training on the whole minibatch. The
+ * training statistics count this process's rows only. */
+BCN_API bcn_status bcn_net_train_shard(bcn_net *net, const float *x, const float *t, int batch,
+                                       int global_batch, bcn_step_timing *timing);
+/* Number of floats bcn_net_train_shard packs per step (for the benchmark). */
+BCN_API size_t bcn_net_shard_floats(const bcn_net *net);
+
+/* MPI support (built with ./configure --with-mpi; see bcn_mpi_built). */
+/* 1 when the library was built with MPI. */
+BCN_API int bcn_mpi_built(void);
+/* A bcn_reduce_fn over MPI_COMM_WORLD (user is unused): one MPI_Allreduce
+ * of the failure flags (which rank failed first) and one of the data.
+ * BCN_ERR_UNSUPPORTED without MPI. */
+BCN_API bcn_status bcn_mpi_reduce(void *user, float *data, size_t n, int failed, char *msg,
+                                  size_t msglen);
 
 /* -------------------------------------------------------------- checkpoints */
 
@@ -436,7 +487,8 @@ typedef struct bcn_angle {
 /* Angle from a·b, a·a and b·b in degrees (SPEC §9), cosine clipped to
  * [-1, 1]; valid = 0 (degrees 0) when a norm is zero. */
 BCN_API bcn_angle bcn_angle_from_dots(double ab, double aa, double bb);
-/* Angle between two float vectors of length n, in double precision. */
+/* Angle between two float vectors of length n, in double precision (no
+ * angle, valid = 0, when a or b is NULL). */
 BCN_API bcn_angle bcn_vec_angle(const float *a, const float *b, size_t n);
 
 typedef struct bcn_comparison {
@@ -532,7 +584,7 @@ BCN_API bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source,
 /* Free a dataset. NULL is a no-op. */
 BCN_API void bcn_dataset_free(bcn_dataset *ds);
 /* Gather a minibatch: rows idx[0..batch) of split into x (batch x dim) and
- * one-hot targets t (batch x n_classes). */
+ * one-hot targets t (batch x n_classes); x or t may be NULL (not gathered). */
 BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
                                const int *idx, int batch, float *x, float *t);
 /* Training augmentation of SPEC §10, in place on x (batch x dim, as gathered

@@ -24,6 +24,8 @@ static void ref_info(bcn_device_info *info)
 
 bcn_status bcn_devices_list(bcn_ctx *ctx, bcn_device_info **out, size_t *count)
 {
+    if (!ctx)
+        return BCN_ERR_INVALID_ARG;
     if (!out || !count)
         return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_devices_list: NULL output");
     *out = NULL;
@@ -75,6 +77,10 @@ static int contains_ci(const char *hay, const char *needle)
 
 bcn_status bcn_device_resolve(bcn_ctx *ctx, const char *spec, bcn_device_info *out)
 {
+    if (!ctx)
+        return BCN_ERR_INVALID_ARG;
+    if (!out)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_device_resolve: NULL output");
     bcn_device_info *list = NULL;
     size_t n = 0;
     bcn_status st = bcn_devices_list(ctx, &list, &n);
@@ -156,8 +162,15 @@ bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec)
 
 bcn_status bcn_ctx_device(const bcn_ctx *ctx, bcn_device_info *out)
 {
-    if (!ctx || !ctx->backend || !out)
-        return BCN_ERR_STATE;
+    if (!ctx)
+        return BCN_ERR_INVALID_ARG;
+    /* The context is const to the caller but not an object defined const:
+     * it may carry the message. */
+    if (!out)
+        return bcn_set_error((bcn_ctx *)ctx, BCN_ERR_INVALID_ARG, "bcn_ctx_device: NULL output");
+    if (!ctx->backend)
+        return bcn_set_error((bcn_ctx *)ctx, BCN_ERR_STATE,
+                             "bcn_ctx_device: no device is open on this context");
     *out = ctx->backend->info;
     return BCN_OK;
 }

@@ -22,6 +22,8 @@ static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 void bcn_rng_seed(bcn_rng *rng, uint64_t seed)
 {
+    if (!rng)
+        return;
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
         rng->s[i] = splitmix64(&x);
@@ -31,6 +33,8 @@ void bcn_rng_seed(bcn_rng *rng, uint64_t seed)
 
 uint64_t bcn_rng_u64(bcn_rng *rng)
 {
+    if (!rng)
+        return 0;
     uint64_t *s = rng->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -45,11 +49,15 @@ uint64_t bcn_rng_u64(bcn_rng *rng)
 
 double bcn_rng_uniform(bcn_rng *rng)
 {
+    if (!rng)
+        return 0.0;
     return (double)(bcn_rng_u64(rng) >> 11) * 0x1.0p-53;
 }
 
 double bcn_rng_normal(bcn_rng *rng)
 {
+    if (!rng)
+        return 0.0;
     if (rng->has_spare) {
         rng->has_spare = 0;
         return rng->spare;
@@ -68,6 +76,8 @@ double bcn_rng_normal(bcn_rng *rng)
 
 uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n)
 {
+    if (!rng || n == 0)
+        return 0;
     /* Rejection sampling: accept only below the largest multiple of n. */
     uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
     uint64_t v;
@@ -79,6 +89,8 @@ uint64_t bcn_rng_below(bcn_rng *rng, uint64_t n)
 
 void bcn_rng_shuffle(bcn_rng *rng, int *idx, int n)
 {
+    if (!rng || !idx)
+        return;
     for (int i = n - 1; i > 0; i--) {
         int j = (int)bcn_rng_below(rng, (uint64_t)i + 1);
         int tmp = idx[i];

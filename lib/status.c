@@ -122,7 +122,9 @@ double bcn_now_seconds(void)
 
 bcn_status bcn_ctx_finish(bcn_ctx *ctx)
 {
-    if (!ctx || !ctx->backend)
+    if (!ctx)
+        return BCN_ERR_INVALID_ARG;
+    if (!ctx->backend)
         return bcn_set_error(ctx, BCN_ERR_STATE, "no device is open on this context");
     return ctx->backend->finish(ctx->backend);
 }
@@ -152,6 +154,8 @@ const char *bcn_rule_str(bcn_rule rule)
 
 bcn_status bcn_rule_parse(const char *text, bcn_rule *out)
 {
+    if (!text || !out)
+        return BCN_ERR_INVALID_ARG;
     int i = name_index(rule_names, BCN_RULE_COUNT, text);
     if (i < 0)
         return BCN_ERR_INVALID_ARG;
@@ -166,6 +170,8 @@ const char *bcn_fb_mode_str(bcn_fb_mode mode)
 
 bcn_status bcn_fb_mode_parse(const char *text, bcn_fb_mode *out)
 {
+    if (!text || !out)
+        return BCN_ERR_INVALID_ARG;
     int i = name_index(fb_names, 4, text);
     if (i < 0)
         return BCN_ERR_INVALID_ARG;
@@ -180,6 +186,8 @@ const char *bcn_optimizer_str(bcn_optimizer opt)
 
 bcn_status bcn_optimizer_parse(const char *text, bcn_optimizer *out)
 {
+    if (!text || !out)
+        return BCN_ERR_INVALID_ARG;
     int i = name_index(opt_names, 3, text);
     if (i < 0)
         return BCN_ERR_INVALID_ARG;

@@ -799,4 +799,57 @@ Test(backend_ops, conv_small_workgroups, .timeout = 300)
     run_cases(BIT(OP_CONV2D) | BIT(OP_CONV2D_T) | BIT(OP_CONV2D_WG));
 }
 
+/* 0 · inf is NaN in every GEMM, on ref as on each device: no backend may
+ * skip a zero term (IEEE; a skip would hide a NaN that the other backend
+ * reports). Hand-worked: with
+ *     op(A) = [0 1 2; 3 0 inf],  op(B) = [1 inf 2; 1 1 1; 0 2 2],
+ * C = op(A) op(B) is [1 NaN 5; NaN inf inf] (C01 = 0·inf + 1 + 4,
+ * C10 = 3 + 0 + inf·0), for every transpose of A and B. */
+Test(backend_ops, gemm_zero_times_inf_is_nan)
+{
+    const float opa[2][3] = {{0, 1, 2}, {3, 0, INFINITY}};
+    const float opb[3][3] = {{1, INFINITY, 2}, {1, 1, 1}, {0, 2, 2}};
+    const float want[6] = {1, NAN, 5, NAN, INFINITY, INFINITY};
+    bcn_ctx *ctx = bcn_ctx_new();
+    cr_assert_not_null(ctx);
+    bcn_device_info *devs = NULL;
+    size_t ndev = 0;
+    cr_assert_eq(bcn_devices_list(ctx, &devs, &ndev), BCN_OK, "%s", bcn_errmsg(ctx));
+    for (size_t d = 0; d < ndev; d++) { /* ref first, then each OpenCL device */
+        cr_assert_eq(bcn_ctx_open_device(ctx, devs[d].id), BCN_OK, "%s: %s", devs[d].id,
+                     bcn_errmsg(ctx));
+        bcn_backend *be = ctx->backend;
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                float a[6], b[9], c[6];
+                for (int i = 0; i < 2; i++)
+                    for (int p = 0; p < 3; p++)
+                        a[ta ? p * 2 + i : i * 3 + p] = opa[i][p];
+                for (int p = 0; p < 3; p++)
+                    for (int j = 0; j < 3; j++)
+                        b[tb ? j * 3 + p : p * 3 + j] = opb[p][j];
+                bcn_buf *ba = NULL, *bb = NULL, *bc = NULL;
+                cr_assert_eq(be->buf_alloc(be, 6, &ba), BCN_OK);
+                cr_assert_eq(be->buf_alloc(be, 9, &bb), BCN_OK);
+                cr_assert_eq(be->buf_alloc(be, 6, &bc), BCN_OK);
+                cr_assert_eq(be->buf_write(be, ba, 0, 6, a), BCN_OK);
+                cr_assert_eq(be->buf_write(be, bb, 0, 9, b), BCN_OK);
+                cr_assert_eq(be->gemm(be, ta, tb, 2, 3, 3, 1.0f, ba, ta ? 2 : 3, bb, 3, 0.0f, bc,
+                                      3),
+                             BCN_OK, "%s: %s", devs[d].id, bcn_errmsg(ctx));
+                cr_assert_eq(be->buf_read(be, bc, 0, 6, c), BCN_OK);
+                for (int e = 0; e < 6; e++)
+                    cr_expect(isnan(want[e]) ? isnan(c[e]) : c[e] == want[e],
+                              "%s, ta %d tb %d: C[%d][%d] = %g, want %g", devs[d].id, ta, tb,
+                              e / 3, e % 3, (double)c[e], (double)want[e]);
+                be->buf_free(be, ba);
+                be->buf_free(be, bb);
+                be->buf_free(be, bc);
+            }
+        fprintf(stderr, "  gemm 0*inf = NaN checked on %s\n", devs[d].id);
+    }
+    bcn_devices_free(devs);
+    bcn_ctx_free(ctx);
+}
+
 #include "cl_test_main.h"

@@ -7,6 +7,7 @@
  * time; the real Fashion-MNIST when installed.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,143 @@ Test(cli, usage_errors_exit_2_naming_the_flag)
         cr_assert_str_eq(r.out, "", "case %zu printed on stdout: %s", i, r.out);
         run_free(&r);
     }
+}
+
+/* Strictness of both programs (issue 10): a flag given twice, a value that
+ * underflows to 0 or overflows, a value that is in range only before its
+ * rounding to float; each with its exact message and exit status, and
+ * nothing on stdout. */
+Test(cli, strict_flags_exact_messages)
+{
+    static const struct {
+        const char *program;
+        const char *args[8];
+        int status;
+        const char *err; /* all of stderr */
+    } cases[] = {
+#define TRY_TRAIN "\nTry 'burstccn train --help'.\n"
+#define TRY_COMPARE "\nTry 'burstccn compare --help'.\n"
+        {"burstccn", {"train", "--lr", "0.1", "--lr", "0.2"}, 2,
+         "burstccn train: --lr given twice" TRY_TRAIN},
+        {"burstccn", {"train", "--lr=0.1", "--lr", "0.1"}, 2,
+         "burstccn train: --lr given twice" TRY_TRAIN},
+        {"burstccn", {"compare", "--quiet", "--quiet"}, 2,
+         "burstccn compare: --quiet given twice" TRY_COMPARE},
+        {"burstccn", {"train", "--lr", "1e-400"}, 2,
+         "burstccn train: --lr: '1e-400' underflows (too close to 0 to represent)" TRY_TRAIN},
+        {"burstccn", {"train", "--lr", "1e400"}, 2,
+         "burstccn train: --lr: '1e400' is out of range (0 to 1e+06)" TRY_TRAIN},
+        {"burstccn", {"train", "--lr", "0.1,1e-45"}, 2,
+         "burstccn train: --lr: '1e-45' underflows (too close to 0 to represent)" TRY_TRAIN},
+        {"burstccn", {"compare", "--p-baseline", "1e-400"}, 2,
+         "burstccn compare: --p-baseline: '1e-400' underflows (too close to 0 to represent)"
+             TRY_COMPARE},
+        {"burstccn", {"train", "--momentum", "1e-50"}, 2,
+         "burstccn train: --momentum: '1e-50' underflows (too close to 0 to represent)"
+             TRY_TRAIN},
+        {"burstccn", {"train", "--y-lr", "1e400"}, 2,
+         "burstccn train: --y-lr: '1e400' is out of range (0 to 1e+06)" TRY_TRAIN},
+        {"burstccn", {"train", "--epochs", "99999999999999999999"}, 2,
+         "burstccn train: --epochs: '99999999999999999999' is out of range (0 to 1000000)"
+             TRY_TRAIN},
+        /* 0.99999999 < 1, but it is 1 as the float the network gets. */
+        {"burstccn", {"train", "--p-baseline", "0.99999999"}, 2,
+         "burstccn train: --p-baseline: '0.99999999' is out of range (must be > 0 and < 1 as a "
+         "float)" TRY_TRAIN},
+        {"burstccn", {"train", "--weight-decay", "0.999999999"}, 2,
+         "burstccn train: --weight-decay: '0.999999999' is out of range (must be >= 0 and < 1 "
+         "as a float)" TRY_TRAIN},
+#undef TRY_TRAIN
+#undef TRY_COMPARE
+#define SEE(cmd) "\n(see burstccn-bench " cmd " --help)\n"
+        {"burstccn-bench", {"angles", "--lr", "0.1", "--lr", "0.2"}, 2,
+         "burstccn-bench angles: --lr given twice" SEE("angles")},
+        {"burstccn-bench", {"timing", "--reps", "2", "--reps=3"}, 2,
+         "burstccn-bench timing: --reps given twice" SEE("timing")},
+        {"burstccn-bench", {"all", "--quick", "--quick"}, 2,
+         "burstccn-bench all: --quick given twice" SEE("all")},
+        {"burstccn-bench", {"curves", "--lr", "1e-400"}, 2,
+         "burstccn-bench curves: --lr: '1e-400' underflows (too close to 0 to represent)"
+             SEE("curves")},
+        {"burstccn-bench", {"angles", "--q-lr", "1e400"}, 2,
+         "burstccn-bench angles: --q-lr: '1e400' is out of range (0 to 1000)" SEE("angles")},
+        {"burstccn-bench", {"timing", "--target-time", "1e-400"}, 2,
+         "burstccn-bench timing: --target-time: '1e-400' underflows (too close to 0 to "
+         "represent)" SEE("timing")},
+        {"burstccn-bench", {"angles", "--p-baseline", "1"}, 2,
+         "burstccn-bench angles: --p-baseline: '1' is out of range (must be > 0 and < 1)"
+             SEE("angles")},
+        {"burstccn-bench", {"curves", "--y-scale", "1e-50"}, 2,
+         "burstccn-bench curves: --y-scale: '1e-50' underflows (too close to 0 to represent)"
+             SEE("curves")},
+#undef SEE
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = tu_run_program(cases[i].program, dir, cases[i].args);
+        cr_expect_eq(r.status, cases[i].status, "case %zu (%s %s %s): exit %d, stderr: %s", i,
+                     cases[i].program, cases[i].args[0], cases[i].args[1], r.status, r.err);
+        cr_expect_str_eq(r.err, cases[i].err, "case %zu", i);
+        cr_expect_str_eq(r.out, "", "case %zu printed on stdout: %s", i, r.out);
+        run_free(&r);
+    }
+}
+
+/* A field name of the library's message reaches the user as the flag. */
+Test(cli, library_messages_name_the_flag)
+{
+    run_result r = run((const char *[]){"train", "--device", "ref", "--data", data,
+                                        "--validation", "300", "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "burstccn: cannot load the data: --validation 300 leaves no "
+                            "training data"),
+              "%s", r.err);
+    run_free(&r);
+}
+
+/* Every output is proven writable before any work, for both programs. */
+Test(cli, outputs_are_probed_before_any_work)
+{
+    char *file = fx_path(dir, "a-file");
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    char *under = fx_path(file, "x.json"), *under_dir = fx_path(file, "results");
+    char want[1024];
+
+    run_result r = run((const char *[]){"compare", "--device", "ref", "--data", data,
+                                        "--json", under, NULL});
+    snprintf(want, sizeof want, "burstccn: --json: '%s' (in '%s') is not a folder\n", file,
+             under);
+    cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_expect_str_eq(r.err, want);
+    cr_expect_str_eq(r.out, "");
+    run_free(&r);
+
+    /* The bench creates its results folder, then a temporary file in it. */
+    r = tu_run_program("burstccn-bench",
+                       dir, (const char *[]){"angles", "--data", data, "--out", under_dir, NULL});
+    snprintf(want, sizeof want, "burstccn-bench angles: --out: cannot create folder '%s': %s\n",
+             under_dir, strerror(ENOTDIR));
+    cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_expect_str_eq(r.err, want);
+    cr_expect_str_eq(r.out, "");
+    run_free(&r);
+
+    r = tu_run_program("burstccn-bench", dir,
+                       (const char *[]){"timing", "--devices", "ref", "--out", file, NULL});
+    snprintf(want, sizeof want, "burstccn-bench timing: --out: '%s' is not a folder\n", file);
+    cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    cr_expect_str_eq(r.err, want);
+    cr_expect_str_eq(r.out, "");
+    run_free(&r);
+
+    /* Nothing was made beside the targets. */
+    struct stat st;
+    cr_expect_neq(stat(under_dir, &st), 0);
+    unlink(file);
+    free(under);
+    free(under_dir);
+    free(file);
 }
 
 /* ---- runtime errors ---- */

@@ -238,6 +238,67 @@ Test(args, choices_and_bools)
     cr_assert(strstr(err, "--recurrent") && strstr(err, "maybe"), "message: %s", err);
 }
 
+Test(args, underflow_and_overflow_are_refused)
+{
+    char err[256];
+    double d = 0;
+    float f = 0;
+    int n = 0;
+    cr_assert_eq(bcn_arg_double("--lr", "1e-400", 0, 10, &d, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '1e-400' underflows (too close to 0 to represent)");
+    cr_assert_eq(bcn_arg_double("--lr", "1e400", 0, 10, &d, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '1e400' is out of range (0 to 10)");
+    cr_assert_eq(bcn_arg_double("--lr", "-1e-400", -1, 10, &d, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '-1e-400' underflows (too close to 0 to represent)");
+    /* A true zero is no underflow; a double too small for a float is. */
+    cr_assert_eq(bcn_arg_double("--lr", "0e-400", 0, 10, &d, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(bcn_arg_float("--lr", "0", 0, 10, &f, err, sizeof err), 0);
+    cr_assert_eq(bcn_arg_double("--lr", "1e-50", 0, 10, &d, err, sizeof err), 0);
+    cr_assert_eq(d, 1e-50);
+    cr_assert_eq(bcn_arg_float("--lr", "1e-50", 0, 10, &f, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '1e-50' underflows (too close to 0 to represent)");
+    cr_assert_eq(bcn_arg_float("--lr", "1e-40", 0, 10, &f, err, sizeof err), -1,
+                 "a subnormal float loses its digits");
+    cr_assert_eq(bcn_arg_float("--lr", "1e-30", 0, 10, &f, err, sizeof err), 0);
+    cr_assert_eq(f, 1e-30f);
+    cr_assert_eq(bcn_arg_float("--x", "1e39", -1e300, 1e300, &f, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--x: '1e39' is out of range (-1e+300 to 1e+300)");
+    float fl[3];
+    cr_assert_eq(bcn_arg_float_list("--lr", "0.5,1e-3", 0, 1, fl, 3, &n, err, sizeof err), 0);
+    cr_assert(n == 2 && fl[0] == 0.5f && fl[1] == 1e-3f);
+    cr_assert_eq(bcn_arg_float_list("--lr", "0.5,1e-45", 0, 1, fl, 3, &n, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '1e-45' underflows (too close to 0 to represent)");
+    double dl[3];
+    cr_assert_eq(bcn_arg_double_list("--lr", "1e-400", 0, 1, dl, 3, &n, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr: '1e-400' underflows (too close to 0 to represent)");
+}
+
+Test(args, a_flag_is_given_once)
+{
+    char err[256] = "";
+    unsigned char seen = 0;
+    cr_assert_eq(bcn_arg_once("--lr", &seen, err, sizeof err), 0);
+    cr_assert_eq(seen, 1);
+    cr_assert_eq(bcn_arg_once("--lr", &seen, err, sizeof err), -1);
+    cr_assert_str_eq(err, "--lr given twice");
+}
+
+Test(args, library_field_names_become_flags)
+{
+    static const char *const names[] = {"p-baseline", "validation", "lr", "train-limit"};
+    char msg[256];
+    snprintf(msg, sizeof msg, "p_baseline = 1: must lie strictly between 0 and 1");
+    bcn_arg_fields_to_flags(msg, sizeof msg, names, 4);
+    cr_assert_str_eq(msg, "--p-baseline 1: must lie strictly between 0 and 1");
+    snprintf(msg, sizeof msg, "validation = 9 leaves no training data; train_limit (3)");
+    bcn_arg_fields_to_flags(msg, sizeof msg, names, 4);
+    cr_assert_str_eq(msg, "--validation 9 leaves no training data; --train-limit (3)");
+    /* Plain words, parts of words and flags already written stay. */
+    snprintf(msg, sizeof msg, "the validation set; my_p_baseline, --p-baseline, lr_x, lr");
+    bcn_arg_fields_to_flags(msg, sizeof msg, names, 4);
+    cr_assert_str_eq(msg, "the validation set; my_p_baseline, --p-baseline, lr_x, lr");
+}
+
 /* ---- atomic files ---- */
 
 /* Number of entries in `dir` other than . and .. */
@@ -297,6 +358,41 @@ Test(atomic_file, missing_directory_names_path)
     const char *path = "/nonexistent-bcn-dir/sub/out.csv";
     cr_assert_eq(bcn_atomic_write(path, "x", 1, err, sizeof err), -1);
     cr_assert(strstr(err, path), "message: %s", err);
+}
+
+Test(atomic_file, probe_creates_nothing_and_names_the_problem)
+{
+    char dir[] = "/tmp/bcn-probe-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256], err[512] = "", want[600];
+    snprintf(path, sizeof path, "%s/out.json", dir);
+    cr_assert_eq(bcn_atomic_probe(path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(dir_entries(dir), 0, "the probe left a file");
+    /* An existing file is left as it is. */
+    cr_assert_eq(bcn_atomic_write(path, "keep", 4, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(bcn_atomic_probe(path, err, sizeof err), 0, "%s", err);
+    struct stat st;
+    cr_assert(stat(path, &st) == 0 && st.st_size == 4);
+    cr_assert_eq(dir_entries(dir), 1);
+
+    cr_assert_eq(bcn_atomic_probe(dir, err, sizeof err), -1);
+    snprintf(want, sizeof want, "'%s' is a folder, not a file", dir);
+    cr_assert_str_eq(err, want);
+
+    cr_assert_eq(bcn_atomic_probe("/nonexistent-bcn-dir/x.json", err, sizeof err), -1);
+    cr_assert_str_eq(err, "folder '/nonexistent-bcn-dir' of '/nonexistent-bcn-dir/x.json' does "
+                          "not exist");
+
+    char under_file[300];
+    snprintf(under_file, sizeof under_file, "%s/x.csv", path); /* path is a file */
+    cr_assert_eq(bcn_atomic_probe(under_file, err, sizeof err), -1);
+    snprintf(want, sizeof want, "'%s' (in '%s') is not a folder", path, under_file);
+    cr_assert_str_eq(err, want);
+
+    cr_assert_eq(bcn_atomic_probe("", err, sizeof err), -1);
+    cr_assert_str_eq(err, "cannot write a file with an empty name");
+    unlink(path);
+    rmdir(dir);
 }
 
 /* ---- progress ---- */

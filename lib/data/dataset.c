@@ -414,6 +414,8 @@ void bcn_dataset_free(bcn_dataset *ds)
 void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split, const int *idx,
                        int batch, float *x, float *t)
 {
+    if (!ds || !split || !idx)
+        return;
     const size_t dim = (size_t)ds->dim;
     const int nc = ds->n_classes;
     for (int i = 0; i < batch; i++) {

@@ -19,6 +19,8 @@
 
 void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
 {
+    if (!cfg)
+        return;
     memset(cfg, 0, sizeof *cfg);
     static const int hidden[3] = {500, 500, 500};
     bcn_net_config_set_dense(cfg, 784, 3, hidden, 10);
@@ -48,6 +50,8 @@ void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
 
 void bcn_net_config_set_lr(bcn_net_config *cfg, float lr)
 {
+    if (!cfg)
+        return;
     for (int i = 0; i < BCN_MAX_LAYERS; i++)
         cfg->lr[i] = lr;
 }
@@ -60,6 +64,8 @@ static bcn_layer_spec dense_spec(int units)
 void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidden, const int *hidden,
                               int n_out)
 {
+    if (!cfg || (!hidden && n_hidden > 0))
+        return;
     if (n_hidden < 0)
         n_hidden = 0;
     if (n_hidden > BCN_MAX_LAYERS - 1)
@@ -197,6 +203,13 @@ bcn_status bcn_net_config_set_arch(bcn_ctx *ctx, bcn_net_config *cfg, const char
 
 int bcn_net_config_arch_str(const bcn_net_config *cfg, char *buf, size_t len)
 {
+    if (!buf)
+        len = 0;
+    if (!cfg) {
+        if (len)
+            buf[0] = '\0';
+        return -1;
+    }
     size_t used = 0;
     int L = cfg->n_layers < 0 ? 0 : cfg->n_layers > BCN_MAX_LAYERS ? BCN_MAX_LAYERS
                                                                     : cfg->n_layers;

@@ -251,6 +251,8 @@ bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out
     if (!ctx || !out)
         return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_net_create: NULL argument");
     *out = NULL;
+    if (!cfg)
+        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "bcn_net_create: NULL configuration");
     if (!ctx->backend)
         return bcn_set_error(ctx, BCN_ERR_STATE,
                              "bcn_net_create: open a device first (bcn_ctx_open_device)");
@@ -293,12 +295,15 @@ void bcn_net_destroy(bcn_net *net)
             free_buf(net, &ly->gW[r]);
             free_buf(net, &ly->gc[r]);
         }
+        free_buf(net, &ly->gY);
+        free_buf(net, &ly->gR);
         for (int i = 0; activation_slot(ly, i); i++)
             free_buf(net, activation_slot(ly, i));
     }
     free_buf(net, &net->x0);
     free_buf(net, &net->t);
     free_buf(net, &net->stats);
+    free(net->pack);
     net->ctx->n_nets--;
     free(net);
 }
@@ -318,9 +323,9 @@ int bcn_net_state_buffers(bcn_net *net, int li, bcn_buf **bufs[9], size_t sizes[
     return 9;
 }
 
-const bcn_net_config *bcn_net_config_of(const bcn_net *net) { return &net->cfg; }
+const bcn_net_config *bcn_net_config_of(const bcn_net *net) { return net ? &net->cfg : NULL; }
 
-bcn_ctx *bcn_net_ctx(const bcn_net *net) { return net->ctx; }
+bcn_ctx *bcn_net_ctx(const bcn_net *net) { return net ? net->ctx : NULL; }
 
 /* W of a layer as a matrix: n_out x n_in (dense), C_out x C_in k² (conv). */
 static void w_shape(const bcn_layer *ly, int *rows, int *cols)
@@ -381,6 +386,8 @@ bcn_status bcn_net_param_shape(const bcn_net *net, bcn_param param, int layer, i
 
 bcn_status bcn_net_get_param(bcn_net *net, bcn_param param, int layer, float *out)
 {
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
     int r = 0, c = 0;
     bcn_buf *buf = param_buf(net, param, layer, &r, &c);
     if (!buf || !out)
@@ -391,6 +398,8 @@ bcn_status bcn_net_get_param(bcn_net *net, bcn_param param, int layer, float *ou
 
 bcn_status bcn_net_set_param(bcn_net *net, bcn_param param, int layer, const float *in)
 {
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
     int r = 0, c = 0;
     bcn_buf *buf = param_buf(net, param, layer, &r, &c);
     if (!buf || !in)

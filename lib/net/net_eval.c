@@ -46,18 +46,11 @@ static double timed_mark(bcn_net *net, bcn_step_timing *timing, bcn_status *st)
     return bcn_now_seconds();
 }
 
-bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int batch,
-                              bcn_step_timing *timing)
+bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, int batch)
 {
-    if (!net)
-        return BCN_ERR_INVALID_ARG;
-    if (!t)
-        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
-                             "bcn_net_train_step: targets t are NULL");
     bcn_status st = BCN_OK;
     if (net->stats_used == BCN_STATS_SLOTS)
         st = bcn_net_fold_stats(net);
-    double t0 = timed_mark(net, timing, &st);
     if (st == BCN_OK)
         st = bcn_net_upload(net, x, t, batch);
     if (st == BCN_OK)
@@ -72,6 +65,21 @@ bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int 
         net->steps++;
         net->seen += batch;
     }
+    return st;
+}
+
+bcn_status bcn_net_train_step(bcn_net *net, const float *x, const float *t, int batch,
+                              bcn_step_timing *timing)
+{
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
+    if (!t)
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "bcn_net_train_step: targets t are NULL");
+    bcn_status st = BCN_OK;
+    double t0 = timed_mark(net, timing, &st);
+    if (st == BCN_OK)
+        st = bcn_net_forward_step(net, x, t, batch);
     double t1 = timed_mark(net, timing, &st);
     if (st == BCN_OK)
         st = bcn_net_run_signal(net, net->cfg.rule);
@@ -218,6 +226,8 @@ done:
 
 double bcn_net_step_flops(const bcn_net *net, int batch)
 {
+    if (!net)
+        return 0.0;
     const bcn_net_config *cfg = &net->cfg;
     double B = batch, f = 0.0;
     for (int li = 0; li < net->L; li++) {

@@ -29,6 +29,8 @@ typedef struct bcn_layer {
                                  upper layer's W; R (dense only) n_out x n_out */
     /* per-rule update signals (allocated on first use) */
     bcn_buf *gW[BCN_RULE_COUNT], *gc[BCN_RULE_COUNT];
+    /* data parallelism (net_shard.c): the batch sums Y/Q and R learn from */
+    bcn_buf *gY, *gR;
     /* activations, capacity x n_out */
     bcn_buf *e, *delta, *b, *bbar, *u, *ubar, *s, *r, *abar;
 } bcn_layer;
@@ -52,6 +54,11 @@ struct bcn_net {
     long steps;          /* training steps taken over the network's life */
     long folded_steps;   /* steps whose statistics slots were folded */
     long first_bad_step; /* first step whose batch loss was NaN/inf; -1 none */
+    /* data parallelism (net_shard.c) */
+    bcn_reduce_fn reduce;
+    void *reduce_user;
+    float *pack;         /* the packed gradients of a step (host) */
+    size_t pack_cap;
 };
 
 /* Fill net->layer[] shapes from the (checked) configuration. */
@@ -92,6 +99,12 @@ bcn_status bcn_net_reserve(bcn_net *net, int batch);
 bcn_status bcn_net_alloc_signal(bcn_net *net, bcn_rule rule);
 /* Upload x (and t unless NULL) for `batch` rows. */
 bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batch);
+/* The first part of a training step: upload, forward pass, and the batch's
+ * loss and accuracy into the statistics slots. */
+bcn_status bcn_net_forward_step(bcn_net *net, const float *x, const float *t, int batch);
+/* Apply the optimiser to every W and c with the own rule's signal (SPEC
+ * §8; Burstprop's c without weight decay). */
+bcn_status bcn_net_update_params(bcn_net *net);
 /* Forward pass of SPEC §2 over the uploaded batch. */
 bcn_status bcn_net_run_forward(bcn_net *net);
 /* The rule's top-down sweep and its ∇W, ∇c into layer[].gW/gc[rule]. */

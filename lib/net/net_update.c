@@ -49,11 +49,10 @@ int bcn_net_learns_feedback(const bcn_net *net, int li, bcn_param which)
            (q ? cfg->q_lr : cfg->y_lr) > 0.0f && (q ? cfg->q_mode : cfg->y_mode) != BCN_FB_TIED;
 }
 
-bcn_status bcn_net_run_update(bcn_net *net)
+bcn_status bcn_net_update_params(bcn_net *net)
 {
     const bcn_net_config *cfg = &net->cfg;
     bcn_rule rule = cfg->rule;
-    int B = net->batch;
     bcn_status st = BCN_OK;
     net->adam_step++;
     for (int li = 0; li < net->L && st == BCN_OK; li++) {
@@ -63,6 +62,15 @@ bcn_status bcn_net_run_update(bcn_net *net)
         if (st == BCN_OK)
             st = optimise(net, (size_t)ly->n_c, lr, ly->gc[rule], ly->mc, ly->vc, ly->c);
     }
+    return st;
+}
+
+bcn_status bcn_net_run_update(bcn_net *net)
+{
+    const bcn_net_config *cfg = &net->cfg;
+    bcn_rule rule = cfg->rule;
+    int B = net->batch;
+    bcn_status st = bcn_net_update_params(net);
     /* Feedback learning from the sweep just run (u_l, e_{l+1}, abar, s):
      * ∇Y_l = e_{l+1}ᵀ u_l / B, ∇Q_l = −∇Y_l, through layer l+1 (the weight
      * gradient of its map with e_{l+1} for δ and u_l for x; SPEC §5, §12).

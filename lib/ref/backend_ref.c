@@ -102,7 +102,7 @@ static bcn_status ref_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x
  * and a transposed B is first packed into a k x n row-major float panel
  * (rows shared among the threads). Each C element accumulates its k
  * products in double in order p = 0..k-1, so the result does not depend
- * on threading. */
+ * on threading; every product is added, zeros included (0 · inf = NaN). */
 static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
                            float alpha, const bcn_buf *a, int lda, const bcn_buf *b, int ldb,
                            float beta, bcn_buf *c, int ldc)
@@ -144,9 +144,9 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
             for (int j = 0; j < n; j++)
                 acc[j] = 0.0;
             for (int p = 0; p < k; p++) {
+                /* No term is skipped, not even for av == 0: 0 · inf must
+                 * stay NaN, as IEEE and the OpenCL backend have it. */
                 double av = ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p];
-                if (av == 0.0)
-                    continue; /* exact: adding 0*x changes nothing for finite x */
                 const float *row = opb + (size_t)p * ldo;
                 for (int j = 0; j < n; j++)
                     acc[j] += av * (double)row[j];
