@@ -5,7 +5,7 @@
 # Usage: run.sh SRCDIR WORKDIR SECONDS NAME...
 # Builds the library once more in WORKDIR with $FUZZ_CC (clang) and
 # -fsanitize=fuzzer-no-link,address,undefined (reference backend only, no
-# OpenMP; warnings do not stop it: the normal build is the -Werror one),
+# OpenMP or MPI; warnings do not stop it: the normal build is the -Werror one),
 # links tests/fuzz/fuzz_NAME.c into WORKDIR/fuzz_NAME for each NAME and
 # runs it for SECONDS on WORKDIR/corpus/NAME (new inputs land there) and the
 # seeds in SRCDIR/tests/fuzz/corpus/NAME. A crash, a leak, a sanitizer
@@ -42,11 +42,15 @@ if ! "$FUZZ_CC" $flags -fsanitize=fuzzer probe.c -o probe >probe.log 2>&1; then
 fi
 rm -f probe probe.c probe.log
 
-if [ ! -f Makefile ]; then
+# Only what the targets link: no OpenCL, OpenMP or MPI (the targets link
+# zlib and libm alone). Reconfigured when these arguments change.
+conf_args="--disable-opencl --disable-openmp --without-mpi --disable-shared --disable-werror"
+if [ ! -f Makefile ] || [ "$(cat configure-args 2>/dev/null)" != "$FUZZ_CC $conf_args" ]; then
   echo "fuzz: configuring the library with $FUZZ_CC in $work"
+  # shellcheck disable=SC2086
   "$src/configure" -q CC="$FUZZ_CC" CFLAGS="$flags -fsanitize=fuzzer-no-link" \
-    LDFLAGS="-fsanitize=address,undefined" --disable-opencl --disable-openmp --disable-shared \
-    --disable-werror
+    LDFLAGS="-fsanitize=address,undefined" $conf_args
+  echo "$FUZZ_CC $conf_args" >configure-args
 fi
 make -j"$(nproc 2>/dev/null || echo 2)" libbcncore.la >/dev/null
 
