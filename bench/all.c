@@ -94,6 +94,7 @@ static void sub_opts(const bench_opts *o, const all_plan *p, unsigned cmd, int c
     snprintf(s->plots_dir, sizeof s->plots_dir, "%s", o->plots_dir);
     s->seed = o->seed;
     s->quiet = o->quiet;
+    s->same_settings = o->same_settings;
     s->no_plots = 1;
     s->n_hidden = 3;
     s->hidden[0] = s->hidden[1] = s->hidden[2] = p->hidden;

@@ -3,7 +3,11 @@
  * rule and, every K steps, on the batch about to be trained on and the
  * current weights, compute every rule's update (bcn_net_compare) and record
  * per layer and overall the angle of each to backprop's (SPEC §9), the
- * update norms, and the W–Y and Y–Q weight angles.
+ * update norms, and the W–Y and Y–Q weight angles. The network is the
+ * driving rule's at its authors' settings (BurstCCN's with
+ * --same-settings); every rule's update is computed on it, so all rules'
+ * signals share its p_b, Y and Q (a rule's own learning rate or optimiser
+ * does not enter its signal).
  *
  * Output in the results folder: angles.csv (one row per step × rule ×
  * layer, plus the rows of layer "all"), angles.json (settings, the
@@ -129,6 +133,9 @@ static int write_json(const angles_run *run, const char *dir, const bcn_device_i
     bench_machine m;
     bench_machine_read(&m);
     bcn_json_kv_string(j, "driving_rule", bcn_rule_str(run->cfg.rule));
+    /* One network, that of the driving rule at its settings ("authors" or
+     * "same"); every rule's signal is computed on it, with its p_b, Y, Q. */
+    bcn_json_kv_string(j, "settings", run->o->same_settings ? "same" : "authors");
     bcn_json_key(j, "net");
     bench_json_net_config(j, &run->cfg);
     bcn_json_key(j, "layer_labels"); /* the keys of the angle objects below */
@@ -177,17 +184,31 @@ static int write_meta(const angles_run *run, const char *dir, const bcn_device_i
     snprintf(name, sizeof name, "angles%s", run->o->suffix);
     if (bench_meta_open(&m, dir, name, err, errlen) != 0)
         return -1;
-    char net[512], devd[512], info[1024], footer[2048];
+    char net[512], devd[512], info[1024], footer[3072], set[512];
     bench_describe_net(&run->cfg, run->batch, net, sizeof net);
     bench_describe_device(dev, devd, sizeof devd);
-    snprintf(info, sizeof info, "%s; trained with %s on %s, compared every %d steps", net,
-             bcn_rule_str(run->cfg.rule), ds->name, run->o->every);
+    bcn_net_settings_desc(&run->cfg, set, sizeof set);
+    /* The angles compare every rule's update on ONE network: that of the
+     * driving rule, at its settings. The other rules' signals use this
+     * network's p_b, Y and Q (their own learning rates and optimisers do
+     * not enter a signal). */
+    snprintf(info, sizeof info,
+             "%s; trained with %s on %s, compared every %d steps; every rule's update on this "
+             "one network",
+             net, bcn_rule_str(run->cfg.rule), ds->name, run->o->every);
     bench_machine mach;
     bench_machine_read(&mach);
-    snprintf(footer, sizeof footer, "run %s on %s · device %s · libburstccn %s", mach.date,
-             mach.hostname, devd, bcn_version());
+    snprintf(footer, sizeof footer,
+             "settings: %s's %s: %s; all rules' signals use its p_b, Y, Q · run %s on %s · "
+             "device %s · libburstccn %s",
+             bcn_rule_str(run->cfg.rule),
+             run->o->same_settings ? "are BurstCCN's (--same-settings)" : "are its authors'",
+             set, mach.date, mach.hostname, devd, bcn_version());
     bench_meta_str(&m, "meta_rules", "burstccn burstprop fa backprop");
     bench_meta_str(&m, "meta_driver", bcn_rule_str(run->cfg.rule));
+    bcn_net_config cfgs[BCN_RULE_COUNT];
+    cfgs[run->cfg.rule] = run->cfg;
+    bench_meta_settings(&m, cfgs, BCN_RULE_BIT(run->cfg.rule), run->o->same_settings);
     bench_meta_layers(&m, &run->cfg);
     bench_meta_str(&m, "meta_device", dev->id);
     bench_meta_info(&m, info);

@@ -61,6 +61,8 @@ typedef struct bench_opts {
     bcn_shape input;            /* timing: shape of the random inputs (input_set) */
     int input_set;
     bench_fopt lr, p_baseline, y_scale, y_lr, q_scale, q_lr;
+    int same_settings;          /* --same-settings: BurstCCN's settings for every rule
+                                   (default: each rule its own authors') */
     int y_mode_set, q_mode_set;
     bcn_fb_mode y_mode, q_mode;
     unsigned long long seed;
@@ -114,9 +116,10 @@ void bench_fields_to_flags(char *msg, size_t size);
 /* Print the usage of one subcommand (its options) to `out`. */
 void bench_usage_cmd(FILE *out, unsigned cmd);
 /* The network configuration of `rule` for inputs of shape `input` and
- * n_out classes: the authors' defaults for that rule with the options
- * given applied (the first --arch, else the dense --hidden widths). 0, or
- * -1 with err set (a bad --arch; the geometry is checked by
+ * n_out classes: the rule's own authors' defaults (bcn_net_config_init;
+ * BurstCCN's for every rule with --same-settings, bcn_net_config_init_shared)
+ * with the options given applied (the first --arch, else the dense --hidden
+ * widths). 0, or -1 with err set (a bad --arch; the geometry is checked by
  * bcn_net_config_check). */
 int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_out,
                      bcn_net_config *cfg, char *err, size_t errlen);
@@ -204,6 +207,17 @@ void bench_describe_device(const bcn_device_info *d, char *buf, size_t len);
 /* "784-500-10, batch 32, lr 0.3, p_b 0.5, Y random (std 0.5), Q sym (x1, lr
  * 0.000731)": the network and its feedback as the figures print it. */
 void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t len);
+/* Which settings the rules of `mask` ran with, for the figures and
+ * summary: "each rule at its own authors' settings: BurstCCN lr 0.3, SGD,
+ * ...; Burstprop lr 3.2 hidden / 0.32 output, momentum 0.8, ..." or, with
+ * same_settings, "BurstCCN's settings for every rule (--same-settings):
+ * ...". cfgs[rule] holds each rule's configuration. */
+void bench_describe_settings(const bcn_net_config *cfgs, unsigned mask, int same_settings,
+                             char *buf, size_t len);
+/* meta_settings = "authors" or "same", and meta_settings_RULE = the rule's
+ * settings in one line (bcn_net_settings_desc) for every rule in mask. */
+void bench_meta_settings(bench_meta *m, const bcn_net_config *cfgs, unsigned mask,
+                         int same_settings);
 
 /* Write a JSON document through a temporary file: open, fill, commit. */
 typedef struct bench_jsonfile {

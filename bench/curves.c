@@ -1,10 +1,11 @@
 /*
  * curves.c — `burstccn-bench curves`: train each requested rule from the
- * same initial weights (same seed and sizes; the configurations differ
- * only in the rule and the rule's own defaults such as Burstprop's
- * recurrent input, which do not touch the W and Y draws) on the same data
- * order, and record train loss, train error and test error per epoch (or
- * several times per epoch with --evals-per-epoch).
+ * same initial weights (same seed and sizes) on the same data order, each
+ * at its own authors' settings (Burstprop: Payeur et al.'s lr, momentum,
+ * p_b, Y std; --same-settings: BurstCCN's for all), and record train loss,
+ * train error and test error per epoch (or several times per epoch with
+ * --evals-per-epoch). The settings do not touch the W draws; Y is the same
+ * draws times each rule's Y std; Burstprop's R is drawn after them.
  *
  * Output: curves.csv (one row per evaluation × rule; epoch 0 is the
  * untrained network), curves.json (settings, the network, final numbers),
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "netdesc.h"
 #include "progress.h"
 
 #define CURVES_COLS "epoch,rule,train_loss,train_error,test_loss,test_error,seconds"
@@ -34,6 +36,7 @@ typedef struct curves_run {
     int batch;
     float *init[2 * BCN_MAX_LAYERS]; /* first rule's W_1..W_L, Y_1..Y_{L-1} */
     size_t init_n[2 * BCN_MAX_LAYERS];
+    float init_y_scale;              /* the first rule's Y scale */
     int same_init;
     rule_result res[BCN_RULE_COUNT];
     bcn_progress bar;
@@ -41,7 +44,9 @@ typedef struct curves_run {
 } curves_run;
 
 /* Compare the new network's W and Y with the first network's (kept on the
- * host): the evidence that every rule starts from the same weights.
+ * host): the evidence that every rule starts from the same weights. W must
+ * be identical; Y the same draws, Y / y_scale equal (each rule may have its
+ * authors' Y scale: to float rounding, 1e-6, when the scales differ).
  * Returns 0 when equal (or when this is the first network), 1 if not,
  * -1 on error. */
 static int check_same_init(curves_run *run, bcn_net *net)
@@ -62,10 +67,20 @@ static int check_same_init(curves_run *run, bcn_net *net)
         if (!run->init[k]) {
             run->init[k] = w;
             run->init_n[k] = n;
+            run->init_y_scale = cfg->y_scale;
             continue;
         }
-        if (run->init_n[k] != n || memcmp(run->init[k], w, n * sizeof *w) != 0)
+        if (run->init_n[k] != n)
             differ = 1;
+        else if (p == BCN_PARAM_W || cfg->y_scale == run->init_y_scale ||
+                 cfg->y_scale == 0.0f || run->init_y_scale == 0.0f)
+            differ |= memcmp(run->init[k], w, n * sizeof *w) != 0;
+        else
+            for (size_t i = 0; i < n && !differ; i++) {
+                double a = (double)w[i] / cfg->y_scale;
+                double b = (double)run->init[k][i] / run->init_y_scale;
+                differ = fabs(a - b) > 1e-6 * fmax(fabs(a), fabs(b));
+            }
         free(w);
     }
     return differ;
@@ -194,6 +209,7 @@ static int write_json(const curves_run *run, const char *dir, const bcn_device_i
     bcn_json_kv_int(j, "evals_per_epoch", o->evals_per_epoch);
     bcn_json_kv_int(j, "batch", run->batch);
     bcn_json_kv_bool(j, "same_init", run->same_init);
+    bcn_json_kv_string(j, "settings", o->same_settings ? "same" : "authors");
     bcn_json_key(j, "device");
     bench_json_device(j, dev);
     bench_json_machine(j, &m);
@@ -230,25 +246,38 @@ static int write_meta(const curves_run *run, const char *dir, const bcn_device_i
     snprintf(name, sizeof name, "curves%s", run->o->suffix);
     if (bench_meta_open(&m, dir, name, err, errlen) != 0)
         return -1;
-    char rules[128] = "", net[512], devd[512], info[1024], footer[2048], num[32];
-    for (int r = 0; r < BCN_RULE_COUNT; r++)
-        if (run->res[r].done)
+    char rules[128] = "", net[512], devd[512], info[1024], footer[4096], num[32], set[2048];
+    unsigned mask = 0;
+    bcn_net_config cfgs[BCN_RULE_COUNT];
+    for (int r = 0; r < BCN_RULE_COUNT; r++) {
+        cfgs[r] = run->res[r].cfg;
+        if (run->res[r].done) {
+            mask |= BCN_RULE_BIT(r);
             snprintf(rules + strlen(rules), sizeof rules - strlen(rules), "%s%s",
                      rules[0] ? " " : "", bcn_rule_str((bcn_rule)r));
-    bench_describe_net(cfg, run->batch, net, sizeof net);
+        }
+    }
+    /* The rules may differ in every setting (each its authors'): the
+     * network once, then each rule's settings. */
+    bcn_net_desc(cfg, net, sizeof net);
+    bench_describe_settings(cfgs, mask, run->o->same_settings, set, sizeof set);
     bench_describe_device(dev, devd, sizeof devd);
-    snprintf(info, sizeof info, "%s; %s, seed %llu for every rule", net, run->ds->name,
-             (unsigned long long)cfg->seed);
+    snprintf(info, sizeof info, "%s, batch %d; %s, seed %llu for every rule; %s (below)", net,
+             run->batch, run->ds->name, (unsigned long long)cfg->seed,
+             run->o->same_settings ? "BurstCCN's settings for every rule"
+                                   : "each rule at its own authors' settings");
     bench_machine mach;
     bench_machine_read(&mach);
-    snprintf(footer, sizeof footer, "run %s on %s · device %s · libburstccn %s", mach.date,
-             mach.hostname, devd, bcn_version());
+    /* The settings lead the footer: the title has no room for four rules'. */
+    snprintf(footer, sizeof footer, "%s · run %s on %s · device %s · libburstccn %s", set,
+             mach.date, mach.hostname, devd, bcn_version());
     bench_meta_str(&m, "meta_rules", rules);
     snprintf(num, sizeof num, "%d", run->ds->train.n);
     bench_meta_str(&m, "meta_train_n", num);
     snprintf(num, sizeof num, "%d", run->ds->test.n);
     bench_meta_str(&m, "meta_test_n", num);
     bench_meta_str(&m, "meta_device", dev->id);
+    bench_meta_settings(&m, cfgs, mask, run->o->same_settings);
     bench_meta_layers(&m, cfg);
     bench_meta_info(&m, info);
     bench_meta_footer(&m, footer);

@@ -189,3 +189,49 @@ void bench_describe_net(const bcn_net_config *cfg, int batch, char *buf, size_t 
     snprintf(buf, len, "%s, batch %d, lr %g, p_b %g, %s), %s)", sizes, batch, cfg->lr[0],
              cfg->p_baseline, y, q);
 }
+
+/* Display name of a rule, as the figures' legends write it. */
+static const char *rule_title(bcn_rule r)
+{
+    switch (r) {
+    case BCN_RULE_BURSTCCN: return "BurstCCN";
+    case BCN_RULE_BURSTPROP: return "Burstprop";
+    case BCN_RULE_FA: return "FA";
+    default: return "backprop";
+    }
+}
+
+void bench_describe_settings(const bcn_net_config *cfgs, unsigned mask, int same_settings,
+                             char *buf, size_t len)
+{
+    size_t used = 0;
+    int w = snprintf(buf, len, "%s",
+                     same_settings ? "settings: BurstCCN's for every rule (--same-settings):"
+                                   : "settings: each rule its own authors':");
+    used = w > 0 ? (size_t)w : 0;
+    int first = 1;
+    for (int r = 0; r < BCN_RULE_COUNT && used < len; r++) {
+        if (!(mask & BCN_RULE_BIT(r)))
+            continue;
+        char one[512];
+        bcn_net_settings_desc(&cfgs[r], one, sizeof one);
+        w = snprintf(buf + used, len - used, "%s %s %s", first ? "" : ";",
+                     rule_title((bcn_rule)r), one);
+        used += w > 0 ? (size_t)w : 0;
+        first = 0;
+    }
+}
+
+void bench_meta_settings(bench_meta *m, const bcn_net_config *cfgs, unsigned mask,
+                         int same_settings)
+{
+    bench_meta_str(m, "meta_settings", same_settings ? "same" : "authors");
+    for (int r = 0; r < BCN_RULE_COUNT; r++) {
+        if (!(mask & BCN_RULE_BIT(r)))
+            continue;
+        char key[64], one[512];
+        snprintf(key, sizeof key, "meta_settings_%s", bcn_rule_str((bcn_rule)r));
+        bcn_net_settings_desc(&cfgs[r], one, sizeof one);
+        bench_meta_str(m, key, one);
+    }
+}

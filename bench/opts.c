@@ -28,7 +28,8 @@ typedef enum opt_id {
     O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE, O_Q_SCALE, O_Q_LR, O_SEED, O_BATCH, O_RULE, O_RULES,
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
-    O_HELP, O_MODEL
+    O_HELP, O_MODEL,
+    O_SAME_SETTINGS
 } opt_id;
 
 typedef struct opt_def {
@@ -55,15 +56,22 @@ static const opt_def opt_table[] = {
     {O_INPUT, "input", "CxHxW", T,
      "shape of the timed networks' random inputs (default 1x28x28, the IDX images; "
      "3x32x32 for --arch cifar)"},
-    {O_LR, "lr", "X", A | C | T, "learning rate of every layer (default 0.3)"},
-    {O_P_BASELINE, "p-baseline", "X", A | C | T, "baseline burst probability p_b (default 0.5)"},
+    {O_LR, "lr", "X", A | C | T,
+     "learning rate of every layer (default: each rule's authors', 0.3; Burstprop 3.2 hidden, "
+     "0.32 output)"},
+    {O_P_BASELINE, "p-baseline", "X", A | C | T,
+     "baseline burst probability p_b (default 0.5; Burstprop 0.2)"},
     {O_Y_MODE, "y-mode", "M", A | C | T, "feedback Y: random (default), sym or tied"},
-    {O_Y_SCALE, "y-scale", "X", A | C | T, "scale (std) of Y (default 0.5)"},
+    {O_Y_SCALE, "y-scale", "X", A | C | T, "scale (std) of Y (default 0.5; Burstprop 1)"},
     {O_Y_LR, "y-lr", "X", A | C | T, "learning rate of Y (default 0: fixed)"},
     {O_Q_MODE, "q-mode", "M", A | C | T, "cancellation Q: sym (default), random, tied or wsym"},
     {O_Q_SCALE, "q-scale", "X", A | C | T, "scale of Q (default 1)"},
     {O_Q_LR, "q-lr", "X", A | C | T, "learning rate of Q (default 7.31e-4 for BurstCCN)"},
     {O_SEED, "seed", "N", A | C | T | L, "seed of the weights and the data order (default 1)"},
+    {O_SAME_SETTINGS, "same-settings", NULL, A | C | T | L,
+     "run every rule with BurstCCN's settings (lr 0.3, p_b 0.5, Y std 0.5, SGD) instead of "
+     "each rule's own authors' (Burstprop: Payeur et al.'s p_b 0.2, lr 3.2/0.32, momentum "
+     "0.8, weight decay 1e-6, Y std 1)"},
     {O_BATCH, "batch", "N", A | C, "minibatch size (default 32)"},
     {O_RULE, "rule", "R", A,
      "rule that trains the network: burstccn (default), burstprop, fa or backprop"},
@@ -365,6 +373,7 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_NO_PLOTS: o->no_plots = 1; return 0;
     case O_QUIET: o->quiet = 1; return 0;
     case O_HELP: return 0;
+    case O_SAME_SETTINGS: o->same_settings = 1; return 0;
     }
     return 0;
 }
@@ -529,7 +538,10 @@ usage:
 int bench_net_config(const bench_opts *o, bcn_rule rule, bcn_shape input, int n_out,
                      bcn_net_config *cfg, char *err, size_t errlen)
 {
-    bcn_net_config_init(cfg, rule);
+    if (o->same_settings)
+        bcn_net_config_init_shared(cfg, rule);
+    else
+        bcn_net_config_init(cfg, rule);
     bcn_net_config_set_dense(cfg, input.c * input.h * input.w, o->n_hidden, o->hidden, n_out);
     cfg->input = input; /* a dense first layer reads it flattened */
     if (o->n_arch > 0) {

@@ -82,8 +82,13 @@ static void section_curves(FILE *f, const char *dir, const char *suffix, const c
     if (heading)
         fprintf(f, "%s\n\n", heading);
     fprintf(f, "%s.  \n%s\n\n", info, footer);
+    char mode[32];
+    meta(dir, name, "meta_settings", mode, sizeof mode);
     fprintf(f, "| rule | epochs | final test error | final train error | train loss | "
-               "training s/epoch |\n|---|---:|---:|---:|---:|---:|\n");
+               "training s/epoch | settings (%s) |\n|---|---:|---:|---:|---:|---:|---|\n",
+            strcmp(mode, "same") == 0 ? "BurstCCN's for every rule, --same-settings"
+            : mode[0]                 ? "each rule its own authors'"
+                                      : "not recorded");
     for (int r = 0; r < BCN_RULE_COUNT && ce >= 0 && cr >= 0; r++) {
         const char *rule = bcn_rule_str((bcn_rule)r);
         int last = -1;
@@ -94,9 +99,12 @@ static void section_curves(FILE *f, const char *dir, const char *suffix, const c
         if (last < 0)
             continue;
         double ep = num(t.cell[last][ce]);
-        fprintf(f, "| %s | %g | %.2f %% | %.2f %% | %.4f | %.1f |\n", rule, ep,
+        char key[64], set[512];
+        snprintf(key, sizeof key, "meta_settings_%s", rule);
+        meta(dir, name, key, set, sizeof set);
+        fprintf(f, "| %s | %g | %.2f %% | %.2f %% | %.4f | %.1f | %s |\n", rule, ep,
                 num(t.cell[last][cte]), num(t.cell[last][ctr]), num(t.cell[last][cl]),
-                ep > 0 ? num(t.cell[last][cs]) / ep : NAN);
+                ep > 0 ? num(t.cell[last][cs]) / ep : NAN, set);
     }
     fprintf(f, "\n");
     figure(f, dir, name, "test error and training loss per epoch");

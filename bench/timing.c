@@ -349,10 +349,28 @@ static void json_networks(bcn_json *j, const bench_opts *o, const bench_tnet *ne
     bcn_json_end_array(j);
 }
 
+/* Each timed rule's settings (the first network's configuration: they do
+ * not depend on the network) into cfgs[rule]; the rules' mask. */
+static unsigned rule_configs(const bench_opts *o, const bench_tnet *nets, const bench_tcase *cases,
+                             int n_cases, bcn_net_config *cfgs)
+{
+    unsigned mask = 0;
+    char err[256];
+    for (int i = 0; i < n_cases; i++) {
+        bcn_rule r = cases[i].rule;
+        if ((mask & BCN_RULE_BIT(r)) ||
+            bench_net_config(o, r, nets[cases[i].net].input, nets[cases[i].net].n_out, &cfgs[r],
+                             err, sizeof err) != 0)
+            continue;
+        mask |= BCN_RULE_BIT(r);
+    }
+    return mask;
+}
+
 /* timing.json: settings, machine, build, devices, networks and every row. */
 static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *devs, int nd,
-                      const trow *rows, int nr, int base_batch, int base_width, char *err,
-                      size_t errlen)
+                      const trow *rows, int nr, const bench_tcase *cases, int n_cases,
+                      int base_batch, int base_width, char *err, size_t errlen)
 {
     bench_jsonfile jf;
     if (bench_json_begin(&jf, o->out, "timing", "", err, errlen) != 0)
@@ -375,6 +393,14 @@ static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *d
     bcn_json_kv_string(j, "gemm_fraction",
                        "time the step's GEMMs take alone at the measured SGEMM rate "
                        "(gemm_gflops) divided by the median time per step");
+    /* Which settings each rule was timed with (its optimiser's cost and
+     * Burstprop's recurrent input enter the step time). */
+    bcn_json_kv_string(j, "rule_settings", o->same_settings ? "same" : "authors");
+    bcn_net_config cfgs[BCN_RULE_COUNT];
+    unsigned mask = rule_configs(o, nets, cases, n_cases, cfgs);
+    char set[2048];
+    bench_describe_settings(cfgs, mask, o->same_settings, set, sizeof set);
+    bcn_json_kv_string(j, "rule_settings_desc", set);
     bcn_json_end_object(j);
     bench_json_machine(j, &m);
     bench_json_build(j);
@@ -538,14 +564,28 @@ static int write_meta(const bench_opts *o, const bench_tnet *nets, const tdev *d
     }
     if (has_dense)
         snprintf(info, sizeof info,
-                 "dense %s (%d hidden layers; bars: H = %d); batch %d, SGD, random inputs; "
+                 "dense %s (%d hidden layers; bars: H = %d); batch %d, random inputs; "
                  "after %d warm-up steps, median of %d repetitions of about %g s",
                  dense_net, o->depth, base_width, base_batch, o->warmup, o->reps, o->target_s);
     else
         snprintf(info, sizeof info,
-                 "batch %d, SGD, random inputs; after %d warm-up steps, median of %d "
+                 "batch %d, random inputs; after %d warm-up steps, median of %d "
                  "repetitions of about %g s",
                  base_batch, o->warmup, o->reps, o->target_s);
+    bcn_net_config cfgs[BCN_RULE_COUNT];
+    unsigned mask = rule_configs(o, nets, cases, n_cases, cfgs);
+    char set[2048];
+    bench_describe_settings(cfgs, mask, o->same_settings, set, sizeof set);
+    /* The rules' settings (optimiser, Burstprop's R: part of the step)
+     * lead the footer. */
+    static const char sep[] = " · ";
+    size_t ls = strlen(set), lsep = strlen(sep), lf = strlen(footer);
+    if (ls + lsep + lf < sizeof footer) {
+        memmove(footer + ls + lsep, footer, lf + 1);
+        memcpy(footer, set, ls);
+        memcpy(footer + ls, sep, lsep);
+    }
+    bench_meta_settings(&m, cfgs, mask, o->same_settings);
     /* The distinct widths and batch sizes: the scaling figure's tics. The
      * lists keep a blank on each side of every number so " N " finds one. */
     char widths[512] = " ", batches[512] = " ", tok[32];
@@ -662,7 +702,8 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
         csv_row(&csv, &devs[rows[i].dev], &rows[i], o->reps, name);
     }
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
-        write_json(o, nets, devs, nd, rows, nr, base_batch, base_width, err, sizeof err) != 0 ||
+        write_json(o, nets, devs, nd, rows, nr, cases, n_cases, base_batch, base_width, err,
+                   sizeof err) != 0 ||
         write_meta(o, nets, devs, nd, rules, cases, n_cases, base_batch, base_width, err,
                    sizeof err) != 0)
         goto fail;

@@ -45,6 +45,7 @@ typedef struct cli_settings {
     const char *resume_path;  /* train --resume */
     const char *model_path;   /* eval, compare --model */
     int quiet;
+    int same_settings;        /* --same-settings: BurstCCN's settings for every rule */
     const char *flag_val[CLI_MAX_OPTS]; /* each flag's text as given (NULL: not given) */
 } cli_settings;
 
@@ -69,8 +70,10 @@ int cli_flags_read(const char *line, const char **saved, char **store);
  * (--model) the data flags saved are the defaults. Returns CLI_EXIT_*. */
 int cli_merge_saved(unsigned cmd, const char *cmd_name, const char *file,
                     const char *const *saved, cli_settings *s);
-/* Print the help of subcommand `cmd`, with defaults for `rule`. */
-void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out);
+/* Print the help of subcommand `cmd`, with the defaults of `rule` (its
+ * authors' settings, or BurstCCN's when same_settings). */
+void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, int same_settings,
+                    FILE *out);
 
 /* A run's open objects. */
 typedef struct cli_env {
@@ -102,8 +105,9 @@ int cli_runtime_error(const cli_env *env, const char *what);
  * run augments); its size, or -1 with the error printed. */
 int cli_train_batch(bcn_order *o, const cli_settings *s, const cli_env *env, float *x, float *t);
 
-/* JSON members shared by train and compare: "rule", "device", "data",
- * "config". */
+/* JSON members shared by train and compare: "rule", "settings" ("authors":
+ * the rule's own authors' defaults, or "same": --same-settings), "device",
+ * "data", "config". */
 void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env);
 /* A file composed in memory, then written to its path atomically. */
 typedef struct cli_doc {

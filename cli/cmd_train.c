@@ -520,6 +520,11 @@ static void print_header(const train_run *run, const cli_train_state *saved)
            "seed %llu\n",
            ds->name, ds->train.n, ds->val.n, ds->test.n, s->batch, s->epochs,
            s->epochs == 1 ? "" : "s", (unsigned long long)c->seed);
+    char set[512];
+    bcn_net_settings_desc(c, set, sizeof set);
+    printf("settings: %s (flags not given take %s)\n", set,
+           s->same_settings ? "BurstCCN's settings, --same-settings"
+                            : "the rule's own authors' settings");
     if (s->resume_path)
         printf("resumed from %s: %d epoch%s done, step %ld of epoch %d\n", s->resume_path,
                saved->n_rows, saved->n_rows == 1 ? "" : "s",

@@ -21,6 +21,7 @@ enum opt_key {
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
+    O_SAME_SETTINGS,
     O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME, O_MODEL,
     O_QUIET, O_HELP, O_COUNT
 };
@@ -85,7 +86,8 @@ static const opt opts[O_COUNT] = {
     [O_ADAM_BETA2] = {"adam-beta2", "B", BOTH, NULL, "Adam's beta2 in [0, 1)"},
     [O_ADAM_EPS] = {"adam-eps", "E", BOTH, NULL, "Adam's epsilon (> 0)"},
     [O_WEIGHT_DECAY] = {"weight-decay", "WD", BOTH, NULL,
-                        "decoupled weight decay in [0, 1): W <- W - lr g - WD W"},
+                        "decoupled weight decay in [0, 1): W <- W - lr g - WD W, and the same "
+                        "for c except Burstprop's (SPEC 6)"},
     [O_SEED] = {"seed", "S", BOTH, NULL,
                 "seed of the initial weights and of the data order (any integer >= 0)"},
     [O_P_BASELINE] = {"p-baseline", "P", BOTH, "Burst model (SPEC 5-7)",
@@ -106,9 +108,15 @@ static const opt opts[O_COUNT] = {
                    "let --y-lr and --q-lr learn the Y and Q of conv layers too (SPEC 12; the "
                    "authors keep them fixed)"},
     [O_RECURRENT] = {"recurrent", "on|off", BOTH, NULL,
-                     "Burstprop's recurrent input R (uniform in +-r-scale)"},
-    [O_R_SCALE] = {"r-scale", "S", BOTH, NULL, "half-width of R's initial uniform range, >= 0"},
-    [O_R_LR] = {"r-lr", "LR", BOTH, NULL, "learning rate of R (0: R fixed)"},
+                     "Burstprop's recurrent input R (normal, std --r-scale)"},
+    [O_R_SCALE] = {"r-scale", "S", BOTH, NULL, "std of R's initial normal draws, >= 0"},
+    [O_R_LR] = {"r-lr", "LR", BOTH, NULL,
+                "learning rate of R (0: R fixed); R's gradient is summed over the batch, as "
+                "the authors' (SPEC 6)"},
+    [O_SAME_SETTINGS] = {"same-settings", NULL, BOTH, "Settings",
+                         "start every rule from BurstCCN's settings (lr 0.3, p_b 0.5, Y std "
+                         "0.5, SGD) instead of its own authors'; only the rule's own parts "
+                         "differ (Burstprop's R, BurstCCN's learnt Q)"},
     [O_JSON] = {"json", "FILE", ALL, "Output",
                 "write a JSON summary to FILE (atomically)"},
     [O_CSV] = {"csv", "FILE", TRAIN, NULL,
@@ -173,7 +181,13 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
     case O_CONV_FB: snprintf(buf, len, "%s", c->conv_feedback_learning ? "on" : "off"); break;
     case O_EPOCHS: snprintf(buf, len, "10"); break;
     case O_BATCH: snprintf(buf, len, "32"); break;
-    case O_LR: snprintf(buf, len, "%g", (double)c->lr[0]); break;
+    case O_LR:
+        if (c->lr[c->n_layers - 1] != c->lr[0])
+            snprintf(buf, len, "%g hidden, %g output", (double)c->lr[0],
+                     (double)c->lr[c->n_layers - 1]);
+        else
+            snprintf(buf, len, "%g", (double)c->lr[0]);
+        break;
     case O_OPTIMIZER: snprintf(buf, len, "%s", bcn_optimizer_str(c->optimizer)); break;
     case O_MOMENTUM: snprintf(buf, len, "%g", (double)c->momentum); break;
     case O_ADAM_BETA1: snprintf(buf, len, "%g", (double)c->adam_beta1); break;
@@ -224,10 +238,14 @@ static void print_wrapped(FILE *out, const char *text, int col, int indent)
     fputc('\n', out);
 }
 
-void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out)
+void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, int same_settings,
+                    FILE *out)
 {
     bcn_net_config c;
-    bcn_net_config_init(&c, rule);
+    if (same_settings)
+        bcn_net_config_init_shared(&c, rule);
+    else
+        bcn_net_config_init(&c, rule);
     fprintf(out, "Usage: burstccn %s [OPTIONS]\n\n", cmd_name);
     if (cmd == CLI_CMD_TRAIN)
         print_wrapped(out,
@@ -251,11 +269,19 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, FILE *out
                       "backprop's, the update norms, and the weight angles W(l+1)-Y(l) and "
                       "Y(l)-Q(l). 'n/a' marks an angle with a zero-norm vector.",
                       0, 0);
-    char note[160];
-    snprintf(note, sizeof note,
-             "Defaults are the authors' settings for --rule %s (give --rule R --help to see "
-             "another rule's).",
-             bcn_rule_str(rule));
+    char note[400];
+    if (same_settings)
+        snprintf(note, sizeof note,
+                 "Defaults are BurstCCN's authors' settings, used for --rule %s because of "
+                 "--same-settings.",
+                 bcn_rule_str(rule));
+    else
+        snprintf(note, sizeof note,
+                 "Defaults are the authors' settings for --rule %s (give --rule R --help to see "
+                 "another rule's; each rule has its own: Burstprop's are Payeur et al.'s, p_b "
+                 "0.2, lr 3.2 hidden and 0.32 output at batch-mean gradients, momentum 0.8, "
+                 "weight decay 1e-6, Y std 1.0; --same-settings gives every rule BurstCCN's).",
+                 bcn_rule_str(rule));
     fputc('\n', out);
     print_wrapped(out, note, 0, 0);
     for (int k = 0; k < O_COUNT; k++) {
@@ -372,7 +398,11 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
     if (val[O_RULE] && bcn_arg_choice(FLAG(O_RULE), val[O_RULE], rules, 4, &rule, err, errlen))
         return -1;
     memset(s, 0, sizeof *s);
-    bcn_net_config_init(c, (bcn_rule)rule);
+    s->same_settings = val[O_SAME_SETTINGS] != NULL;
+    if (s->same_settings)
+        bcn_net_config_init_shared(c, (bcn_rule)rule);
+    else
+        bcn_net_config_init(c, (bcn_rule)rule);
     s->data = "fashion-mnist";
     s->augment = -1;
     s->epochs = 10;
@@ -549,13 +579,16 @@ int cli_parse(unsigned cmd, const char *cmd_name, int argc, char **argv, cli_set
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             bcn_rule rule = BCN_RULE_BURSTCCN;
+            int same = 0;
             for (int j = 1; j < argc; j++) {
                 if (strcmp(argv[j], "--rule") == 0 && j + 1 < argc)
                     bcn_rule_parse(argv[j + 1], &rule);
                 else if (strncmp(argv[j], "--rule=", 7) == 0)
                     bcn_rule_parse(argv[j] + 7, &rule);
+                else if (strcmp(argv[j], "--same-settings") == 0)
+                    same = 1;
             }
-            cli_print_help(cmd, cmd_name, rule, stdout);
+            cli_print_help(cmd, cmd_name, rule, same, stdout);
             return CLI_HELP_SHOWN;
         }
     }

@@ -117,6 +117,7 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
 {
     const bcn_net_config *c = &s->cfg;
     bcn_json_kv_string(j, "rule", bcn_rule_str(c->rule));
+    bcn_json_kv_string(j, "settings", s->same_settings ? "same" : "authors");
     bcn_json_key(j, "device");
     bcn_json_begin_object(j);
     bcn_json_kv_string(j, "id", env->dev.id);

@@ -1,8 +1,10 @@
 /*
- * netdesc.c — text, labels and JSON describing a network's layers.
+ * netdesc.c — text, labels and JSON describing a network's layers, and a
+ * line of its rule's training settings.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,6 +116,79 @@ void bcn_json_net(bcn_json *j, const bcn_net_config *cfg)
     bcn_json_end_array(j);
 }
 
+/* Append printf-style text to buf (used so far: *used). */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+    if (*used >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *used += (size_t)w;
+}
+
+void bcn_net_settings_desc(const bcn_net_config *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    int L = cfg->n_layers < 1 ? 1 : cfg->n_layers > BCN_MAX_LAYERS ? BCN_MAX_LAYERS
+                                                                   : cfg->n_layers;
+    int uniform = 1, hidden_uniform = 1;
+    for (int l = 1; l < L; l++) {
+        uniform &= cfg->lr[l] == cfg->lr[0];
+        hidden_uniform &= l == L - 1 || cfg->lr[l] == cfg->lr[0];
+    }
+    if (len)
+        buf[0] = '\0';
+    if (uniform) {
+        append(buf, len, &used, "lr %g", (double)cfg->lr[0]);
+    } else if (hidden_uniform) {
+        append(buf, len, &used, "lr %g hidden / %g output", (double)cfg->lr[0],
+               (double)cfg->lr[L - 1]);
+    } else {
+        append(buf, len, &used, "lr");
+        for (int l = 0; l < L; l++)
+            append(buf, len, &used, "%s%g", l ? "," : " ", (double)cfg->lr[l]);
+    }
+    if (cfg->optimizer == BCN_OPT_MOMENTUM)
+        append(buf, len, &used, ", momentum %g", (double)cfg->momentum);
+    else if (cfg->optimizer == BCN_OPT_ADAM)
+        append(buf, len, &used, ", Adam");
+    else
+        append(buf, len, &used, ", SGD");
+    if (cfg->weight_decay > 0.0f)
+        append(buf, len, &used, ", weight decay %g", (double)cfg->weight_decay);
+    if (cfg->rule == BCN_RULE_BURSTCCN || cfg->rule == BCN_RULE_BURSTPROP)
+        append(buf, len, &used, ", p_b %g", (double)cfg->p_baseline);
+    if (cfg->rule != BCN_RULE_BACKPROP) {
+        if (cfg->y_mode == BCN_FB_RANDOM)
+            append(buf, len, &used, ", Y random std %g", (double)cfg->y_scale);
+        else
+            append(buf, len, &used, ", Y %s x%g", bcn_fb_mode_str(cfg->y_mode),
+                   (double)cfg->y_scale);
+        if (cfg->y_lr > 0.0f && cfg->rule == BCN_RULE_BURSTCCN)
+            append(buf, len, &used, " lr %g", (double)cfg->y_lr);
+    }
+    if (cfg->rule == BCN_RULE_BURSTCCN) {
+        append(buf, len, &used, ", Q %s", bcn_fb_mode_str(cfg->q_mode));
+        if (cfg->q_lr > 0.0f)
+            append(buf, len, &used, " lr %g", (double)cfg->q_lr);
+    }
+    if (cfg->rule == BCN_RULE_BURSTPROP) {
+        if (cfg->recurrent)
+            append(buf, len, &used, ", R std %g lr %g", (double)cfg->r_scale,
+                   (double)cfg->r_lr);
+        else
+            append(buf, len, &used, ", no R");
+    }
+}
+
 void bcn_json_net_config(bcn_json *j, const bcn_net_config *c)
 {
     bcn_json_kv_string(j, "rule", bcn_rule_str(c->rule));
@@ -149,4 +224,7 @@ void bcn_json_net_config(bcn_json *j, const bcn_net_config *c)
     bcn_json_kv_float(j, "r_scale", c->r_scale);
     bcn_json_kv_float(j, "r_lr", c->r_lr);
     bcn_json_kv_int(j, "seed", (long long)c->seed);
+    char set[512]; /* the rule's settings in one line, as the figures print them */
+    bcn_net_settings_desc(c, set, sizeof set);
+    bcn_json_kv_string(j, "settings_desc", set);
 }

@@ -142,7 +142,8 @@ BCN_API bcn_status bcn_ctx_device(const bcn_ctx *ctx, bcn_device_info *out);
 
 /* xoshiro256** seeded through splitmix64 (Blackman & Vigna); normals by the
  * Box–Muller transform in double precision. The same seed gives the same
- * stream on every platform. */
+ * uniform stream everywhere; normals use libm's log, sqrt, cos and may
+ * differ in the last bits across libm versions. */
 typedef struct bcn_rng {
     uint64_t s[4];
     double spare;   /* second Box–Muller normal */
@@ -278,23 +279,35 @@ typedef struct bcn_net_config {
     int conv_feedback_learning;    /* learn Y_l, Q_l of conv layers l too (SPEC §12;
                                       0 by default, as the authors) */
     int recurrent;                 /* Burstprop: recurrent input R on (dense hidden layers) */
-    float r_scale;                 /* R uniform in +-r_scale */
-    float r_lr;                    /* 0: R not learnt */
+    float r_scale;                 /* std of R's initial normal draws (mean 0) */
+    float r_lr;                    /* 0: R not learnt; its gradient is summed over
+                                      the batch (SPEC §6), not averaged */
     bcn_optimizer optimizer;
     float momentum;
     float adam_beta1, adam_beta2, adam_eps;
-    float weight_decay;            /* decoupled: W <- W - lr g - wd W */
+    float weight_decay;            /* decoupled: W <- W - lr g - wd W (and c,
+                                      except Burstprop's c: SPEC §6) */
     uint64_t seed;
 } bcn_net_config;
 
-/* Fill `cfg` with the authors' defaults (SPEC §10): 784-500-500-500-10, lr
- * 0.3, p_b 0.5, Y random std 0.5, Q sym, Q learnt at 7.31e-4 (BurstCCN),
- * recurrent input on for Burstprop, SGD, seed 1. */
+/* Fill `cfg` with the defaults of `rule`'s own authors, 784-500-500-500-10
+ * and seed 1 for every rule. BurstCCN, FA, backprop (SPEC §10): lr 0.3,
+ * p_b 0.5, Y random std 0.5, Q sym (learnt at 7.31e-4 for BurstCCN), SGD.
+ * Burstprop (SPEC §6, Payeur et al.): p_b 0.2, lr 3.2 hidden and 0.32
+ * output, momentum 0.8, weight decay 1e-6, Y random std 1.0, recurrent
+ * input R on (std 0.01, learnt at 1e-4). */
 BCN_API void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule);
+/* Like bcn_net_config_init but with one setting for every rule: BurstCCN's
+ * (lr 0.3, p_b 0.5, Y std 0.5, SGD, no weight decay). Only what belongs to
+ * the rule differs: Burstprop's recurrent input R, BurstCCN's learnt Q. */
+BCN_API void bcn_net_config_init_shared(bcn_net_config *cfg, bcn_rule rule);
 /* Set every layer's learning rate to `lr`. */
 BCN_API void bcn_net_config_set_lr(bcn_net_config *cfg, float lr);
 /* Make the network dense: n_in inputs (shape 1 x 1 x n_in), hidden layers
- * of widths hidden[0..n_hidden), n_out output units. */
+ * of widths hidden[0..n_hidden), n_out output units. This and
+ * bcn_net_config_set_arch keep the learning rates by role when the layer
+ * count changes: every hidden layer gets the old first layer's rate, the
+ * output layer the old output layer's (so Burstprop keeps 3.2 / 0.32). */
 BCN_API void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidden,
                                       const int *hidden, int n_out);
 /* Replace the hidden layers by those `arch` describes, keeping the input

@@ -1,8 +1,10 @@
 /*
  * rng.c — the documented PRNG behind every seeded choice: xoshiro256**
  * (Blackman & Vigna 2018) seeded by splitmix64, Box–Muller normals.
- * Everything is integer or double arithmetic, so a seed gives the same
- * numbers on every platform and backend.
+ * The uniform stream is integer arithmetic, the same everywhere; normals
+ * use libm's log, sqrt and cos, which are not correctly rounded, so they
+ * may differ in the last bits across libm versions (never across backends:
+ * initial weights are drawn on the host).
  */
 #include "config.h"
 

@@ -71,7 +71,8 @@ show("Burstprop, recurrent on", burstprop(True))
 show("Burstprop, recurrent off", burstprop(False))
 
 # Burstprop recurrent-weight learning (SPEC §6): R <- R - lr_R * gR with
-# gR = -(ubar (1 - e) - r)^T (sig(ubar) e) / B, lr_R = 0.5.
+# gR = -(ubar (1 - e) - r)^T (sig(ubar) e) SUMMED over the batch (no / B,
+# as the authors' grad_weight_r), lr_R = 0.5.
 lr_R = 0.5
 pL = [[pb * (1 + (t[b][j] - e2[b][j]) * (1 - e2[b][j])) for j in range(2)] for b in range(B)]
 gR = [[0.0, 0.0], [0.0, 0.0]]
@@ -83,7 +84,7 @@ for b in range(B):
     a = [ubar[j] * (1 - e1[b][j]) - r[j] for j in range(2)]
     for i in range(2):
         for k in range(2):
-            gR[i][k] += -a[i] * s[k] / B
+            gR[i][k] += -a[i] * s[k]
 Rn = [[R1[i][k] - lr_R * gR[i][k] for k in range(2)] for i in range(2)]
 print("/* R after one step, lr_R = 0.5 */")
 print("R1 = {%s}" % ", ".join("%.12e" % v for row in Rn for v in row))

@@ -279,6 +279,50 @@ Test(bench_outputs, curves_csv_and_json)
     free(out);
 }
 
+/* Each rule runs at its own authors' settings (SPEC §6, §10) unless
+ * --same-settings; curves.json and curves_meta.gp say which. */
+Test(bench_outputs, curves_record_each_rules_settings)
+{
+    for (int same = 0; same < 2; same++) {
+        char *out = fx_path(tmp, same ? "same" : "authors");
+        const char *args[] = {"curves", "--data", data, "--train-limit", "100", "--test-limit",
+                              "50", "--hidden", "8", "--epochs", "1", "--rules",
+                              "burstccn,burstprop", "--device", "ref", "--out", out,
+                              "--no-plots", "--quiet", same ? "--same-settings" : NULL, NULL};
+        bt_run_expect(tmp, args, 0);
+        jv *j = bt_read_json(out, "curves.json");
+        cr_assert_str_eq(bt_jstr(j, "settings"), same ? "same" : "authors");
+        cr_assert_eq(bt_jget(j, "same_init")->number, 1.0, "W and the Y draws are shared");
+        const jv *bp = bt_jget(bt_jget(bt_jget(j, "rules"), "burstprop"), "net");
+        const jv *lr = bt_jget(bp, "lr");
+        cr_assert_eq(lr->n, 2);
+        cr_assert_float_eq(lr->items[0]->number, same ? 0.3 : 3.2, 1e-6);
+        cr_assert_float_eq(lr->items[1]->number, same ? 0.3 : 0.32, 1e-6);
+        cr_assert_str_eq(bt_jstr(bp, "optimizer"), same ? "sgd" : "momentum");
+        cr_assert_float_eq(bt_jnum(bp, "momentum"), same ? 0.0 : 0.8, 1e-6);
+        cr_assert_float_eq(bt_jnum(bp, "weight_decay"), same ? 0.0 : 1e-6, 1e-9);
+        cr_assert_float_eq(bt_jnum(bp, "p_baseline"), same ? 0.5 : 0.2, 1e-6);
+        cr_assert_float_eq(bt_jnum(bp, "y_scale"), same ? 0.5 : 1.0, 1e-6);
+        const jv *ccn = bt_jget(bt_jget(bt_jget(j, "rules"), "burstccn"), "net");
+        cr_assert_float_eq(bt_jget(ccn, "lr")->items[0]->number, 0.3, 1e-6);
+        cr_assert(strstr(bt_jstr(bp, "settings_desc"), same ? "lr 0.3, SGD" : "momentum 0.8"),
+                  "%s", bt_jstr(bp, "settings_desc"));
+        cr_assert_str_eq(bt_jstr(ccn, "optimizer"), "sgd");
+        jv_free(j);
+        char *path = fx_path(out, "curves_meta.gp"), *meta = fx_slurp(path);
+        cr_assert_not_null(meta, "%s", path);
+        cr_assert(strstr(meta, same ? "meta_settings = \"same\"" : "meta_settings = \"authors\""),
+                  "%s", meta);
+        cr_assert(strstr(meta, same ? "meta_settings_burstprop = \"lr 0.3, SGD, p_b 0.5"
+                                    : "meta_settings_burstprop = \"lr 3.2 hidden / 0.32 output, "
+                                      "momentum 0.8, weight decay 1e-06, p_b 0.2, Y random std 1"),
+                  "%s", meta);
+        free(meta);
+        free(path);
+        free(out);
+    }
+}
+
 /* Independent GEMM FLOP count of one step of a 784-w-w-w-10 network:
  * forward, ∇W and one top-down GEMM per hidden layer (two for BurstCCN). */
 static double gemm_flops(int batch, int w, int two_sweeps)

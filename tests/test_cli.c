@@ -101,6 +101,21 @@ Test(cli, json_reader_is_strict)
 
 /* ---- help and version ---- */
 
+/* The text with every run of blanks and newlines made one space (the help
+ * wraps its lines), in a static buffer. */
+static const char *squeezed(const char *text)
+{
+    static char buf[1 << 16];
+    size_t n = 0;
+    for (const char *p = text; *p && n + 1 < sizeof buf; p++) {
+        int blank = *p == ' ' || *p == '\n';
+        if (!blank || (n > 0 && buf[n - 1] != ' '))
+            buf[n++] = blank ? ' ' : *p;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 Test(cli, help_and_version)
 {
     run_result r = run((const char *[]){"--help", NULL});
@@ -131,10 +146,24 @@ Test(cli, help_and_version)
     cr_assert(strstr(r.out, "(default: 0.3)"));
     run_free(&r);
 
-    /* Defaults follow --rule: Burstprop has its recurrent input on. */
+    /* Defaults follow --rule: Burstprop has its recurrent input on and its
+     * authors' settings (SPEC 6); --same-settings gives it BurstCCN's. */
     r = run((const char *[]){"train", "--rule", "burstprop", "-h", NULL});
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "(default: on)"), "%s", r.out);
+    const char *help = squeezed(r.out);
+    cr_assert(strstr(help, "(default: 3.2 hidden, 0.32 output)"), "%s", help);
+    cr_assert(strstr(help, "(default: momentum)") && strstr(help, "(default: 0.8)"), "%s", help);
+    cr_assert(strstr(help, "(default: 1e-06)") && strstr(help, "(default: 0.2)"), "%s", help);
+    cr_assert(strstr(r.out, "--same-settings"), "%s", r.out);
+    run_free(&r);
+    r = run((const char *[]){"train", "--rule", "burstprop", "--same-settings", "-h", NULL});
+    cr_assert_eq(r.status, 0);
+    help = squeezed(r.out);
+    cr_assert(strstr(help, "(default: 0.3)") && strstr(help, "(default: sgd)") &&
+                  strstr(help, "(default: 0.5)"),
+              "%s", help);
+    cr_assert_null(strstr(r.out, "3.2 hidden"), "%s", r.out);
     run_free(&r);
 
     const char *const *cmds[] = {(const char *[]){"compare", "--help", NULL},
@@ -553,6 +582,35 @@ Test(cli, train_writes_json_and_csv)
     free(csv2);
     free(json);
     free(csv);
+}
+
+/* Each rule trains at its own authors' settings unless --same-settings;
+ * the JSON says which ("settings") and records them in "config". */
+Test(cli, train_records_the_rules_settings)
+{
+    char *json = fx_path(dir, "bp.json");
+    const char *args[] = {"train", "--device", "ref", "--data", data, "--rule", "burstprop",
+                          "--hidden", "8", "--epochs", "1", "--json", json, "--quiet",
+                          NULL, NULL};
+    for (int same = 0; same < 2; same++) {
+        args[14] = same ? "--same-settings" : NULL;
+        run_result r = run(args);
+        cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+        jv *doc = read_json(json);
+        cr_assert_str_eq(jv_get(doc, "settings")->string, same ? "same" : "authors");
+        const jv *cfg = jv_get(doc, "config"), *lr = jv_get(cfg, "lr");
+        cr_assert_eq(lr->n, 2);
+        cr_assert_float_eq(lr->items[0]->number, same ? 0.3 : 3.2, 1e-6);
+        cr_assert_float_eq(lr->items[1]->number, same ? 0.3 : 0.32, 1e-6);
+        cr_assert_str_eq(jv_get(cfg, "optimizer")->string, same ? "sgd" : "momentum");
+        cr_assert_float_eq(jv_get(cfg, "p_baseline")->number, same ? 0.5 : 0.2, 1e-6);
+        cr_assert_float_eq(jv_get(cfg, "y_scale")->number, same ? 0.5 : 1.0, 1e-6);
+        cr_assert_float_eq(jv_get(cfg, "weight_decay")->number, same ? 0.0 : 1e-6, 1e-9);
+        cr_assert_eq(jv_get(cfg, "recurrent")->number, 1, "Burstprop's R is on either way");
+        jv_free(doc);
+        run_free(&r);
+    }
+    free(json);
 }
 
 Test(cli, train_learns_the_fixture)

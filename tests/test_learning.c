@@ -1,13 +1,15 @@
 /*
- * test_learning.c — each rule learns Fashion-MNIST: 784-256-10, lr 0.3,
- * Y random std 0.5, p_b 0.5, batch 32, 2 epochs over the first 10,000
+ * test_learning.c — each rule learns Fashion-MNIST: 784-256-10 with one
+ * setting for every rule (bcn_net_config_init_shared: SGD, lr 0.3, Y
+ * random std 0.5, p_b 0.5), batch 32, 2 epochs over the first 10,000
  * training images, then > 50% accuracy on the first 1,000 test images
- * (chance is 10%; a correct implementation reaches about 60-77%).
- * The conv net 1x28x28 → conv:8:5:2 → dense:64 → 10 (images read as
- * 1 x 28 x 28), Y random with std 1 as in the authors' conv runs (SPEC
- * §10), Burstprop at its authors' rates (SPEC §6: 3.2 hidden, 0.32
- * output), must beat 30% (measured here: backprop 72%, FA 52%, Burstprop
- * 45%, BurstCCN 40%).
+ * (chance is 10%; a correct implementation reaches about 56-77%: Burstprop
+ * 56% measured here). The conv net 1x28x28 → conv:8:5:2 → dense:64 → 10
+ * (images read as 1 x 28 x 28), Y random with std 1 and p_b 0.5 as in the
+ * authors' conv runs (SPEC §10), each rule otherwise at its own authors'
+ * settings (Burstprop: lr 3.2 hidden, 0.32 output, momentum 0.8, weight
+ * decay 1e-6; SPEC §6), must beat 30% (measured here: backprop 72%, FA
+ * 52%, Burstprop 44%, BurstCCN 40%).
  */
 #include <stdio.h>
 
@@ -31,6 +33,12 @@ static void learn_net(bcn_rule rule, const char *arch, double min_acc)
     bcn_ctx *ctx = mu_ctx("ref");
     bcn_dataset *ds = load_fashion(ctx);
     bcn_net_config cfg = mu_config(rule, 2, (const int[]){784, 256, 10}, 2024);
+    if (!arch) {
+        /* The dense net: one setting for every rule, BurstCCN's (SGD). */
+        bcn_net_config_init_shared(&cfg, rule);
+        bcn_net_config_set_dense(&cfg, 784, 1, (const int[]){256}, 10);
+        cfg.seed = 2024;
+    }
     bcn_net_config_set_lr(&cfg, 0.3f);
     if (arch) {
         cfg.input = (bcn_shape){1, 28, 28};

@@ -221,7 +221,16 @@ static void check_bcn_optimizer_parse(void)
     REFUSED(bcn_optimizer_parse("adam", NULL));
 }
 
-static void check_bcn_net_config_init(void) { bcn_net_config_init(NULL, BCN_RULE_FA); }
+static void check_bcn_net_config_init(void)
+{
+    bcn_net_config_init(NULL, BCN_RULE_FA);
+    bcn_net_config_init(NULL, BCN_RULE_BURSTPROP);
+}
+
+static void check_bcn_net_config_init_shared(void)
+{
+    bcn_net_config_init_shared(NULL, BCN_RULE_BURSTPROP);
+}
 
 static void check_bcn_net_config_set_lr(void) { bcn_net_config_set_lr(NULL, 0.1f); }
 
@@ -549,6 +558,7 @@ static const api_case cases[] = {
     CASE(bcn_rule_parse),          CASE(bcn_fb_mode_str),
     CASE(bcn_fb_mode_parse),       CASE(bcn_optimizer_str),
     CASE(bcn_optimizer_parse),     CASE(bcn_net_config_init),
+    CASE(bcn_net_config_init_shared),
     CASE(bcn_net_config_set_lr),   CASE(bcn_net_config_set_dense),
     CASE(bcn_net_config_set_arch), CASE(bcn_net_config_arch_str),
     CASE(bcn_net_config_shape),    CASE(bcn_net_config_check),

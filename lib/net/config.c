@@ -17,7 +17,16 @@
 /* Largest flattened layer (as the dense widths before conv layers). */
 #define MAX_UNITS (1 << 24)
 
-void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
+/* Burstprop's learning rates (SPEC §6): Payeur et al.'s hidden 0.1 and
+ * output 0.01 on gradients summed over a batch of 32, as rates on this
+ * library's batch means. */
+#define BURSTPROP_LR_HIDDEN 3.2f
+#define BURSTPROP_LR_OUTPUT 0.32f
+
+/* The settings every rule shares under --same-settings: BurstCCN's
+ * authors' (SPEC §10), plus what belongs to the rule itself (Burstprop's
+ * recurrent input R, BurstCCN's learnt Q). */
+static void init_shared(bcn_net_config *cfg, bcn_rule rule)
 {
     if (!cfg)
         return;
@@ -48,12 +57,50 @@ void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
     cfg->seed = 1;
 }
 
+void bcn_net_config_init_shared(bcn_net_config *cfg, bcn_rule rule)
+{
+    init_shared(cfg, rule);
+}
+
+void bcn_net_config_init(bcn_net_config *cfg, bcn_rule rule)
+{
+    init_shared(cfg, rule);
+    if (!cfg || rule != BCN_RULE_BURSTPROP)
+        return;
+    /* Payeur et al.'s train_mnist.py (SPEC §6). Their momentum update
+     * Δ ← −lr g + 0.8 Δ, W ← W + Δ − wd W is this library's
+     * v ← 0.8 v + g, W ← W − lr v − wd W with Δ = −lr v (lr is constant). */
+    bcn_net_config_set_lr(cfg, BURSTPROP_LR_HIDDEN);
+    cfg->lr[cfg->n_layers - 1] = BURSTPROP_LR_OUTPUT;
+    cfg->p_baseline = 0.2f;
+    cfg->y_scale = 1.0f;
+    cfg->optimizer = BCN_OPT_MOMENTUM;
+    cfg->momentum = 0.8f;
+    cfg->weight_decay = 1e-6f;
+}
+
 void bcn_net_config_set_lr(bcn_net_config *cfg, float lr)
 {
     if (!cfg)
         return;
     for (int i = 0; i < BCN_MAX_LAYERS; i++)
         cfg->lr[i] = lr;
+}
+
+/* After the layer count changed from old_L to new_L: every hidden layer
+ * takes the old hidden rate (lr[0]; with no old hidden layer, the rate
+ * kept past the old output, lr[1]) and the new output layer the old
+ * output rate, so a rule's per-role rates (Burstprop's 3.2 hidden, 0.32
+ * output) follow the layers. */
+static void keep_lr_roles(bcn_net_config *cfg, int old_L, int new_L)
+{
+    if (old_L < 1 || old_L > BCN_MAX_LAYERS || new_L < 1 || new_L > BCN_MAX_LAYERS ||
+        old_L == new_L)
+        return;
+    float hidden = old_L > 1 ? cfg->lr[0] : cfg->lr[1];
+    float output = cfg->lr[old_L - 1];
+    bcn_net_config_set_lr(cfg, hidden);
+    cfg->lr[new_L - 1] = output;
 }
 
 static bcn_layer_spec dense_spec(int units)
@@ -71,6 +118,7 @@ void bcn_net_config_set_dense(bcn_net_config *cfg, int n_in, int n_hidden, const
     if (n_hidden > BCN_MAX_LAYERS - 1)
         n_hidden = BCN_MAX_LAYERS - 1;
     cfg->input = (bcn_shape){1, 1, n_in};
+    keep_lr_roles(cfg, cfg->n_layers, n_hidden + 1);
     cfg->n_layers = n_hidden + 1;
     memset(cfg->layers, 0, sizeof cfg->layers);
     for (int l = 0; l < n_hidden; l++)
@@ -197,6 +245,7 @@ bcn_status bcn_net_config_set_arch(bcn_ctx *ctx, bcn_net_config *cfg, const char
     cfg->layers[n] = dense_spec(out.units);
     for (int l = n + 1; l < BCN_MAX_LAYERS; l++)
         memset(&cfg->layers[l], 0, sizeof cfg->layers[l]);
+    keep_lr_roles(cfg, cfg->n_layers, n + 1);
     cfg->n_layers = n + 1;
     return BCN_OK;
 }

@@ -128,7 +128,7 @@ static bcn_status upload_new(bcn_net *net, const float *host, size_t n, bcn_buf 
  * device, so every backend starts from identical weights. Draw order:
  * W_1..W_L (normal, std 3.6 sqrt(2 / (fan_in + fan_out))), then
  * Y_1..Y_{L-1} (if random), then Q_1..Q_{L-1} (if random), then R_l of
- * the dense hidden layers (uniform, if recurrent). */
+ * the dense hidden layers (normal, std r_scale, if recurrent: SPEC §6). */
 static bcn_status init_params(bcn_net *net)
 {
     const bcn_net_config *cfg = &net->cfg;
@@ -210,7 +210,7 @@ static bcn_status init_params(bcn_net *net)
             break;
         }
         for (size_t i = 0; i < n; i++)
-            r[i] = (float)((2.0 * bcn_rng_uniform(&rng) - 1.0) * cfg->r_scale);
+            r[i] = (float)((double)cfg->r_scale * bcn_rng_normal(&rng));
         st = upload_new(net, r, n, &net->layer[l].R);
         if (r != tmp)
             free(r);

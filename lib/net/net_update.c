@@ -7,20 +7,22 @@
 
 #include "net_internal.h"
 
-/* One optimiser step on a parameter of n floats. */
-static bcn_status optimise(bcn_net *net, size_t n, float lr, const bcn_buf *g, bcn_buf *m,
-                           bcn_buf *v, bcn_buf *w)
+/* One optimiser step on a parameter of n floats with weight decay wd.
+ * Momentum is v ← m v + g, W ← W − lr v − wd W: with a constant lr this is
+ * Payeur et al.'s Δ ← −lr g + m Δ, W ← W + Δ − wd W exactly (Δ = −lr v). */
+static bcn_status optimise(bcn_net *net, size_t n, float lr, float wd, const bcn_buf *g,
+                           bcn_buf *m, bcn_buf *v, bcn_buf *w)
 {
     bcn_backend *be = net->be;
     const bcn_net_config *cfg = &net->cfg;
     switch (cfg->optimizer) {
     case BCN_OPT_MOMENTUM:
-        return be->momentum_update(be, n, lr, cfg->momentum, cfg->weight_decay, g, m, w);
+        return be->momentum_update(be, n, lr, cfg->momentum, wd, g, m, w);
     case BCN_OPT_ADAM:
         return be->adam_update(be, n, lr, cfg->adam_beta1, cfg->adam_beta2, cfg->adam_eps,
-                               (int)net->adam_step, cfg->weight_decay, g, m, v, w);
+                               (int)net->adam_step, wd, g, m, v, w);
     default:
-        return be->sgd_update(be, n, lr, cfg->weight_decay, g, w);
+        return be->sgd_update(be, n, lr, wd, g, w);
     }
 }
 
@@ -54,13 +56,17 @@ bcn_status bcn_net_update_params(bcn_net *net)
     const bcn_net_config *cfg = &net->cfg;
     bcn_rule rule = cfg->rule;
     bcn_status st = BCN_OK;
+    /* Burstprop's bias is not weight-decayed (SPEC §6: the authors'
+     * bias += Δbias); its W is, and every other rule's W and c. */
+    float wd = cfg->weight_decay;
+    float wd_c = rule == BCN_RULE_BURSTPROP ? 0.0f : wd;
     net->adam_step++;
     for (int li = 0; li < net->L && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li];
         float lr = cfg->lr[li];
-        st = optimise(net, ly->n_w, lr, ly->gW[rule], ly->mW, ly->vW, ly->W);
+        st = optimise(net, ly->n_w, lr, wd, ly->gW[rule], ly->mW, ly->vW, ly->W);
         if (st == BCN_OK)
-            st = optimise(net, (size_t)ly->n_c, lr, ly->gc[rule], ly->mc, ly->vc, ly->c);
+            st = optimise(net, (size_t)ly->n_c, lr, wd_c, ly->gc[rule], ly->mc, ly->vc, ly->c);
     }
     return st;
 }
@@ -85,8 +91,9 @@ bcn_status bcn_net_run_update(bcn_net *net)
             st = bcn_layer_weight_grad(net, up, cfg->q_lr / (float)B, up->e, ly->u, 1.0f, ly->Q);
         if (st == BCN_OK && rule == BCN_RULE_BURSTPROP && cfg->recurrent && ly->R &&
             cfg->r_lr > 0.0f)
-            /* R ← R − lr_R ∇R, ∇R = −abarᵀ (σ(ū) ⊙ e) / B */
-            st = net->be->gemm(net->be, 1, 0, ly->n_out, ly->n_out, B, cfg->r_lr / (float)B,
+            /* R ← R − lr_R ∇R, ∇R = −abarᵀ (σ(ū) ⊙ e) summed over the batch
+             * (no / B: SPEC §6, the authors' grad_weight_r) */
+            st = net->be->gemm(net->be, 1, 0, ly->n_out, ly->n_out, B, cfg->r_lr,
                                ly->abar, ly->n_out, ly->s, ly->n_out, 1.0f, ly->R, ly->n_out);
     }
     if (st == BCN_OK)
