@@ -20,10 +20,16 @@ dir="$top/build-sanitize"
 logs="$dir/sanitizer-logs"
 start=$(date +%s)
 
+# Without MPI: OpenMPI's plugins leak at exit and are unloaded before
+# LeakSanitizer can name them, so their reports cannot be suppressed by
+# library (tests/lsan.supp); the MPI code runs in the normal `make check`.
+conf="CC=$SAN_CC --without-mpi"
 mkdir -p "$dir"
 cd "$dir"
-if [ ! -f Makefile ]; then
-  "$top/configure" -q CC="$SAN_CC" CFLAGS="$SAN_FLAGS" LDFLAGS="-fsanitize=address,undefined"
+if [ ! -f Makefile ] || [ "$(cat configure-args 2>/dev/null)" != "$conf" ]; then
+  "$top/configure" -q CC="$SAN_CC" CFLAGS="$SAN_FLAGS" LDFLAGS="-fsanitize=address,undefined" \
+    --without-mpi
+  echo "$conf" >configure-args
 fi
 make -j"$(nproc)" >/dev/null
 
