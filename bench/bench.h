@@ -98,6 +98,7 @@ typedef struct bench_opts {
     char plots_dir[4096];       /* "" = find them (see plots.c) */
     int no_plots;
     int quiet;                  /* no progress display */
+    bcn_tune_mode tune;         /* timing: --tune auto (default), force or off */
 } bench_opts;
 
 /* ------------------------------------------------------------ options */
@@ -319,5 +320,17 @@ int bench_render(const bench_opts *o, const char *dir);
 int bench_summary_write(const char *dir, char *err, size_t errlen);
 /* Find the folder of the gnuplot scripts (see plots.c). */
 int bench_plots_dir(const bench_opts *o, char *buf, size_t len);
+
+/* tune_report.c: gemm_tune.csv (SGEMM rate per step shape, CLBlast's own
+ * parameters vs the tuned set, timed alternately; --tune force tunes
+ * first) and startup.csv (a fresh process's open + create + first step with
+ * all, the library's only, and no caches) for every OpenCL device of devs
+ * with dev_ok set, the network cfg at `batch`. 0, or -1 (printed). */
+int bench_tune_report(const bench_opts *o, const bcn_device_info *devs, const int *dev_ok,
+                      int n_devs, const bcn_net_config *cfg, int batch);
+/* `burstccn-bench startup-probe DEVICE` (internal, run by
+ * bench_tune_report): prints the seconds from nothing to the open device
+ * and to one finished training step of 784-500-500-500-10 at batch 32. */
+int bench_startup_probe(int argc, char **argv);
 
 #endif /* BCN_BENCH_H */

@@ -5,15 +5,14 @@
 #define BCN_BENCH_GEMM_RATE_H
 
 #include "burstccn.h"
+#include "gemm_shapes.h"
 
 /* One GEMM call: C (m x n) = op(A) op(B) + beta C, row-major. */
-typedef struct bench_gemm {
-    int ta, tb, m, n, k;
-    float beta;
-} bench_gemm;
+typedef bcn_gemm_shape bench_gemm;
 
 /* The GEMM calls of one training step of cfg's rule at this batch size,
- * into out[0..max); returns how many there are (may exceed max). */
+ * into out[0..max); returns how many there are (may exceed max)
+ * (bcn_step_gemm_shapes). */
 int bench_step_gemms(const bcn_net_config *cfg, int batch, bench_gemm *out, int max);
 /* FLOPs of the list (2 per multiply-add). */
 double bench_gemms_flops(const bench_gemm *g, int n);

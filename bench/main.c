@@ -51,6 +51,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "startup-probe") == 0) /* internal: see tune_report.c */
+        return bench_startup_probe(argc, argv);
     if (strcmp(argv[1], "--version") == 0) {
         printf("burstccn-bench (libburstccn) %s\n", bcn_version());
         return 0;

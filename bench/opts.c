@@ -29,7 +29,7 @@ typedef enum opt_id {
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
     O_HELP, O_MODEL,
-    O_SAME_SETTINGS
+    O_SAME_SETTINGS, O_TUNE
 } opt_id;
 
 typedef struct opt_def {
@@ -102,6 +102,11 @@ static const opt_def opt_table[] = {
     {O_PLOTS_DIR, "plots-dir", "DIR", A | C | T | L | P, "folder of the gnuplot scripts"},
     {O_NO_PLOTS, "no-plots", NULL, A | C | T | L, "write the results but draw no figures"},
     {O_QUIET, "quiet", NULL, A | C | T | L, "no progress display"},
+    {O_TUNE, "tune", "MODE", T | L,
+     "tuned CLBlast GEMM parameters (OpenCL): auto (default) uses those `burstccn tune` "
+     "cached for the device, force tunes for the first timed network first (up to 2 "
+     "minutes per device), off uses CLBlast's own. timing also writes gemm_tune.csv "
+     "(SGEMM rate per step shape, tuned vs untuned) and startup.csv"},
     {O_HELP, "help", NULL, A | C | T | L | P, "this help"},
 };
 #define N_OPTS (sizeof opt_table / sizeof opt_table[0])
@@ -372,6 +377,12 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
     case O_PLOTS_DIR: return copy_value(d->name, v, o->plots_dir, sizeof o->plots_dir, err, n);
     case O_NO_PLOTS: o->no_plots = 1; return 0;
     case O_QUIET: o->quiet = 1; return 0;
+    case O_TUNE:
+        if (bcn_tune_mode_parse(v, &o->tune) != BCN_OK) {
+            snprintf(err, n, "%s: expected auto, force or off, got '%s'", flag, v);
+            return -1;
+        }
+        return 0;
     case O_HELP: return 0;
     case O_SAME_SETTINGS: o->same_settings = 1; return 0;
     }

@@ -663,10 +663,30 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
     unsigned rules = 0;
     for (int i = 0; i < n_cases; i++)
         rules |= BCN_RULE_BIT(cases[i].rule);
+    if (n_cases > 0) { /* tuned vs untuned GEMMs and start-up (tune_report.c) */
+        bcn_net_config cfg0;
+        bcn_device_info *infos = calloc((size_t)nd + 1, sizeof *infos);
+        int *oks = calloc((size_t)nd + 1, sizeof *oks);
+        if (!infos || !oks) {
+            free(infos);
+            free(oks);
+            goto nomem;
+        }
+        for (int d = 0; d < nd; d++)
+            infos[d] = devs[d].info, oks[d] = devs[d].ok;
+        int r0 = case_config(o, nets, &cases[0], &cfg0, err, sizeof err) != 0 ||
+                 bench_tune_report(o, infos, oks, nd, &cfg0, cases[0].batch) != 0;
+        free(infos);
+        free(oks);
+        if (r0)
+            goto fail;
+    }
     for (int d = 0; d < nd; d++) {
         bcn_ctx *ctx = NULL;
         if (devs[d].ok) {
             ctx = bcn_ctx_new();
+            if (ctx) /* force tuned already (bench_tune_report) */
+                bcn_ctx_set_tune_mode(ctx, o->tune == BCN_TUNE_FORCE ? BCN_TUNE_AUTO : o->tune);
             if (!ctx || bcn_ctx_open_device(ctx, devs[d].info.id) != BCN_OK) {
                 devs[d].ok = 0;
                 snprintf(devs[d].error, sizeof devs[d].error, "%s",

@@ -20,6 +20,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 /* Subcommands, as bits so an option can belong to several. */
 #define CLI_CMD_TRAIN 1u
 #define CLI_CMD_COMPARE 2u
+#define CLI_TUNE_BUDGET_S 120.0 /* --tune force and `burstccn tune` by default */
 #define CLI_CMD_EVAL 4u
 /* Room for every flag's value in cli_settings.flag_val. */
 #define CLI_MAX_OPTS 64
@@ -45,6 +46,7 @@ typedef struct cli_settings {
     const char *resume_path;  /* train --resume */
     const char *model_path;   /* eval, compare --model */
     int quiet;
+    bcn_tune_mode tune;       /* --tune: auto (default), force or off */
     int same_settings;        /* --same-settings: BurstCCN's settings for every rule */
     const char *flag_val[CLI_MAX_OPTS]; /* each flag's text as given (NULL: not given) */
 } cli_settings;
@@ -97,6 +99,10 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order);
 int cli_check_output(const char *flag, const char *path);
 /* Release everything cli_env_open made. */
 void cli_env_close(cli_env *env);
+/* Tune the network's GEMMs on its device (cmd_tune.c) for `batch` within
+ * budget_s seconds, with a progress bar unless quiet, and print what was
+ * chosen. CLI_EXIT_OK or CLI_EXIT_RUNTIME (message printed). */
+int cli_tune_net(bcn_net *net, int batch, double budget_s, int quiet, FILE *out);
 /* Print "burstccn: <what>: <bcn_errmsg>" on stderr and return CLI_EXIT_RUNTIME. */
 int cli_runtime_error(const cli_env *env, const char *what);
 
@@ -196,6 +202,8 @@ uint64_t cli_dist_hash(const void *data, size_t n, uint64_t h);
 int cli_cmd_devices(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
+/* `burstccn tune` (cmd_tune.c). */
+int cli_cmd_tune(int argc, char **argv);
 int cli_cmd_eval(int argc, char **argv);
 
 #endif /* BCN_CLI_H */

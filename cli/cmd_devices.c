@@ -88,6 +88,10 @@ int cli_cmd_devices(int argc, char **argv)
             only_ref = 0;
     if (only_ref && bcn_errmsg(env.ctx)[0])
         fprintf(stderr, "note: no OpenCL device: %s\n", bcn_errmsg(env.ctx));
+    printf("\nMPI data-parallel training: %s\n",
+           bcn_mpi_built() ? "built in (mpirun -np N burstccn train ...: each rank takes the "
+                             "OpenCL device at its node-local rank)"
+                           : "not built in (./configure --with-mpi)");
     bcn_devices_free(list);
     bcn_ctx_free(env.ctx);
     return CLI_EXIT_OK;

@@ -1,6 +1,6 @@
 /*
  * main.c — `burstccn`: dispatch to the subcommands (devices, train,
- * compare, eval), program-level --help and --version.
+ * compare, eval, tune), program-level --help and --version.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@ static void print_help(FILE *out)
             "  devices   list the devices (ids for --device)\n"
             "  train     train a network on an MNIST-style dataset (default Fashion-MNIST)\n"
             "  compare   angles of every rule's update to backprop's on one batch\n"
+            "  tune      tune CLBlast's GEMMs for a network on an OpenCL device (cached)\n"
             "  eval      test error and loss of a saved network (train --save)\n"
             "  help CMD  the help of a command (same as burstccn CMD --help)\n"
             "\n"
@@ -46,7 +47,8 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("burstccn (libburstccn) %s\n", bcn_version());
+        printf("burstccn (libburstccn) %s\nMPI data-parallel training: %s\n", bcn_version(),
+               bcn_mpi_built() ? "built in" : "not built in");
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
             return cli_cmd_train(argc, argv);
         if (strcmp(cmd, "compare") == 0)
             return cli_cmd_compare(argc, argv);
+        if (strcmp(cmd, "tune") == 0)
+            return cli_cmd_tune(argc, argv);
         if (strcmp(cmd, "eval") == 0)
             return cli_cmd_eval(argc, argv);
     } else {
@@ -76,8 +80,11 @@ int main(int argc, char **argv)
             return cli_cmd_compare(argc - 1, argv + 1);
         if (strcmp(cmd, "eval") == 0)
             return cli_cmd_eval(argc - 1, argv + 1);
+        if (strcmp(cmd, "tune") == 0)
+            return cli_cmd_tune(argc - 1, argv + 1);
     }
-    fprintf(stderr, "burstccn: unknown command '%s' (expected devices, train, compare or eval)\n"
+    fprintf(stderr,
+            "burstccn: unknown command '%s' (expected devices, train, compare, eval or tune)\n"
                     "Try 'burstccn --help'.\n",
             cmd);
     return CLI_EXIT_USAGE;

@@ -23,7 +23,7 @@ enum opt_key {
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
     O_SAME_SETTINGS,
     O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME, O_MODEL,
-    O_QUIET, O_HELP, O_COUNT
+    O_QUIET, O_TUNE, O_HELP, O_COUNT
 };
 _Static_assert(O_COUNT <= CLI_MAX_OPTS, "cli_settings.flag_val is too small");
 
@@ -137,6 +137,10 @@ static const opt opts[O_COUNT] = {
                  "the network (configuration and weights) saved by train --save or "
                  "--checkpoint; network flags cannot be given with it"},
     [O_QUIET] = {"quiet", NULL, ALL, NULL, "print only the final result"},
+    [O_TUNE] = {"tune", "auto|force|off", ALL, NULL,
+                "tuned CLBlast GEMM parameters (OpenCL): auto uses those cached by `burstccn "
+                "tune` for the device, force tunes for this network first (up to 2 minutes), "
+                "off uses CLBlast's own"},
     [O_HELP] = {"help", NULL, ALL, NULL, "show this help (also -h)"},
 };
 
@@ -181,6 +185,7 @@ static void default_text(int k, const bcn_net_config *c, char *buf, size_t len)
     case O_CONV_FB: snprintf(buf, len, "%s", c->conv_feedback_learning ? "on" : "off"); break;
     case O_EPOCHS: snprintf(buf, len, "10"); break;
     case O_BATCH: snprintf(buf, len, "32"); break;
+    case O_TUNE: snprintf(buf, len, "auto"); break;
     case O_LR:
         if (c->lr[c->n_layers - 1] != c->lr[0])
             snprintf(buf, len, "%g hidden, %g output", (double)c->lr[0],
@@ -493,6 +498,12 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
             break;
         case O_CONV_FB: rc = bcn_arg_bool(f, t, &c->conv_feedback_learning, err, errlen); break;
         case O_QUIET: s->quiet = 1; break;
+        case O_TUNE:
+            if (bcn_tune_mode_parse(t, &s->tune) != BCN_OK) {
+                snprintf(err, errlen, "%s: expected auto, force or off, got '%s'", f, t);
+                return -1;
+            }
+            break;
         default: break;
         }
         if (rc)
@@ -724,6 +735,7 @@ static int may_change_on_resume(int k)
     switch (k) {
     case O_EPOCHS: case O_DEVICE: case O_DATA: case O_JSON: case O_CSV: case O_CHECKPOINT:
     case O_CHECKPOINT_EVERY: case O_SAVE: case O_RESUME: case O_QUIET: case O_HELP:
+    case O_TUNE:
         return 1;
     default:
         return 0;

@@ -78,8 +78,12 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
     env->ctx = bcn_ctx_new();
     if (!env->ctx)
         return cli_runtime_error(env, "cannot create a context");
+    /* force: open untuned so that the search times CLBlast's own too */
+    bcn_ctx_set_tune_mode(env->ctx, s->tune == BCN_TUNE_FORCE ? BCN_TUNE_OFF : s->tune);
     if (bcn_ctx_open_device(env->ctx, s->device) != BCN_OK)
         return cli_runtime_error(env, "cannot open the device");
+    if (*bcn_ctx_warning(env->ctx))
+        fprintf(stderr, "burstccn: warning: %s\n", bcn_ctx_warning(env->ctx));
     if (bcn_ctx_device(env->ctx, &env->dev) != BCN_OK)
         return cli_runtime_error(env, "cannot query the device");
     if (bcn_dataset_load(env->ctx, s->data, &s->data_opts, &env->ds) != BCN_OK)
@@ -88,8 +92,12 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
     const bcn_dataset *ds = env->ds;
     if (s->augment < 0)
         s->augment = strcmp(ds->name, "cifar10") == 0;
-    if (s->model_path)
-        return load_model(s, env, order);
+    if (s->model_path) {
+        int rc = load_model(s, env, order);
+        if (rc == CLI_EXIT_OK && s->tune == BCN_TUNE_FORCE)
+            rc = cli_tune_net(env->net, s->batch, CLI_TUNE_BUDGET_S, s->quiet, stderr);
+        return rc;
+    }
     c->input = (bcn_shape){ds->channels, ds->rows, ds->cols};
     c->layers[c->n_layers - 1].units = ds->n_classes;
     bcn_status st = bcn_net_create(env->ctx, c, &env->net);
@@ -102,6 +110,8 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
     }
     if (st != BCN_OK)
         return cli_runtime_error(env, "cannot create the network");
+    if (s->tune == BCN_TUNE_FORCE)
+        return cli_tune_net(env->net, s->batch, CLI_TUNE_BUDGET_S, s->quiet, stderr);
     return CLI_EXIT_OK;
 }
 

@@ -615,6 +615,81 @@ BCN_API void bcn_dataset_batch(const bcn_dataset *ds, const bcn_split *split,
 BCN_API bcn_status bcn_dataset_augment(bcn_ctx *ctx, const bcn_dataset *ds,
                                        bcn_rng *rng, float *x, int batch);
 
+/* ------------------------------------------------------------------ tuning */
+
+/* GEMM tuning (OpenCL devices). CLBlast ships tuned GEMM parameters for
+ * some devices only; elsewhere (PoCL on CPUs, say) it runs generic ones.
+ * bcn_net_tune times candidate parameter sets on the GEMM shapes of a
+ * network's training step and evaluation chunks, keeps the best set that
+ * still matches a double-precision host GEMM (relative error <= 1e-4), and
+ * stores it in a cache file ($BURSTCCN_CACHE_DIR, else
+ * $XDG_CACHE_HOME/burstccn, else ~/.cache/burstccn) keyed by device name,
+ * driver version and CLBlast version. Opening that device again applies the
+ * cached set at once. CLBlast holds one set per device and kernel for the
+ * whole process, so the set tuned last for a device serves every network
+ * on it. The same folder caches built OpenCL programs (kernels-*.bin).
+ * Deleting the folder clears both. */
+typedef enum bcn_tune_mode {
+    BCN_TUNE_DEFAULT = 0, /* $BURSTCCN_TUNE ("auto" or "off"), else auto */
+    BCN_TUNE_AUTO,        /* apply the cached parameters when opening a device */
+    BCN_TUNE_OFF,         /* CLBlast's own parameters; the cache is not read */
+    BCN_TUNE_FORCE        /* as auto when opening; programs then search anew */
+} bcn_tune_mode;
+
+/* Names: "default", "auto", "off", "force". */
+BCN_API const char *bcn_tune_mode_str(bcn_tune_mode mode);
+/* Parse "auto", "off" or "force"; BCN_ERR_INVALID_ARG otherwise. */
+BCN_API bcn_status bcn_tune_mode_parse(const char *text, bcn_tune_mode *out);
+/* How the next bcn_ctx_open_device treats cached GEMM parameters. OFF on a
+ * device whose parameters this process already changed restores CLBlast's
+ * defaults. */
+BCN_API void bcn_ctx_set_tune_mode(bcn_ctx *ctx, bcn_tune_mode mode);
+/* 1 when the device open on ctx runs tuned GEMM parameters (applied from
+ * the cache or by bcn_net_tune), else 0. */
+BCN_API int bcn_ctx_gemm_tuned(const bcn_ctx *ctx);
+/* A warning from the last bcn_ctx_open_device that did not stop it (a
+ * corrupt or foreign tuning cache file, ignored); "" when none. */
+BCN_API const char *bcn_ctx_warning(const bcn_ctx *ctx);
+
+/* One GEMM shape of the tuned mix and its rates. */
+typedef struct bcn_tune_shape {
+    int ta, tb, m, n, k;   /* C (m x n) = op(A) op(B) + beta C, op = transpose when t* != 0 */
+    double beta;
+    double weight;         /* calls per training step (evaluation: a fraction) */
+    double untuned_gflops; /* with CLBlast's defaults (0: not measured) */
+    double tuned_gflops;   /* with the chosen parameters */
+} bcn_tune_shape;
+
+#define BCN_TUNE_MAX_SHAPES 48
+
+typedef struct bcn_tune_result {
+    int searched;          /* 1: a search ran; 0: the cached set was applied */
+    int candidates;        /* parameter sets compiled and timed */
+    double seconds;        /* wall time of the call */
+    double untuned_ms;     /* weighted GEMM time of one step, CLBlast defaults */
+    double tuned_ms;       /* the same with the chosen parameters */
+    int n_shapes;
+    bcn_tune_shape shapes[BCN_TUNE_MAX_SHAPES];
+    char params[1024];     /* the chosen parameters, one kernel per line */
+    char cache_path[4200]; /* the cache file written or read ("" when none) */
+    char note[512];        /* e.g. why the search stopped early ("" when none) */
+} bcn_tune_result;
+
+/* Progress of a search: `done` of `total` steps, `what` in words. */
+typedef void (*bcn_tune_progress)(void *user, int done, int total, const char *what);
+
+/* Tune CLBlast's GEMMs on the network's device for the shapes of its
+ * training step at `batch` and of its evaluation chunks. Unless `force`, a
+ * cached set tuned for the same shapes is applied instead of searching.
+ * The search stops starting new candidates when `budget_s` (> 0) would be
+ * exceeded; every candidate costs one compile of CLBlast's GEMM program.
+ * On the ref device nothing is tuned (BCN_OK, searched 0, params "").
+ * `progress` and `out` may be NULL. For an honest untuned baseline open the
+ * device with BCN_TUNE_OFF first. */
+BCN_API bcn_status bcn_net_tune(bcn_net *net, int batch, double budget_s, int force,
+                                bcn_tune_progress progress, void *user,
+                                bcn_tune_result *out);
+
 /* --------------------------------------------------------------- version */
 
 /* The library version, "MAJOR.MINOR.PATCH". */

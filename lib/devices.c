@@ -128,6 +128,7 @@ bcn_status bcn_ctx_open_device(bcn_ctx *ctx, const char *spec)
 {
     if (!ctx)
         return BCN_ERR_INVALID_ARG;
+    ctx->warning[0] = '\0';
     if (ctx->n_nets > 0) /* they point at the backend this would free */
         return bcn_set_error(ctx, BCN_ERR_STATE,
                              "bcn_ctx_open_device: %d network%s still live%s on %s; destroy "

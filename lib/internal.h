@@ -14,7 +14,13 @@ struct bcn_ctx {
     size_t msg_cap;
     bcn_backend *backend;  /* open device, NULL before bcn_ctx_open_device */
     int n_nets;            /* networks living on the backend (they hold its buffers) */
+    bcn_tune_mode tune_mode; /* bcn_ctx_set_tune_mode; read when a device opens */
+    char warning[1024];    /* bcn_ctx_warning: "" when none */
 };
+
+/* The tuning mode in force for ctx: its own, else $BURSTCCN_TUNE, else auto
+ * (never BCN_TUNE_DEFAULT). */
+bcn_tune_mode bcn_ctx_tune_mode(const bcn_ctx *ctx);
 
 /* Record an error on ctx (printf-style detail) and return `status`. */
 bcn_status bcn_set_error(bcn_ctx *ctx, bcn_status status, const char *fmt, ...)
@@ -28,6 +34,21 @@ void bcn_append_error(bcn_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+#ifdef BCN_HAVE_OPENCL
+struct bcn_gemm_shape;
+/* Tune the OpenCL backend `be` for shapes[0..n) with per-step weights
+ * (lib/cl/cl_tune.c; bcn_net_tune's contract). */
+bcn_status bcn_cl_tune(bcn_backend *be, const struct bcn_gemm_shape *shapes,
+                       const double *weights, int n, double budget_s, int force,
+                       bcn_tune_progress progress, void *user, bcn_tune_result *out);
+/* At device open: apply the cached GEMM parameters of be's device (mode
+ * auto/force) or CLBlast's defaults (mode off, when this process changed
+ * them); problems go to ctx->warning, never fail the open. */
+void bcn_cl_tune_at_open(bcn_ctx *ctx, bcn_backend *be);
+/* 1 when tuned GEMM parameters are in force on be (cl_tune.c). */
+int bcn_cl_gemm_tuned(const bcn_backend *be);
+#endif
 
 /* Monotonic wall clock in seconds. */
 double bcn_now_seconds(void);

@@ -192,20 +192,20 @@ Test(mpi, short_training_gives_the_same_test_error)
     char cmd[8192], *err = NULL;
     snprintf(cmd, sizeof cmd,
              "%s train --data fashion-mnist --train-limit 1000 --test-limit 500 --hidden 32 "
-             "--epochs 2 --device ref --quiet --json one.json",
+             "--rule backprop --epochs 2 --device ref --quiet --json one.json",
              prog());
     cr_assert_eq(sh(cmd, 120, &err), 0, "%s", err);
     free(err);
     snprintf(cmd, sizeof cmd,
              "%s -np 2 %s train --data fashion-mnist --train-limit 1000 --test-limit 500 "
-             "--hidden 32 --epochs 2 --device ref --quiet --json two.json",
+             "--hidden 32 --rule backprop --epochs 2 --device ref --quiet --json two.json",
              BCN_MPIRUN, prog());
     cr_assert_eq(sh(cmd, 180, &err), 0, "%s", err);
     free(err);
     jv *a = read_json("one.json"), *b = read_json("two.json");
     double ea = jv_get(a, "test_error")->number, eb = jv_get(b, "test_error")->number;
     cr_assert_eq(ea, eb, "test error %g (1 process) vs %g (2 ranks)", ea, eb);
-    cr_assert_lt(ea, 60.0, "the network did not learn (%g%% test error)", ea);
+    cr_assert_lt(ea, 75.0, "the network did not learn (%g%% test error; chance is 90%%)", ea);
     double la = jv_get(a, "test_loss")->number, lb = jv_get(b, "test_loss")->number;
     cr_assert(fabs(la - lb) <= 1e-5 * la, "test loss %.9g vs %.9g", la, lb);
     jv_free(a);
@@ -245,11 +245,12 @@ Test(mpi, a_killed_rank_ends_the_job_with_an_error)
      * rank is killed with SIGKILL; the job must end, with an error. */
     char cmd[12288];
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && (%s -np 2 %s train --data fashion-mnist --train-limit 20000 "
+             "cd '%s' || exit 1; (%s -np 2 %s train --data fashion-mnist --train-limit 20000 "
              "--test-limit 100 --hidden 200 --epochs 50 --device ref --quiet --seed 424242 "
              ">out.txt 2>err.txt; echo $? > status.txt) & "
-             "ranks() { for p in $(pgrep -x burstccn); do "
-             "tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q 'seed 424242' && echo $p; "
+             "ranks() { for p in $(pgrep -f 'seed 424242'); do "
+             "grep -q burstccn /proc/$p/comm 2>/dev/null && "
+             "tr '\\0' ' ' 2>/dev/null < /proc/$p/cmdline | grep -q 'seed 424242' && echo $p; "
              "done; }; "
              "for i in $(seq 1 600); do set -- $(ranks); "
              "if [ $# -ge 2 ]; then sleep 3; kill -9 $2; break; fi; sleep 0.1; done; "
@@ -266,4 +267,20 @@ Test(mpi, a_killed_rank_ends_the_job_with_an_error)
     fclose(f);
     free(path);
     cr_assert_neq(rc, 0, "mpirun exited 0 although a rank was killed");
+}
+
+Test(mpi, version_and_devices_say_mpi_is_built_in)
+{
+    char cmd[8192], *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s --version", prog());
+    cr_assert_eq(sh(cmd, 30, &err), 0, "%s", err);
+    free(err);
+    char *out = fx_path(dir, "stdout.txt");
+    FILE *f = fopen(out, "r");
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert_not_null(strstr(text, "MPI data-parallel training: built in"), "%s", text);
+    free(out);
 }

@@ -531,6 +531,32 @@ static void check_bcn_mpi_reduce(void)
 
 static void check_bcn_version(void) { cr_assert_not_null(bcn_version()); }
 
+static void check_bcn_tune_mode_str(void)
+{
+    cr_assert_str_eq(bcn_tune_mode_str((bcn_tune_mode)99), "default");
+}
+
+static void check_bcn_tune_mode_parse(void)
+{
+    bcn_tune_mode m;
+    REFUSED(bcn_tune_mode_parse(NULL, &m));
+    REFUSED(bcn_tune_mode_parse("auto", NULL));
+}
+
+static void check_bcn_ctx_set_tune_mode(void) { bcn_ctx_set_tune_mode(NULL, BCN_TUNE_OFF); }
+
+static void check_bcn_ctx_gemm_tuned(void) { cr_assert_eq(bcn_ctx_gemm_tuned(NULL), 0); }
+
+static void check_bcn_ctx_warning(void) { cr_assert_str_eq(bcn_ctx_warning(NULL), ""); }
+
+static void check_bcn_net_tune(void)
+{
+    bcn_tune_result r;
+    REFUSED(bcn_net_tune(NULL, 32, 1.0, 0, NULL, NULL, &r));
+    /* progress and out are optional (documented); ref has nothing to tune. */
+    cr_assert_eq(bcn_net_tune(net, 2, 1.0, 0, NULL, NULL, NULL), BCN_OK, "%s", bcn_errmsg(ctx));
+}
+
 /* ------------------------------------------------------------ the table */
 
 typedef struct api_case {
@@ -581,6 +607,9 @@ static const api_case cases[] = {
     CASE(bcn_dataset_load),        CASE(bcn_dataset_free),
     CASE(bcn_dataset_batch),       CASE(bcn_dataset_augment),
     CASE(bcn_version),
+    CASE(bcn_tune_mode_str),       CASE(bcn_tune_mode_parse),
+    CASE(bcn_ctx_set_tune_mode),   CASE(bcn_ctx_gemm_tuned),
+    CASE(bcn_ctx_warning),         CASE(bcn_net_tune),
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

@@ -327,6 +327,7 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     bcn_cl_ops_reduce(be);
     bcn_cl_ops_gemm(be);
     bcn_cl_ops_conv(be);
+    bcn_cl_tune_at_open(ctx, be); /* cached GEMM parameters; warns, never fails */
     *out = be;
     return BCN_OK;
 fail:

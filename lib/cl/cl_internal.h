@@ -55,6 +55,8 @@ typedef struct bcn_cl {
     cl_context context;
     cl_command_queue queue; /* in order */
     cl_program program;
+    int program_from_binary; /* 1: loaded from the binary cache (cl_program.c) */
+    int gemm_tuned;          /* 1: tuned CLBlast parameters were applied (cl_tune.c) */
     cl_kernel kernels[BCN_K_COUNT];
     size_t kernel_wg[BCN_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE */
     bcn_cl_tuning tune;

@@ -2,6 +2,17 @@
  * cl_program.c — the OpenCL program: sources from the library (embedded at
  * build time) or from $BURSTCCN_KERNEL_DIR, built once per backend instance
  * with the tuning values (cl_tuning.c) as -D options, and its kernels.
+ *
+ * Built programs are cached on disk (cl_cache.h's folder, file
+ * kernels-HASH.bin): after a build from source the device binary
+ * (CL_PROGRAM_BINARIES) is saved under a key of device name, driver
+ * version, platform version, build options and a hash of the sources, so
+ * that the next process loads it with clCreateProgramWithBinary instead of
+ * compiling. The file repeats the key in its header; a file whose header
+ * differs (hash collision, another driver), that is cut short, or that the
+ * driver refuses is ignored and replaced by a fresh build. Saving is best
+ * effort: a read-only or missing cache folder only costs the compile.
+ * BURSTCCN_PROGRAM_CACHE=off disables it.
  */
 #include "config.h"
 
@@ -10,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_cache.h"
 #include "cl_internal.h"
 
 /* Largest power of two <= x (x >= 1). */
@@ -191,35 +203,158 @@ const char *bcn_cl_kernel_name(bcn_cl_kernel_id k)
     return (unsigned)k < BCN_K_COUNT ? kernel_names[k] : "unknown kernel";
 }
 
-/* Build once with the current tuning and create every kernel. */
-static bcn_status build_once(bcn_ctx *ctx, bcn_cl *cl, const sources *src)
+/* ------------------------------------------------------ binary cache */
+
+#define PROGRAM_CACHE_MAX ((size_t)256 << 20) /* no binary of ours is near this */
+
+/* One string-valued device or platform property ("" when unreadable). */
+static void info_str(cl_device_id dev, cl_platform_id plat, cl_uint param, char *dst, size_t cap)
 {
-    char options[256];
+    size_t got = 0;
+    cl_int err = dev ? clGetDeviceInfo(dev, param, cap - 1, dst, &got)
+                     : clGetPlatformInfo(plat, param, cap - 1, dst, &got);
+    if (err != CL_SUCCESS)
+        got = 0;
+    dst[got < cap ? got : cap - 1] = '\0';
+}
+
+/* The cache file of this program and the header it must start with; 0, or
+ * -1 when there is no cache folder or the cache is switched off. */
+static int cache_entry(const bcn_cl *cl, const sources *src, const char *options, char *path,
+                       size_t path_len, char *header, size_t header_len)
+{
+    const char *env = getenv("BURSTCCN_PROGRAM_CACHE");
+    char dir[4096], dev[256], drv[256], plat[256];
+    if ((env && strcmp(env, "off") == 0) || bcn_cache_dir(dir, sizeof dir) != 0)
+        return -1;
+    info_str(cl->device, NULL, CL_DEVICE_NAME, dev, sizeof dev);
+    info_str(cl->device, NULL, CL_DRIVER_VERSION, drv, sizeof drv);
+    info_str(NULL, cl->platform, CL_PLATFORM_VERSION, plat, sizeof plat);
+    uint64_t h = BCN_HASH_SEED;
+    for (size_t i = 0; i < src->count; i++)
+        h = bcn_hash64(h, src->text[i], src->len[i]);
+    uint64_t key = bcn_hash_str(bcn_hash_str(bcn_hash_str(bcn_hash_str(h, dev), drv), plat),
+                                options);
+    int n = snprintf(path, path_len, "%s/kernels-%016llx.bin", dir, (unsigned long long)key);
+    int m = snprintf(header, header_len,
+                     "burstccn-program 1\ndevice %s\ndriver %s\nplatform %s\noptions %s\n"
+                     "sources %016llx\n",
+                     dev, drv, plat, options, (unsigned long long)h);
+    return n < 0 || (size_t)n >= path_len || m < 0 || (size_t)m >= header_len ? -1 : 0;
+}
+
+/* Create and build the program from a cached binary; 0 when it worked
+ * (cl->program set), -1 otherwise (nothing left behind). */
+static int build_from_cache(bcn_cl *cl, const char *path, const char *header,
+                            const char *options)
+{
+    char *data = NULL;
+    size_t len = 0, hlen = strlen(header), size = 0;
+    int rc = -1, used = 0;
+    if (bcn_cache_read(path, PROGRAM_CACHE_MAX, &data, &len) != 0)
+        return -1;
+    if (len < hlen || memcmp(data, header, hlen) != 0 ||
+        sscanf(data + hlen, "size %zu\n%n", &size, &used) != 1 || used == 0 ||
+        size == 0 || len - hlen - (size_t)used != size)
+        goto done; /* another key, or cut short */
+    const unsigned char *bin = (const unsigned char *)data + hlen + used;
+    cl_int bin_status = CL_SUCCESS, err = CL_SUCCESS;
+    cl_program prog =
+        clCreateProgramWithBinary(cl->context, 1, &cl->device, &size, &bin, &bin_status, &err);
+    if (err != CL_SUCCESS || bin_status != CL_SUCCESS) {
+        if (err == CL_SUCCESS)
+            clReleaseProgram(prog);
+        goto done;
+    }
+    err = clBuildProgram(prog, 1, &cl->device, options, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        clReleaseProgram(prog);
+        goto done;
+    }
+    cl->program = prog;
+    rc = 0;
+done:
+    free(data);
+    return rc;
+}
+
+/* Save the built program's binary under `path` (best effort). */
+static void save_to_cache(const bcn_cl *cl, const char *path, const char *header)
+{
+    size_t size = 0;
+    cl_int err = clGetProgramInfo(cl->program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL);
+    if (err != CL_SUCCESS || size == 0 || size > PROGRAM_CACHE_MAX)
+        return;
+    size_t hlen = strlen(header);
+    char tail[32];
+    int tlen = snprintf(tail, sizeof tail, "size %zu\n", size);
+    char *file = malloc(hlen + (size_t)tlen + size);
+    if (!file)
+        return;
+    memcpy(file, header, hlen);
+    memcpy(file + hlen, tail, (size_t)tlen);
+    unsigned char *bin = (unsigned char *)file + hlen + tlen;
+    err = clGetProgramInfo(cl->program, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL);
+    char msg[256];
+    if (err == CL_SUCCESS)
+        (void)bcn_cache_write(path, file, hlen + (size_t)tlen + size, msg, sizeof msg);
+    free(file);
+}
+
+/* ------------------------------------------------------------ build */
+
+/* Build once with the current tuning (from the binary cache when it holds
+ * this program) and create every kernel. */
+static bcn_status build_once(bcn_ctx *ctx, bcn_cl *cl, const sources *src, int use_cache)
+{
+    char options[256], path[4200], header[2048];
     cl_int err = CL_SUCCESS;
     snprintf(options, sizeof options,
              "-cl-std=CL1.2 -DBCN_WG=%zu -DBCN_COLSUM_TX=%zu -DBCN_COLSUM_TY=%zu", cl->tune.wg,
              cl->tune.colsum_tx, cl->tune.colsum_ty);
-    cl->program = clCreateProgramWithSource(cl->context, (cl_uint)src->count, src->text,
-                                            src->len, &err);
-    if (err != CL_SUCCESS)
-        return bcn_cl_fail(ctx, err, "clCreateProgramWithSource", src->origin);
-    err = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
-    if (err != CL_SUCCESS) {
-        bcn_status st = bcn_set_error(
-            ctx, err == CL_BUILD_PROGRAM_FAILURE ? BCN_ERR_KERNEL_BUILD : bcn_cl_status_of(err),
-            "clBuildProgram failed: %s (%d) building the kernel sources %s with options '%s'",
-            bcn_cl_error_name(err), err, src->origin, options);
-        append_build_log(ctx, cl->program, cl->device);
-        return st;
+    int cached = use_cache && cache_entry(cl, src, options, path, sizeof path, header,
+                                          sizeof header) == 0;
+    cl->program_from_binary = cached && build_from_cache(cl, path, header, options) == 0;
+    if (!cl->program_from_binary) {
+        cl->program = clCreateProgramWithSource(cl->context, (cl_uint)src->count, src->text,
+                                                src->len, &err);
+        if (err != CL_SUCCESS) {
+            cl->program = NULL;
+            return bcn_cl_fail(ctx, err, "clCreateProgramWithSource", src->origin);
+        }
+        err = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
+        if (err != CL_SUCCESS) {
+            bcn_status st = bcn_set_error(
+                ctx,
+                err == CL_BUILD_PROGRAM_FAILURE ? BCN_ERR_KERNEL_BUILD : bcn_cl_status_of(err),
+                "clBuildProgram failed: %s (%d) building the kernel sources %s with options "
+                "'%s'",
+                bcn_cl_error_name(err), err, src->origin, options);
+            append_build_log(ctx, cl->program, cl->device);
+            return st;
+        }
+        if (cached)
+            save_to_cache(cl, path, header);
     }
     for (int k = 0; k < BCN_K_COUNT; k++) {
         cl->kernels[k] = clCreateKernel(cl->program, kernel_names[k], &err);
+        if (err == CL_SUCCESS)
+            err = clGetKernelWorkGroupInfo(cl->kernels[k], cl->device,
+                                           CL_KERNEL_WORK_GROUP_SIZE, sizeof cl->kernel_wg[k],
+                                           &cl->kernel_wg[k], NULL);
+        if (err != CL_SUCCESS && cl->program_from_binary) {
+            /* A binary the driver loaded but cannot run: build from source
+             * instead, and replace the file. */
+            bcn_cl_program_release(cl);
+            bcn_status st = build_once(ctx, cl, src, 0);
+            if (st == BCN_OK)
+                save_to_cache(cl, path, header);
+            return st;
+        }
         if (err != CL_SUCCESS)
-            return bcn_cl_fail(ctx, err, "clCreateKernel", kernel_names[k]);
-        err = clGetKernelWorkGroupInfo(cl->kernels[k], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                       sizeof cl->kernel_wg[k], &cl->kernel_wg[k], NULL);
-        if (err != CL_SUCCESS)
-            return bcn_cl_fail(ctx, err, "clGetKernelWorkGroupInfo", kernel_names[k]);
+            return bcn_cl_fail(ctx, err,
+                               cl->kernels[k] ? "clGetKernelWorkGroupInfo" : "clCreateKernel",
+                               kernel_names[k]);
         if (cl->kernel_wg[k] == 0)
             cl->kernel_wg[k] = 1;
     }
@@ -259,7 +394,7 @@ bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl)
     if (st != BCN_OK)
         return st;
     for (int attempt = 0; attempt < 4; attempt++) {
-        st = build_once(ctx, cl, &src);
+        st = build_once(ctx, cl, &src, 1);
         if (st != BCN_OK || !shrink_to_kernels(cl))
             break;
         bcn_cl_program_release(cl); /* rebuild with the smaller work-groups */

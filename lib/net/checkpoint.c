@@ -742,14 +742,15 @@ static bcn_status get_order(bcn_ctx *ctx, const char *path, rbuf r, bcn_order *o
 /* Refuse configurations whose activations would dwarf what the file
  * proves (a few bytes of hostile configuration must not allocate
  * gigabytes): per-example activations are bounded by 64 x the parameters
- * the file holds, plus 1 Mi floats. */
+ * the file holds, plus 64 Ki floats. (A real network's last layer is dense,
+ * so its parameters outnumber the activations feeding it.) */
 static bcn_status check_plausible(bcn_ctx *ctx, const char *path, const bcn_net *shape,
                                   size_t proven_floats)
 {
     double act = shape->layer[0].n_in;
     for (int l = 0; l < shape->L; l++)
         act += shape->layer[l].n_out;
-    if (act > 64.0 * (double)proven_floats + 1048576.0)
+    if (act > 64.0 * (double)proven_floats + 65536.0)
         return bcn_set_error(ctx, BCN_ERR_FORMAT,
                              "'%s': implausible network (%.0f activations per example for "
                              "%zu parameters)",
