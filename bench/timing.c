@@ -487,7 +487,7 @@ static void net_label(const bench_opts *o, const bench_tnet *nets, int k, int ba
     if (case_config(o, nets, &c, &cfg, err, sizeof err) == 0)
         bcn_net_desc(&cfg, desc, sizeof desc);
     if (!nets[k].arch) {
-        snprintf(buf, len, "dense %s", desc);
+        snprintf(buf, len, "dense %.500s", desc); /* bounded: fits the 512-byte label */
         return;
     }
     /* The shapes layer by layer: "1x28x28 → 16@12x12 → 32@4x4 → 128 → 10"
@@ -706,7 +706,8 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
             if (devs[d].ok)
                 time_case(o, nets, ctx, r);
             else
-                snprintf(r->error, sizeof r->error, "device %s: %s", devs[d].spec,
+                /* Both parts bounded so the message fits r->error (512 bytes). */
+                snprintf(r->error, sizeof r->error, "device %.200s: %.300s", devs[d].spec,
                          devs[d].error);
             print_row(&devs[d], r);
         }

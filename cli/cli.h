@@ -6,6 +6,7 @@
 #ifndef BCN_CLI_H
 #define BCN_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -198,6 +199,13 @@ int cli_dist_differs(const cli_dist *d, uint64_t hash);
 void cli_dist_share(const cli_dist *d, int global, int *offset, int *count);
 /* FNV-1a hash of n bytes continuing h (0 to start). */
 uint64_t cli_dist_hash(const void *data, size_t n, uint64_t h);
+
+/* Hold back SIGINT, SIGTERM and SIGHUP while a file is written atomically,
+ * so that an interrupted run never leaves a temporary file behind (a signal
+ * arriving meanwhile acts on release); *old keeps the previous mask. */
+void cli_hold_signals(sigset_t *old);
+/* Restore the mask cli_hold_signals saved. */
+void cli_release_signals(const sigset_t *old);
 
 /* Subcommands: each returns the process exit status. */
 int cli_cmd_devices(int argc, char **argv);

@@ -207,14 +207,10 @@ static int save_state(train_run *run, const char *path, int with_order, double p
         fprintf(stderr, "burstccn: out of memory writing '%s'\n", path);
         return CLI_EXIT_RUNTIME;
     }
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    sigset_t held;
+    cli_hold_signals(&held);
     bcn_status st = bcn_net_save(run->env.net, with_order ? &run->order : NULL, app, len, path);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    cli_release_signals(&held);
     free(app);
     if (st != BCN_OK)
         return cli_runtime_error(&run->env, with_order ? "cannot write the checkpoint"

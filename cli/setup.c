@@ -186,16 +186,10 @@ int cli_doc_commit(cli_doc *d, int composing_failed)
     else if (composing_failed)
         fprintf(stderr, "burstccn: internal error composing '%s'\n", d->path);
     else {
-        /* SIGINT, SIGTERM and SIGHUP wait until the file is in place, so an
-         * interrupted run never leaves a temporary file behind. */
-        sigset_t block, old;
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        sigaddset(&block, SIGHUP);
-        sigprocmask(SIG_BLOCK, &block, &old);
+        sigset_t held;
+        cli_hold_signals(&held);
         int wrc = bcn_atomic_write(d->path, d->buf, d->len, err, sizeof err);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        cli_release_signals(&held);
         if (wrc < 0)
             fprintf(stderr, "burstccn: %s\n", err);
         else
@@ -237,3 +231,15 @@ int cli_saved_flags(unsigned cmd, const char *cmd_name, const char *file, int re
         rc = cli_merge_saved(cmd, cmd_name, file, st->saved, s);
     return rc;
 }
+
+void cli_hold_signals(sigset_t *old)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, old);
+}
+
+void cli_release_signals(const sigset_t *old) { sigprocmask(SIG_SETMASK, old, NULL); }

@@ -532,7 +532,8 @@ typedef struct bcn_idx {
 
 /* Read an IDX file, gzip-compressed or plain. Wrong magic, truncation,
  * absurd dimensions and trailing data are BCN_ERR_FORMAT; a missing file
- * BCN_ERR_IO; the message names the file. */
+ * BCN_ERR_IO; the message names the file. Memory is allocated only for
+ * bytes the file holds, never for a header's claim alone. */
 BCN_API bcn_status bcn_idx_read(bcn_ctx *ctx, const char *path,
                                 bcn_idx **out);
 /* Free an IDX file. NULL is a no-op. */

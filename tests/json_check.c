@@ -4,8 +4,11 @@
 #include "json_check.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <criterion/criterion.h>
 
 typedef struct { const char *p; int depth; } rd;
 
@@ -253,4 +256,23 @@ const jv *jv_get(const jv *obj, const char *key)
         if (strcmp(obj->keys[i], key) == 0)
             return obj->items[i];
     return NULL;
+}
+
+jv *jv_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    cr_assert_geq(n, 0);
+    rewind(f);
+    char *text = malloc((size_t)n + 1);
+    cr_assert_not_null(text);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n, "cannot read %s", path);
+    text[n] = '\0';
+    fclose(f);
+    jv *v = jv_parse(text);
+    cr_assert_not_null(v, "%s is not valid JSON", path);
+    free(text);
+    return v;
 }

@@ -21,6 +21,9 @@ typedef struct jv {
 
 /* Parse `text`; NULL if it is not exactly one valid JSON value. */
 jv *jv_parse(const char *text);
+/* Read and parse the file at `path`; fails the test when it cannot be read
+ * or is not valid JSON. */
+jv *jv_read_file(const char *path);
 /* Free a tree. */
 void jv_free(jv *v);
 /* Member `key` of an object, or NULL. */

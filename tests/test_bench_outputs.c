@@ -208,7 +208,7 @@ Test(bench_outputs, symmetric_feedback_starts_aligned)
     bt_read_csv_header(out, "angles.csv", BT_ANGLES_COLS, &t);
     /* Y = W_{l+1} at the start: W-Y angle 0; FA is then backprop. */
     for (int l = 1; l <= 2; l++) {
-        char name[4];
+        char name[12]; /* room for any int: gcc -O1 cannot bound l */
         snprintf(name, sizeof name, "%d", l);
         cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "fa", name)][6]), 1e-3);
         cr_assert_lt(bt_num(t.cell[angles_row(&t, 0, "fa", name)][3]), 1e-3);

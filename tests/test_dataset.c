@@ -135,6 +135,44 @@ Test(dataset, limits_and_validation_split)
     bcn_dataset_free(ds);
 }
 
+Test(dataset, limits_are_applied_before_reading)
+{
+    /* gzip training members whose headers claim 2,700,000 examples but hold
+     * N_TRAIN: a limit within what is there loads it (and never reads the
+     * rest, so the bad label past the limit goes unseen); no limit finds
+     * the images truncated. */
+    uint8_t img[N_TRAIN * DIM], lbl[N_TRAIN];
+    for (int i = 0; i < N_TRAIN; i++) {
+        lbl[i] = label(0, i);
+        for (int j = 0; j < DIM; j++)
+            img[i * DIM + j] = pixel(0, i, j);
+    }
+    lbl[10] = 10;
+    const uint32_t di[3] = {2700000, ROWS, COLS}, dl[1] = {2700000};
+    char *pi = fx_path(dir, "train-images-idx3-ubyte.gz");
+    char *pl = fx_path(dir, "train-labels-idx1-ubyte");
+    cr_assert_eq(unlink(pl), 0);
+    free(pl);
+    pl = fx_path(dir, "train-labels-idx1-ubyte.gz");
+    fx_write_idx(pi, 1, 0x08, 3, di, img, sizeof img, NULL, 0);
+    fx_write_idx(pl, 1, 0x08, 1, dl, lbl, sizeof lbl, NULL, 0);
+    bcn_data_options o = {.train_limit = 8, .validation = 2};
+    bcn_dataset *ds = load(dir, &o, BCN_OK, NULL);
+    cr_assert_eq(ds->train.n, 6);
+    cr_assert_eq(ds->val.n, 2);
+    for (int i = 0; i < 6; i++)
+        check_example(&ds->train, i, 0, i);
+    check_example(&ds->val, 1, 0, 7);
+    bcn_dataset_free(ds);
+    load(dir, NULL, BCN_ERR_FORMAT, "truncated");
+    cr_assert(strstr(bcn_errmsg(ctx), pi), "%s", bcn_errmsg(ctx));
+    /* Within the records read, labels are still checked. */
+    o.train_limit = 11;
+    load(dir, &o, BCN_ERR_FORMAT, "label 10 is 10");
+    free(pi);
+    free(pl);
+}
+
 Test(dataset, bad_options)
 {
     bcn_data_options o = {.validation = N_TRAIN};

@@ -2,16 +2,34 @@
  * test_idx.c — the IDX reader (SPEC §11) on good files, plain and gzipped,
  * and on every kind of bad file: each gives the right status and a message
  * naming the file, and none crashes (including randomly damaged files).
+ * Reading only the first records (bcn_idx_read_first), and headers that
+ * claim far more than the file holds, read under a cap on the address
+ * space so that an allocation sized by the claim would fail the test.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "burstccn.h"
+#include "data/data_internal.h"
 #include "idx_fixture.h"
+
+/* AddressSanitizer reserves terabytes of address space: no cap under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 static char *dir;
 static bcn_ctx *ctx;
@@ -325,4 +343,169 @@ Test(idx, damaged_files_never_crash)
     cr_assert_gt(n_err, 390, "only %d of 400 damaged files were rejected (%d read)", n_err,
                  n_ok);
     free(p);
+}
+
+Test(idx, read_first_keeps_only_the_first_records)
+{
+    uint8_t data[60];
+    for (int i = 0; i < 60; i++)
+        data[i] = (uint8_t)(i * 13 + 1);
+    const uint32_t dims[3] = {5, 3, 4};
+    for (int gz = 0; gz < 2; gz++) {
+        char *p = fx_path(dir, gz ? "five.gz" : "five");
+        fx_write_idx(p, gz, 0x08, 3, dims, data, 60, NULL, 0);
+        /* limit: records kept (0: all; more than the file: all). */
+        const uint32_t limits[4] = {2, 0, 5, 9};
+        const uint32_t kept[4] = {2, 5, 5, 5};
+        for (int k = 0; k < 4; k++) {
+            bcn_idx *idx = NULL;
+            uint32_t claimed = 0;
+            bcn_status st = bcn_idx_read_first(ctx, p, limits[k], &claimed, &idx);
+            cr_assert_eq(st, BCN_OK, "%s", bcn_errmsg(ctx));
+            cr_assert_eq(claimed, 5);
+            cr_assert_eq(idx->ndim, 3);
+            cr_assert(idx->dims[0] == kept[k] && idx->dims[1] == 3 && idx->dims[2] == 4,
+                      "limit %u: dims %u x %u x %u", limits[k], idx->dims[0], idx->dims[1],
+                      idx->dims[2]);
+            cr_assert_eq(idx->count, 12 * kept[k]);
+            cr_assert_arr_eq(idx->data, data, idx->count);
+            bcn_idx_free(idx);
+        }
+        free(p);
+    }
+}
+
+Test(idx, a_limited_gzip_read_stops_after_its_records)
+{
+    const uint8_t data[6] = {1, 2, 3, 4, 5, 6};
+    const uint8_t extra[2] = {9, 9};
+    const uint32_t dims[2] = {3, 2};
+    /* gzip: what follows the records kept is never read, so trailing data
+     * is found only by a whole read. */
+    char *p = fx_path(dir, "trail.gz");
+    fx_write_idx(p, 1, 0x08, 2, dims, data, 6, extra, 2);
+    bcn_idx *idx = NULL;
+    cr_assert_eq(bcn_idx_read_first(ctx, p, 2, NULL, &idx), BCN_OK, "%s", bcn_errmsg(ctx));
+    cr_assert(idx->dims[0] == 2 && idx->count == 4);
+    cr_assert_arr_eq(idx->data, data, 4);
+    bcn_idx_free(idx);
+    expect_read(p, BCN_ERR_FORMAT, "trailing");
+    free(p);
+    /* A plain file's size is checked whole, limit or not. */
+    p = fx_path(dir, "trail");
+    fx_write_idx(p, 0, 0x08, 2, dims, data, 6, extra, 2);
+    idx = (bcn_idx *)0x1;
+    cr_assert_eq(bcn_idx_read_first(ctx, p, 2, NULL, &idx), BCN_ERR_FORMAT);
+    cr_assert_null(idx);
+    cr_assert(strstr(bcn_errmsg(ctx), "trailing") && strstr(bcn_errmsg(ctx), p), "%s",
+              bcn_errmsg(ctx));
+    fx_write_idx(p, 0, 0x08, 2, dims, data, 5, NULL, 0);
+    cr_assert_eq(bcn_idx_read_first(ctx, p, 1, NULL, &idx), BCN_ERR_FORMAT);
+    cr_assert(strstr(bcn_errmsg(ctx), "truncated"), "%s", bcn_errmsg(ctx));
+    free(p);
+}
+
+/* Bytes of address space mapped now (Linux /proc), 0 when unknown. */
+static size_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu", &pages) != 1)
+        pages = 0;
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Cap this test worker's address space at what it maps now plus `room`, so
+ * that an allocation sized by a header's claim (2 GB below) fails. Under
+ * AddressSanitizer, or without /proc, the cap is skipped and the tests
+ * check the behaviour only. */
+static void cap_address_space(size_t room)
+{
+    size_t now = mapped_bytes();
+    if (UNDER_ASAN || now == 0) {
+        cr_log_info("address space not capped (%s)",
+                    UNDER_ASAN ? "AddressSanitizer" : "no /proc/self/statm");
+        return;
+    }
+    struct rlimit rl = {(rlim_t)(now + room), (rlim_t)(now + room)};
+    cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
+    /* The cap works: an allocation of the claimed size now fails. */
+    void *volatile big = malloc((size_t)2116800000u); /* volatile: not elided */
+    if (big)
+        free(big);
+    cr_assert_null(big, "the address-space cap does not hold");
+}
+
+/* An IDX header claiming 2,700,000 images of 28x28 (2,116,800,000 payload
+ * bytes, within the format's 2^31) followed by only `n` bytes. */
+static void write_claim(const char *p, int gz, size_t n)
+{
+    uint8_t *payload = malloc(n);
+    cr_assert_not_null(payload);
+    for (size_t i = 0; i < n; i++)
+        payload[i] = (uint8_t)(i * 31 >> 2);
+    const uint32_t dims[3] = {2700000, 28, 28};
+    fx_write_idx(p, gz, 0x08, 3, dims, payload, n, NULL, 0);
+    free(payload);
+}
+
+Test(idx, a_header_claiming_millions_allocates_only_what_the_file_holds)
+{
+    char *gzp = fx_path(dir, "claim.gz"), *plainp = fx_path(dir, "claim");
+    /* Written before the cap (zlib's deflate state is large). 3 MB of
+     * payload: the gzip buffer must grow past its first 1 MiB. */
+    const size_t held = 3u << 20;
+    write_claim(gzp, 1, held);
+    write_claim(plainp, 0, 5000);
+    cap_address_space((size_t)64 << 20);
+
+    /* Whole reads: truncated, with the real count, and no 2 GB buffer. */
+    expect_read(gzp, BCN_ERR_FORMAT, "needs 2116800000 bytes, only 3145728 present");
+    expect_read(plainp, BCN_ERR_FORMAT, "needs 2116800000 bytes, only 5000 present");
+
+    /* The first 3 records of the gzip file are there; 5000 records are not. */
+    bcn_idx *idx = NULL;
+    uint32_t claimed = 0;
+    cr_assert_eq(bcn_idx_read_first(ctx, gzp, 3, &claimed, &idx), BCN_OK, "%s",
+                 bcn_errmsg(ctx));
+    cr_assert_eq(claimed, 2700000);
+    cr_assert(idx->dims[0] == 3 && idx->count == 3 * 784);
+    for (size_t i = 0; i < idx->count; i++)
+        cr_assert_eq(idx->data[i], (uint8_t)(i * 31 >> 2), "byte %zu", i);
+    bcn_idx_free(idx);
+    idx = (bcn_idx *)0x1;
+    cr_assert_eq(bcn_idx_read_first(ctx, gzp, 5000, NULL, &idx), BCN_ERR_FORMAT);
+    cr_assert_null(idx);
+    cr_assert(strstr(bcn_errmsg(ctx), "needs 3920000 bytes, only 3145728 present"), "%s",
+              bcn_errmsg(ctx));
+    /* The plain file's size refutes its header before anything is read. */
+    cr_assert_eq(bcn_idx_read_first(ctx, plainp, 3, NULL, &idx), BCN_ERR_FORMAT);
+    cr_assert(strstr(bcn_errmsg(ctx), "only 5000 present"), "%s", bcn_errmsg(ctx));
+    free(gzp);
+    free(plainp);
+}
+
+Test(idx, gzip_payload_larger_than_the_first_buffer)
+{
+    /* 3 x 1024 x 1024 bytes: the buffer grows 1 -> 2 -> 3 MiB. */
+    const size_t n = 3u << 20;
+    uint8_t *data = malloc(n);
+    cr_assert_not_null(data);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (uint8_t)((i * 2654435761u) >> 13);
+    const uint32_t dims[3] = {3, 1024, 1024};
+    char *p = fx_path(dir, "big.gz");
+    fx_write_idx(p, 1, 0x08, 3, dims, data, n, NULL, 0);
+    bcn_idx *idx = expect_read(p, BCN_OK, NULL);
+    cr_assert_eq(idx->count, n);
+    cr_assert(memcmp(idx->data, data, n) == 0);
+    bcn_idx_free(idx);
+    /* One byte short, found after the buffer has grown. */
+    fx_write_idx(p, 1, 0x08, 3, dims, data, n - 1, NULL, 0);
+    expect_read(p, BCN_ERR_FORMAT, "needs 3145728 bytes, only 3145727 present");
+    free(p);
+    free(data);
 }

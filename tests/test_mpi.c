@@ -85,15 +85,7 @@ static const char *prog(void)
 static jv *read_json(const char *name)
 {
     char *path = fx_path(dir, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "no %s", path);
-    char *text = calloc(1, 1 << 20);
-    size_t n = fread(text, 1, (1 << 20) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    jv *v = jv_parse(text);
-    cr_assert_not_null(v, "%s is not JSON", path);
-    free(text);
+    jv *v = jv_read_file(path);
     free(path);
     return v;
 }

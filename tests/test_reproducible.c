@@ -36,22 +36,7 @@ static void teardown(void)
 
 TestSuite(reproducible, .init = setup, .fini = teardown, .timeout = 240);
 
-static jv *read_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    jv *v = jv_parse(text);
-    cr_assert_not_null(v, "%s is not valid JSON", path);
-    free(text);
-    return v;
-}
+static jv *read_json(const char *path) { return jv_read_file(path); }
 
 /* Rows "epoch,rule,train_loss,train_error,test_loss,test_error,seconds"
  * of curves.csv at whole epochs 1..n: test loss and error into loss/err. */

@@ -510,8 +510,10 @@ static bcn_status run_search(search *s, const bcn_cl_gemm_params *defaults,
             st = measure(s, fin, "final combination", why, sizeof why);
             s->candidates++;
             if (st == BCN_OK && !fin->ok) {
+                /* why bounded so the note fits its 512 bytes */
                 snprintf(res->note, sizeof res->note,
-                         "the combined set failed validation (%s); kept the best direct set",
+                         "the combined set failed validation (%.400s); kept the best direct "
+                         "set",
                          why);
                 chosen = best_d >= 0 ? dt[best_d].p : *defaults;
             }

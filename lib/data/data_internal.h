@@ -11,6 +11,16 @@
 /* Room for "DIR/member" (DIR is at most bcn_dataset.path's 4096 bytes). */
 #define BCN_MEMBER_PATH_MAX 4200
 
+/* Read the IDX file `path` as bcn_idx_read does, but only its first
+ * `max_records` records along the first dimension (0: all): dims[0] and
+ * count then describe what was read, and *records_in_file (may be NULL)
+ * receives the first dimension the header claims. Memory grows only with
+ * the bytes the file proves to hold (a plain file's size is checked against
+ * the whole header first; a gzip file is inflated incrementally and no
+ * further than the records kept, so nothing past them is checked). */
+bcn_status bcn_idx_read_first(bcn_ctx *ctx, const char *path, uint32_t max_records,
+                              uint32_t *records_in_file, bcn_idx **out);
+
 /* The six files of the CIFAR-10 binary version, training batches first. */
 #define BCN_CIFAR_FILES 6
 extern const char *const bcn_cifar_file_names[BCN_CIFAR_FILES];

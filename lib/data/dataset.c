@@ -61,10 +61,20 @@ static int is_file(const char *path)
 
 #define MEMBER_PATH_MAX BCN_MEMBER_PATH_MAX
 
-/* Find `dir/base` or `dir/base.gz` and read it; `path` receives the name. */
-static bcn_status read_member(bcn_ctx *ctx, const char *dir, const char *base,
-                              char path[MEMBER_PATH_MAX], bcn_idx **out)
+/* One IDX member as read: at most the records a limit keeps (idx->dims[0]),
+ * how many its header claims, and its path. */
+typedef struct idx_member {
+    bcn_idx *idx;
+    uint32_t claimed;
+    char path[MEMBER_PATH_MAX];
+} idx_member;
+
+/* Find `dir/base` or `dir/base.gz` and read its first `limit` records
+ * (0: all) into m. */
+static bcn_status read_member(bcn_ctx *ctx, const char *dir, const char *base, int limit,
+                              idx_member *m)
 {
+    char *path = m->path;
     snprintf(path, MEMBER_PATH_MAX, "%s/%s", dir, base);
     if (!is_file(path)) {
         snprintf(path, MEMBER_PATH_MAX, "%s/%s.gz", dir, base);
@@ -73,29 +83,31 @@ static bcn_status read_member(bcn_ctx *ctx, const char *dir, const char *base,
                                  "data directory '%s' has no '%s' (nor '%s.gz')", dir, base,
                                  base);
     }
-    return bcn_idx_read(ctx, path, out);
+    return bcn_idx_read_first(ctx, path, (uint32_t)limit, &m->claimed, &m->idx);
 }
 
-/* Check one images/labels pair (shapes, counts, label range). */
-static bcn_status check_pair(bcn_ctx *ctx, const char *img_path, const char *lbl_path,
-                             const bcn_idx *images, const bcn_idx *labels)
+/* Check one images/labels pair: shapes, the counts their headers claim,
+ * and the range of the labels read. */
+static bcn_status check_pair(bcn_ctx *ctx, const idx_member *img, const idx_member *lbl)
 {
+    const bcn_idx *images = img->idx, *labels = lbl->idx;
+    const char *img_path = img->path, *lbl_path = lbl->path;
     if (images->ndim != 3)
         return bcn_set_error(ctx, BCN_ERR_FORMAT,
                              "'%s' has %d dimensions; images must be 3-D (count x rows x cols)",
                              img_path, images->ndim);
-    if (images->dims[0] > (uint32_t)INT_MAX ||
+    if (img->claimed > (uint32_t)INT_MAX ||
         (uint64_t)images->dims[1] * images->dims[2] > MAX_IMAGE_VALUES)
         return bcn_set_error(ctx, BCN_ERR_FORMAT,
                              "'%s': absurd image set (%u images of %ux%u)", img_path,
-                             images->dims[0], images->dims[1], images->dims[2]);
+                             img->claimed, images->dims[1], images->dims[2]);
     if (labels->ndim != 1)
         return bcn_set_error(ctx, BCN_ERR_FORMAT,
                              "'%s' has %d dimensions; labels must be 1-D", lbl_path,
                              labels->ndim);
-    if (images->dims[0] != labels->dims[0])
+    if (img->claimed != lbl->claimed)
         return bcn_set_error(ctx, BCN_ERR_FORMAT, "'%s' holds %u labels but '%s' holds %u images",
-                             lbl_path, labels->dims[0], img_path, images->dims[0]);
+                             lbl_path, lbl->claimed, img_path, img->claimed);
     for (size_t i = 0; i < labels->count; i++)
         if (labels->data[i] >= N_CLASSES)
             return bcn_set_error(ctx, BCN_ERR_FORMAT,
@@ -265,14 +277,23 @@ static bcn_status resolve_source(bcn_ctx *ctx, const char *source, bcn_dataset *
                          source);
 }
 
+/* Free the members read so far and their array. */
+static void free_members(idx_member *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < 4; i++)
+        bcn_idx_free(m[i].idx);
+    free(m);
+}
+
 bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_options *opts,
                             bcn_dataset **out)
 {
     bcn_status st = BCN_OK;
     bcn_data_options o = {0, 0, 0, 0};
-    bcn_idx *tr_x = NULL, *tr_y = NULL, *te_x = NULL, *te_y = NULL;
     bcn_dataset *ds = NULL;
-    char *p_trx = NULL, *p_try, *p_tex, *p_tey; /* the four files' paths */
+    idx_member *m = NULL; /* the four files, in idx_members' order */
     int cifar = 0;
 
     if (!out)
@@ -294,22 +315,19 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
                              o.normalize);
 
     ds = calloc(1, sizeof *ds);
-    p_trx = malloc(4 * MEMBER_PATH_MAX);
-    if (!ds || !p_trx) {
-        free(p_trx);
+    m = calloc(4, sizeof *m);
+    if (!ds || !m) {
+        free(m);
         free(ds);
         return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory loading '%s'", source);
     }
-    p_try = p_trx + MEMBER_PATH_MAX;
-    p_tex = p_try + MEMBER_PATH_MAX;
-    p_tey = p_tex + MEMBER_PATH_MAX;
     if ((st = resolve_source(ctx, source, ds, &cifar)) != BCN_OK)
         goto fail;
     if (cifar) {
         /* Normalisation is on unless switched off. */
         if ((st = bcn_cifar_load(ctx, ds, &o, o.normalize >= 0)) != BCN_OK)
             goto fail;
-        free(p_trx);
+        free(m);
         *out = ds;
         return BCN_OK;
     }
@@ -321,22 +339,26 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
         goto fail;
     }
 
-    if ((st = read_member(ctx, ds->path, idx_members[0], p_trx, &tr_x)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, idx_members[1], p_try, &tr_y)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, idx_members[2], p_tex, &te_x)) != BCN_OK ||
-        (st = read_member(ctx, ds->path, idx_members[3], p_tey, &te_y)) != BCN_OK)
-        goto fail;
-    if ((st = check_pair(ctx, p_trx, p_try, tr_x, tr_y)) != BCN_OK ||
-        (st = check_pair(ctx, p_tex, p_tey, te_x, te_y)) != BCN_OK)
+    /* The limits are applied while reading: only the records kept are read
+     * (and their labels checked), so memory follows the limits, not the
+     * headers' claims. */
+    const int limit[4] = {o.train_limit, o.train_limit, o.test_limit, o.test_limit};
+    for (int i = 0; i < 4; i++)
+        if ((st = read_member(ctx, ds->path, idx_members[i], limit[i], &m[i])) != BCN_OK)
+            goto fail;
+    const bcn_idx *tr_x = m[0].idx, *tr_y = m[1].idx, *te_x = m[2].idx, *te_y = m[3].idx;
+    if ((st = check_pair(ctx, &m[0], &m[1])) != BCN_OK ||
+        (st = check_pair(ctx, &m[2], &m[3])) != BCN_OK)
         goto fail;
     if (tr_x->dims[1] != te_x->dims[1] || tr_x->dims[2] != te_x->dims[2]) {
         st = bcn_set_error(ctx, BCN_ERR_FORMAT,
                            "training images '%s' are %ux%u but test images '%s' are %ux%u",
-                           p_trx, tr_x->dims[1], tr_x->dims[2], p_tex,
+                           m[0].path, tr_x->dims[1], tr_x->dims[2], m[2].path,
                            te_x->dims[1], te_x->dims[2]);
         goto fail;
     }
-    /* IDX counts are bounded by 2^31 bytes, so every count below fits an int. */
+    /* IDX counts are bounded by 2^31 bytes and check_pair keeps the claimed
+     * image counts within INT_MAX, so every count below fits an int. */
     ds->rows = (int)tr_x->dims[1];
     ds->cols = (int)tr_x->dims[2];
     ds->channels = 1;
@@ -344,11 +366,8 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
     ds->n_classes = N_CLASSES;
     ds->normalized = 0; /* and pad_value[] = 0 (calloc) */
 
+    /* The records read: min(claimed, limit) of each file. */
     int n_train = (int)tr_x->dims[0], n_test = (int)te_x->dims[0];
-    if (o.train_limit > 0 && o.train_limit < n_train)
-        n_train = o.train_limit;
-    if (o.test_limit > 0 && o.test_limit < n_test)
-        n_test = o.test_limit;
     if (o.validation >= n_train) {
         st = bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
                            "validation = %d leaves no training data: the training set of '%s' "
@@ -362,20 +381,12 @@ bcn_status bcn_dataset_load(bcn_ctx *ctx, const char *source, const bcn_data_opt
         (st = fill_split(ctx, &ds->test, te_x, te_y, 0, n_test, ds->dim)) != BCN_OK)
         goto fail;
 
-    bcn_idx_free(tr_x);
-    bcn_idx_free(tr_y);
-    bcn_idx_free(te_x);
-    bcn_idx_free(te_y);
-    free(p_trx);
+    free_members(m);
     *out = ds;
     return BCN_OK;
 
 fail:
-    bcn_idx_free(tr_x);
-    bcn_idx_free(tr_y);
-    bcn_idx_free(te_x);
-    bcn_idx_free(te_y);
-    free(p_trx);
+    free_members(m);
     bcn_dataset_free(ds);
     return st;
 }

@@ -162,6 +162,31 @@ static double get_f64(rbuf *r)
     return d;
 }
 
+/* zlib's CRC-32 of n bytes (fed in pieces: zlib takes uInt lengths). */
+static uint32_t crc_of(const unsigned char *p, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > (1u << 30) ? (1u << 30) : n - off;
+        crc = crc32(crc, p + off, (uInt)k);
+        off += k;
+    }
+    return (uint32_t)crc;
+}
+
+/* Make *buf hold at least n floats (*cap of them now); 0 or -1. */
+static int reserve_floats(float **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    float *p = realloc(*buf, n * sizeof *p);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
 /* ---------------------------------------------------------- the sections */
 
 static void put_rng(wbuf *w, const bcn_rng *g)
@@ -391,16 +416,10 @@ static bcn_status put_params(bcn_net *net, wbuf *w)
         for (int k = 0; k < N_STATE && st == BCN_OK; k++) {
             if (!*bufs[k])
                 continue;
-            if (sizes[k] > host_cap) {
-                float *p = realloc(host, sizes[k] * sizeof *host);
-                if (!p) {
-                    st = bcn_set_error(net->ctx, BCN_ERR_NOMEM,
-                                       "out of memory reading %s of layer %d", state_names[k],
-                                       li + 1);
-                    break;
-                }
-                host = p;
-                host_cap = sizes[k];
+            if (reserve_floats(&host, &host_cap, sizes[k]) != 0) {
+                st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory reading %s of layer %d",
+                                   state_names[k], li + 1);
+                break;
             }
             st = net->be->buf_read(net->be, *bufs[k], 0, sizes[k], host);
             put_u32(w, (uint32_t)(li + 1));
@@ -467,15 +486,8 @@ bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void *app, s
         store_u32(head + 12, CKPT_BYTE_ORDER);
         store_u32(head + 16, (uint32_t)w.len);
         store_u32(head + 20, (uint32_t)((uint64_t)w.len >> 32));
-        /* zlib's crc32 takes uInt lengths: feed the payload in pieces. */
-        uLong crc = crc32(0L, Z_NULL, 0);
-        for (size_t off = 0; off < w.len;) {
-            size_t k = w.len - off > (1u << 30) ? (1u << 30) : w.len - off;
-            crc = crc32(crc, w.p + off, (uInt)k);
-            off += k;
-        }
-        store_u32(head + 24, (uint32_t)crc);
-        store_u32(head + 28, (uint32_t)crc32(crc32(0L, Z_NULL, 0), head, 28));
+        store_u32(head + 24, crc_of(w.p, w.len));
+        store_u32(head + 28, crc_of(head, 28));
         st = write_atomic(net->ctx, path, head, sizeof head, w.p, w.len);
     }
     free(w.p);
@@ -525,7 +537,7 @@ static bcn_status check_header(bcn_ctx *ctx, const char *path, const unsigned ch
     if (len < CKPT_HEADER)
         return bcn_set_error(ctx, BCN_ERR_FORMAT, "'%s': truncated header (%zu of %d bytes)",
                              path, len, CKPT_HEADER);
-    if (load_u32(buf + 28) != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, 28))
+    if (load_u32(buf + 28) != crc_of(buf, 28))
         return bcn_set_error(ctx, BCN_ERR_FORMAT, "'%s': corrupted header (checksum mismatch)",
                              path);
     uint32_t version = load_u32(buf + 8);
@@ -547,13 +559,7 @@ static bcn_status check_header(bcn_ctx *ctx, const char *path, const unsigned ch
                              "has %llu)",
                              path, want > have ? "truncated" : "trailing data",
                              (unsigned long long)want, (unsigned long long)have);
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < have;) {
-        size_t k = have - off > (1u << 30) ? (1u << 30) : have - off;
-        crc = crc32(crc, buf + CKPT_HEADER + off, (uInt)k);
-        off += k;
-    }
-    if ((uint32_t)crc != load_u32(buf + 24))
+    if (crc_of(buf + CKPT_HEADER, (size_t)have) != load_u32(buf + 24))
         return bcn_set_error(ctx, BCN_ERR_FORMAT, "'%s': corrupted (payload checksum mismatch)",
                              path);
     *payload = buf + CKPT_HEADER;
@@ -676,15 +682,9 @@ static bcn_status fill_params(bcn_net *net, const char *path,
                                    p->data ? "has no place for" : "needs");
                 break;
             }
-            if (sizes[k] > cap) {
-                float *q = realloc(host, sizes[k] * sizeof *host);
-                if (!q) {
-                    st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory loading '%s'",
-                                       path);
-                    break;
-                }
-                host = q;
-                cap = sizes[k];
+            if (reserve_floats(&host, &cap, sizes[k]) != 0) {
+                st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory loading '%s'", path);
+                break;
             }
             for (size_t i = 0; i < sizes[k]; i++) {
                 uint32_t u = load_u32(p->data + 4 * i);
@@ -742,14 +742,15 @@ static bcn_status get_order(bcn_ctx *ctx, const char *path, rbuf r, bcn_order *o
 /* Refuse configurations whose activations would dwarf what the file
  * proves (a few bytes of hostile configuration must not allocate
  * gigabytes): per-example activations are bounded by 64 x the parameters
- * the file holds, plus 1 Mi floats. */
+ * the file holds, plus 64 Ki floats. (A real network's last layer is dense,
+ * so its parameters outnumber the activations feeding it.) */
 static bcn_status check_plausible(bcn_ctx *ctx, const char *path, const bcn_net *shape,
                                   size_t proven_floats)
 {
     double act = shape->layer[0].n_in;
     for (int l = 0; l < shape->L; l++)
         act += shape->layer[l].n_out;
-    if (act > 64.0 * (double)proven_floats + 1048576.0)
+    if (act > 64.0 * (double)proven_floats + 65536.0)
         return bcn_set_error(ctx, BCN_ERR_FORMAT,
                              "'%s': implausible network (%.0f activations per example for "
                              "%zu parameters)",

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "burstccn.h"
+#include "fuzz_entry.h"
 
 #define RECORD 3073
 
