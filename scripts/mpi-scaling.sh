@@ -41,14 +41,19 @@ mkdir -p "$out"
 # Open MPI as root, oversubscribed, in containers.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+# No binding to single cores: a rank's OpenMP (ref) and PoCL (cl) threads
+# use the cores its share allows (set MPI's own binding where it matters).
+export OMPI_MCA_hwloc_base_binding_policy="${OMPI_MCA_hwloc_base_binding_policy:-none}"
 cores=$(nproc)
 csv="$out/mpi_scaling.csv"
 tmp="$out/.mpi_scaling.csv.tmp"
+# OpenMP threads of ref follow the same share as PoCL's.
 echo "device,ranks,batch,steps,seconds_per_step,local_seconds_per_step,allreduce_seconds_per_step,samples_per_second,floats_per_allreduce" > "$tmp"
 num() { grep -o "\"$1\": *[-0-9.eE+]*" "$2" | head -1 | sed 's/.*: *//'; }
 for dev in $devices; do
   for n in $ranks; do
     threads=$(( cores / n )); [ "$threads" -ge 1 ] || threads=1
+    export OMP_NUM_THREADS=$threads
     json="$out/.mpi_scaling_${dev}_$n.json"
     echo "mpi-scaling: $dev, $n rank(s), POCL_MAX_PTHREAD_COUNT=$threads" >&2
     if [ $# -gt 0 ]; then
