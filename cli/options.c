@@ -16,14 +16,14 @@
 #include "cli.h"
 
 enum opt_key {
-    O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION, O_NORMALIZE, O_AUGMENT,
+    O_MODEL, O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION, O_NORMALIZE, O_AUGMENT,
     O_DATA_ON_DEVICE,
     O_HIDDEN, O_ARCH, O_EPOCHS, O_STEPS, O_BATCH, O_LR, O_OPTIMIZER, O_MOMENTUM,
     O_ADAM_BETA1, O_ADAM_BETA2, O_ADAM_EPS, O_WEIGHT_DECAY, O_SEED,
     O_P_BASELINE, O_ERROR_SCALE, O_Y_MODE, O_Y_SCALE, O_Y_LR, O_Q_MODE,
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
     O_SAME_SETTINGS,
-    O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME, O_MODEL,
+    O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME,
     O_QUIET, O_TUNE, O_HELP, O_COUNT
 };
 _Static_assert(O_COUNT <= CLI_MAX_OPTS, "cli_settings.flag_val is too small");
@@ -141,7 +141,7 @@ static const opt opts[O_COUNT] = {
                   "--device (to move it), --data (the same examples elsewhere), "
                   "--data-on-device and the outputs may be given anew, any other flag must "
                   "agree with the file"},
-    [O_MODEL] = {"model", "FILE", COMPARE | EVAL, NULL,
+    [O_MODEL] = {"model", "FILE", COMPARE | EVAL, "Saved network",
                  "the network (configuration and weights) saved by train --save or "
                  "--checkpoint; network flags cannot be given with it"},
     [O_QUIET] = {"quiet", NULL, ALL, NULL, "print only the final result"},
@@ -296,8 +296,10 @@ void cli_print_help(unsigned cmd, const char *cmd_name, bcn_rule rule, int same_
                  "0.2, lr 3.2 hidden and 0.32 output at batch-mean gradients, momentum 0.8, "
                  "weight decay 1e-6, Y std 1.0; --same-settings gives every rule BurstCCN's).",
                  bcn_rule_str(rule));
-    fputc('\n', out);
-    print_wrapped(out, note, 0, 0);
+    if (cmd != CLI_CMD_EVAL) { /* eval's network and settings come from --model */
+        fputc('\n', out);
+        print_wrapped(out, note, 0, 0);
+    }
     for (int k = 0; k < O_COUNT; k++) {
         const opt *o = &opts[k];
         if (!(o->cmds & cmd))
