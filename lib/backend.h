@@ -37,6 +37,9 @@ struct bcn_backend {
     bcn_ctx *ctx;      /* errors are reported here */
     void *impl;        /* backend-private state */
     bcn_device_info info;
+    /* What the backend has done (bcn_ctx_counters): each backend adds to
+     * it at its launch helpers and buffer transfers. */
+    bcn_counters counters;
 
     /* Release the backend and its private state (all buffers freed first). */
     void (*destroy)(bcn_backend *be);
@@ -169,6 +172,13 @@ struct bcn_backend {
     /* Block until queued work is done. */
     bcn_status (*finish)(bcn_backend *be);
 };
+
+/* Count one host<->device transfer of `bytes` in be->counters. */
+static inline void bcn_count_transfer(bcn_backend *be, size_t bytes)
+{
+    be->counters.transfers++;
+    be->counters.transfer_bytes += bytes;
+}
 
 /* 1 when g is a valid geometry: every size >= 1, pad >= 0, and h_out,
  * w_out as the formula gives (so at least 1). */

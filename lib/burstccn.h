@@ -138,6 +138,24 @@ BCN_API bcn_status bcn_device_resolve(bcn_ctx *ctx, const char *spec,
 /* Information on the device the context has open. */
 BCN_API bcn_status bcn_ctx_device(const bcn_ctx *ctx, bcn_device_info *out);
 
+/* Work the open device has been given since it opened or the last reset.
+ * launches: kernel launches, each of the library's own OpenCL kernels one
+ * and each CLBlast routine call one (CLBlast may enqueue more than one
+ * kernel inside a call, so the true kernel count is at least this);
+ * blas_calls: the CLBlast calls among them; transfers: host<->device
+ * buffer reads and writes, transfer_bytes their size. The reference
+ * backend launches nothing (launches = blas_calls = 0) and counts its
+ * buffer reads and writes as transfers. */
+typedef struct bcn_counters {
+    unsigned long long launches;
+    unsigned long long blas_calls;
+    unsigned long long transfers;
+    unsigned long long transfer_bytes;
+} bcn_counters;
+/* Copy the open device's counters into *out (NULL: none), then set them
+ * to 0 when reset != 0. BCN_ERR_STATE when no device is open. */
+BCN_API bcn_status bcn_ctx_counters(bcn_ctx *ctx, int reset, bcn_counters *out);
+
 /* ------------------------------------------------------------ random numbers */
 
 /* xoshiro256** seeded through splitmix64 (Blackman & Vigna); normals by the

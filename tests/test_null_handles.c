@@ -134,6 +134,18 @@ static void check_bcn_ctx_device(void)
     REFUSED_MSG(bcn_ctx_device(ctx, NULL));
 }
 
+static void check_bcn_ctx_counters(void)
+{
+    bcn_counters c;
+    REFUSED(bcn_ctx_counters(NULL, 1, &c));
+    cr_assert_eq(bcn_ctx_counters(ctx, 0, NULL), BCN_OK, "NULL output only skips the copy");
+    bcn_ctx *none = bcn_ctx_new();
+    cr_assert_not_null(none);
+    cr_assert_eq(bcn_ctx_counters(none, 0, &c), BCN_ERR_STATE);
+    cr_assert(bcn_errmsg(none)[0], "no device: a message says so");
+    bcn_ctx_free(none);
+}
+
 static void check_bcn_rng_seed(void) { bcn_rng_seed(NULL, 1); }
 
 static void check_bcn_rng_u64(void) { cr_assert_eq(bcn_rng_u64(NULL), 0); }
@@ -609,7 +621,8 @@ static const api_case cases[] = {
     CASE(bcn_clear_error),         CASE(bcn_ctx_finish),
     CASE(bcn_device_type_str),     CASE(bcn_devices_list),
     CASE(bcn_devices_free),        CASE(bcn_device_resolve),
-    CASE(bcn_ctx_device),          CASE(bcn_rng_seed),
+    CASE(bcn_ctx_device),          CASE(bcn_ctx_counters),
+    CASE(bcn_rng_seed),
     CASE(bcn_rng_u64),             CASE(bcn_rng_uniform),
     CASE(bcn_rng_normal),          CASE(bcn_rng_below),
     CASE(bcn_rng_shuffle),         CASE(bcn_order_init),

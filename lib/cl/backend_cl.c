@@ -58,6 +58,7 @@ bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim, const
     cl_int err = clEnqueueNDRangeKernel(cl->queue, kern, dim, NULL, global, local, 0, NULL, NULL);
     if (err != CL_SUCCESS)
         return bcn_cl_fail(be->ctx, err, "clEnqueueNDRangeKernel", bcn_cl_kernel_name(k));
+    be->counters.launches++;
     return BCN_OK;
 }
 
@@ -191,8 +192,10 @@ static bcn_status cl_buf_write(bcn_backend *be, bcn_buf *dst, size_t offset, siz
     if (!copy) { /* no memory to stage it: write synchronously instead */
         err = clEnqueueWriteBuffer(cl->queue, dst->mem, CL_TRUE, offset * sizeof(float),
                                    n * sizeof(float), src, 0, NULL, NULL);
-        return err == CL_SUCCESS ? BCN_OK
-                                 : bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
+        if (err != CL_SUCCESS)
+            return bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
+        bcn_count_transfer(be, n * sizeof(float));
+        return BCN_OK;
     }
     memcpy(copy, src, n * sizeof(float));
     cl_event done = NULL;
@@ -202,6 +205,7 @@ static bcn_status cl_buf_write(bcn_backend *be, bcn_buf *dst, size_t offset, siz
         free(copy);
         return bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
     }
+    bcn_count_transfer(be, n * sizeof(float));
     cl->uploads[cl->n_uploads].done = done;
     cl->uploads[cl->n_uploads].host = copy;
     cl->n_uploads++;
@@ -222,6 +226,7 @@ static bcn_status cl_buf_read(bcn_backend *be, const bcn_buf *src, size_t offset
                                      n * sizeof(float), dst, 0, NULL, NULL);
     if (err != CL_SUCCESS)
         return bcn_cl_fail(be->ctx, err, "clEnqueueReadBuffer", NULL);
+    bcn_count_transfer(be, n * sizeof(float));
     uploads_reap(cl, 0);
     return BCN_OK;
 }

@@ -82,6 +82,8 @@ bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_
                              trans_a ? "A^T" : "A", trans_b ? "B^T" : "B", m, n, k,
                              be->info.name, bcn_cl_error_name((int)code), (int)code);
     }
+    be->counters.launches++; /* at least one kernel inside CLBlast */
+    be->counters.blas_calls++;
     return BCN_OK;
 }
 

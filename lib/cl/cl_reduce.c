@@ -145,6 +145,7 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
                                      cl->host_partials, 0, NULL, NULL);
     if (err != CL_SUCCESS)
         return bcn_cl_fail(be->ctx, err, "clEnqueueReadBuffer", "dot3 partial sums");
+    bcn_count_transfer(be, 3 * groups * sizeof(float));
     for (size_t g = 0; g < groups; g++)
         for (int k = 0; k < 3; k++)
             out[k] += (double)cl->host_partials[3 * g + (size_t)k];

@@ -57,8 +57,10 @@ static bcn_status ref_write(bcn_backend *be, bcn_buf *dst, size_t off, size_t n,
                             const float *src)
 {
     bcn_status st = check_range(be, dst, off, n, "write");
-    if (st == BCN_OK && n)
+    if (st == BCN_OK && n) {
         memcpy(dst->p + off, src, n * sizeof(float));
+        bcn_count_transfer(be, n * sizeof(float));
+    }
     return st;
 }
 
@@ -66,8 +68,10 @@ static bcn_status ref_read(bcn_backend *be, const bcn_buf *src, size_t off, size
                            float *dst)
 {
     bcn_status st = check_range(be, src, off, n, "read");
-    if (st == BCN_OK && n)
+    if (st == BCN_OK && n) {
         memcpy(dst, src->p + off, n * sizeof(float));
+        bcn_count_transfer(be, n * sizeof(float));
+    }
     return st;
 }
 
