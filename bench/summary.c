@@ -219,7 +219,17 @@ static void section_angles(FILE *f, const char *dir, const char *suffix, const c
 /* The timing table's columns. */
 typedef struct tcols {
     int dev, rule, batch, width, med, min, max, sps, gf, gfrac, st, name, err, net;
+    int launches, blas, transfers; /* -1 in results from before the counters */
 } tcols;
+
+/* A per-step count of row i ("" when the column is absent or empty). */
+static void count_cell(const bench_table *t, int col, int i, char *buf, size_t len)
+{
+    if (col < 0 || !t->cell[i][col][0])
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, "%.4g", num(t->cell[i][col]));
+}
 
 /* The network family of row i ("dense" in results from before families). */
 static const char *row_net(const bench_table *t, const tcols *c, int i)
@@ -251,6 +261,8 @@ static void section_timing(FILE *f, const char *dir)
         bench_table_col(&t, "gflops"),        bench_table_col(&t, "gemm_fraction"),
         bench_table_col(&t, "status"),        bench_table_col(&t, "device_name"),
         bench_table_col(&t, "error"),         bench_table_col(&t, "net"),
+        bench_table_col(&t, "launches_per_step"), bench_table_col(&t, "blas_calls_per_step"),
+        bench_table_col(&t, "transfers_per_step"),
     };
     if (c.dev < 0 || c.rule < 0 || c.batch < 0 || c.width < 0 || c.st < 0) {
         bench_table_free(&t);
@@ -275,20 +287,26 @@ static void section_timing(FILE *f, const char *dir)
         if (!label[0])
             snprintf(label, sizeof label, "hidden width %g", base_w);
         fprintf(f, "%s, batch %g:\n\n| device | rule | samples/s | ms/step (median) | "
-                   "min–max ms | GFLOP/s | of GEMM ceiling |\n|---|---|---:|---:|---:|---:|---:|\n",
+                   "min–max ms | GFLOP/s | of GEMM ceiling | launches/step (CLBlast) | "
+                   "transfers/step |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
                 label, base_b);
         for (int i = 1; i < t.nrows; i++) {
             if (!is_base(&t, &c, i, net, base_b, base_w))
                 continue;
             if (strcmp(t.cell[i][c.st], "ok") != 0) {
-                fprintf(f, "| %s | %s | skipped: %s | | | | |\n", t.cell[i][c.dev],
+                fprintf(f, "| %s | %s | skipped: %s | | | | | | |\n", t.cell[i][c.dev],
                         t.cell[i][c.rule], c.err >= 0 ? t.cell[i][c.err] : "");
                 continue;
             }
-            fprintf(f, "| %s (%s) | %s | %.0f | %.3f | %.3f–%.3f | %.2f | %.0f %% |\n",
+            char la[32], bl[32], tr[32];
+            count_cell(&t, c.launches, i, la, sizeof la);
+            count_cell(&t, c.blas, i, bl, sizeof bl);
+            count_cell(&t, c.transfers, i, tr, sizeof tr);
+            fprintf(f, "| %s (%s) | %s | %.0f | %.3f | %.3f–%.3f | %.2f | %.0f %% | %s%s%s%s | %s |\n",
                     t.cell[i][c.dev], c.name >= 0 ? t.cell[i][c.name] : "", t.cell[i][c.rule],
                     num(t.cell[i][c.sps]), num(t.cell[i][c.med]), num(t.cell[i][c.min]),
-                    num(t.cell[i][c.max]), num(t.cell[i][c.gf]), 100.0 * num(t.cell[i][c.gfrac]));
+                    num(t.cell[i][c.max]), num(t.cell[i][c.gf]), 100.0 * num(t.cell[i][c.gfrac]),
+                    la, bl[0] ? " (" : "", bl, bl[0] ? ")" : "", tr);
         }
         fprintf(f, "\n");
     }

@@ -15,7 +15,10 @@
  * samples/s, the step's FLOPs (bcn_net_step_flops) and GFLOP/s, a
  * forward/feedback/update breakdown (bcn_step_timing, which synchronises
  * between phases and is therefore measured in separate steps), and the
- * device's SGEMM rate at the step's own GEMM shapes (gemm_rate.c).
+ * device's SGEMM rate at the step's own GEMM shapes (gemm_rate.c), and
+ * what one step asks of the device (bcn_ctx_counters over the timed steps):
+ * kernel launches (each CLBlast call counted as one), CLBlast calls, and
+ * host<->device transfers and their bytes.
  * A device or configuration that fails is reported as skipped with its
  * error; the others still run.
  */
@@ -35,11 +38,13 @@
  * an --arch network); network: the network itself in one line
  * (bcn_net_desc, "784-500-500-500-10" or "1x28x28,conv:16:5:2,...,dense:10").
  * hidden and width are those of the dense family, empty for the others.
- * The two come last so the columns the figures read keep their numbers. */
+ * The two come after the columns the figures read, so those keep their
+ * numbers; the per-step counts (bcn_ctx_counters) were added after them. */
 #define TIMING_COLS                                                                      \
     "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
     "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
-    "error,net,network"
+    "error,net,network,launches_per_step,blas_calls_per_step,transfers_per_step," \
+    "transfer_bytes_per_step"
 
 #define MAX_DEVICES 32
 
@@ -53,6 +58,8 @@ typedef struct trow {
     double median, min, max;   /* seconds per step */
     double flops, fwd, fb, upd;
     double gemm_flops, gemm_gflops; /* the step's GEMMs, and their rate alone */
+    /* per step over the timed steps (bcn_ctx_counters) */
+    double launches, blas_calls, transfers, transfer_bytes;
     char error[512];
 } trow;
 
@@ -197,11 +204,21 @@ static void time_case(const bench_opts *o, const bench_tnet *nets, bcn_ctx *ctx,
     double per = dt / (double)n;
     n = per > 0.0 ? (long)(o->target_s / per + 0.5) : 1;
     row->steps = n < 1 ? 1 : n;
+    if ((st = bcn_ctx_counters(ctx, 1, NULL)) != BCN_OK)
+        goto fail;
     for (int r = 0; r < o->reps; r++) {
         if ((st = time_steps(net, x, t, B, row->steps, &dt)) != BCN_OK)
             goto fail;
         times[r] = dt / (double)row->steps;
     }
+    bcn_counters cnt;
+    if ((st = bcn_ctx_counters(ctx, 1, &cnt)) != BCN_OK)
+        goto fail;
+    double all = (double)row->steps * (double)o->reps;
+    row->launches = (double)cnt.launches / all;
+    row->blas_calls = (double)cnt.blas_calls / all;
+    row->transfers = (double)cnt.transfers / all;
+    row->transfer_bytes = (double)cnt.transfer_bytes / all;
     qsort(times, (size_t)o->reps, sizeof *times, cmp_double);
     int R = o->reps;
     row->median = R % 2 ? times[R / 2] : 0.5 * (times[R / 2 - 1] + times[R / 2]);
@@ -321,6 +338,15 @@ static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps, const 
     bench_csv_str(c, r->ok ? "" : r->error);
     bench_csv_str(c, net);
     bench_csv_str(c, r->network);
+    if (r->ok) {
+        bench_csv_num(c, r->launches);
+        bench_csv_num(c, r->blas_calls);
+        bench_csv_num(c, r->transfers);
+        bench_csv_num(c, r->transfer_bytes);
+    } else {
+        for (int i = 0; i < 4; i++)
+            bench_csv_empty(c);
+    }
     bench_csv_end_row(c);
 }
 
@@ -449,6 +475,10 @@ static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *d
             bcn_json_kv_number(j, "gemm_gflops", r->gemm_gflops);
             bcn_json_kv_number(j, "gemm_flops", r->gemm_flops);
             bcn_json_kv_number(j, "gemm_fraction", gemm_fraction(r));
+            bcn_json_kv_number(j, "launches_per_step", r->launches);
+            bcn_json_kv_number(j, "blas_calls_per_step", r->blas_calls);
+            bcn_json_kv_number(j, "transfers_per_step", r->transfers);
+            bcn_json_kv_number(j, "transfer_bytes_per_step", r->transfer_bytes);
         } else {
             bcn_json_kv_string(j, "error", r->error);
         }
@@ -627,10 +657,11 @@ static void print_row(const tdev *d, const trow *r)
     } else {
         double gf = r->flops / r->median * 1e-9;
         printf("%-8s %-9s %s %9.3f ms/step (%.3f-%.3f)  %9.0f samples/s  %6.2f GFLOP/s  GEMM "
-               "ceiling %3.0f%% (SGEMM %.2f GFLOP/s)\n",
+               "ceiling %3.0f%% (SGEMM %.2f GFLOP/s)  %.0f launches (%.0f BLAS), %.1f "
+               "transfers/step\n",
                d->info.id, bcn_rule_str(r->c.rule), what, 1e3 * r->median, 1e3 * r->min,
                1e3 * r->max, r->c.batch / r->median, gf, 100.0 * gemm_fraction(r),
-               r->gemm_gflops);
+               r->gemm_gflops, r->launches, r->blas_calls, r->transfers);
     }
     fflush(stdout);
 }

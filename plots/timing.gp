@@ -22,7 +22,7 @@ file = dir."/timing.csv"
 # 8 median_ms, 9 min_ms, 10 max_ms, 11 samples_per_s, 12 flops, 13 gflops,
 # 14 forward_ms, 15 feedback_ms, 16 update_ms, 17 gemm_gflops,
 # 18 gemm_fraction, 19 status, 20 device_name, 21 error, 22 net,
-# 23 network.  Results from before network families (no column 22, no
+# 23 network, 24-27 launches, BLAS calls, transfers and bytes per step.  Results from before network families (no column 22, no
 # meta_nets) are all "dense".
 nd = words(meta_devices)
 nr = words(meta_rules)

@@ -20,7 +20,8 @@
 #define BT_TIMING_COLS                                                                      \
     "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
     "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
-    "error,net,network"
+    "error,net,network,launches_per_step,blas_calls_per_step,transfers_per_step," \
+    "transfer_bytes_per_step"
 
 /* Size of a file in bytes, -1 when missing. */
 long bt_size(const char *path);

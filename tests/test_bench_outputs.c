@@ -372,6 +372,12 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
         double g = gemm_flops(batch, width, strcmp(c[1], "burstccn") == 0);
         cr_assert(bt_num(c[11]) >= g && bt_num(c[11]) <= 1.3 * g, "%s flops %g, GEMMs %g", c[1],
                   bt_num(c[11]), g);
+        /* ref launches nothing; each step uploads x and t (8 x 784 and 8 x
+         * 10 floats), and now and then reads its statistics back. */
+        cr_assert_eq(bt_num(c[23]), 0, "launches on ref: %s", c[23]);
+        cr_assert_eq(bt_num(c[24]), 0, "BLAS calls on ref: %s", c[24]);
+        cr_assert(bt_num(c[25]) >= 2 && bt_num(c[25]) < 2.5, "transfers/step %s", c[25]);
+        cr_assert(bt_num(c[26]) >= 4.0 * 8 * (784 + 10), "bytes/step %s", c[26]);
     }
     jv *j = bt_read_json(out, "timing.json");
     cr_assert_str_eq(bt_jstr(j, "command"), "timing");
