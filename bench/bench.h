@@ -99,6 +99,7 @@ typedef struct bench_opts {
     int no_plots;
     int quiet;                  /* no progress display */
     bcn_tune_mode tune;         /* timing: --tune auto (default), force or off */
+    char compare_build[4096];   /* timing --compare-build DIR ("" none; compare_build.c) */
 } bench_opts;
 
 /* ------------------------------------------------------------ options */
@@ -309,6 +310,13 @@ int bench_curves_run(const bench_opts *o);
 int bench_cmd_angles(const bench_opts *o);
 int bench_cmd_curves(const bench_opts *o);
 int bench_cmd_timing(const bench_opts *o);
+
+/* timing --compare-build: time each case on this build and on
+ * o->compare_build's burstccn-bench, alternating, one repetition per child
+ * run; writes compare.csv. 0, or BENCH_EXIT_FAIL with the problem printed
+ * (DIR without a usable burstccn-bench among them). */
+int bench_compare_build(const bench_opts *o, const bench_tnet *nets, const bench_tcase *cases,
+                        int n_cases);
 int bench_cmd_all(const bench_opts *o);
 /* Redraw the figures and summary.md of a results folder. */
 int bench_cmd_plots(const bench_opts *o);

@@ -29,7 +29,7 @@ typedef enum opt_id {
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
     O_HELP, O_MODEL,
-    O_SAME_SETTINGS, O_TUNE
+    O_SAME_SETTINGS, O_TUNE, O_COMPARE_BUILD
 } opt_id;
 
 typedef struct opt_def {
@@ -107,6 +107,10 @@ static const opt_def opt_table[] = {
      "cached for the device, force tunes for the first timed network first (up to 2 "
      "minutes per device), off uses CLBlast's own. timing also writes gemm_tune.csv "
      "(SGEMM rate per step shape, tuned vs untuned) and startup.csv"},
+    {O_COMPARE_BUILD, "compare-build", "DIR", T,
+     "also time every configuration on DIR/burstccn-bench (another build, e.g. an older "
+     "checkout's build/), alternating with this build one repetition at a time; both "
+     "medians and their ratio go to compare.csv and summary.md"},
     {O_HELP, "help", NULL, A | C | T | L | P, "this help"},
 };
 #define N_OPTS (sizeof opt_table / sizeof opt_table[0])
@@ -385,6 +389,8 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
         return 0;
     case O_HELP: return 0;
     case O_SAME_SETTINGS: o->same_settings = 1; return 0;
+    case O_COMPARE_BUILD:
+        return copy_value(d->name, v, o->compare_build, sizeof o->compare_build, err, n);
     }
     return 0;
 }

@@ -418,6 +418,49 @@ static void section_conv(FILE *f, const char *dir)
     conv_speed(f, dir, "conv");
 }
 
+/* timing --compare-build: this build's and the other build's medians and
+ * their ratio per configuration (compare.csv, compare_build.c). */
+static void section_compare(FILE *f, const char *dir)
+{
+    bench_table t;
+    if (load(dir, "compare.csv", &t) != 0)
+        return;
+    int cd = bench_table_col(&t, "device"), cr = bench_table_col(&t, "rule"),
+        cb = bench_table_col(&t, "batch"), cn = bench_table_col(&t, "network"),
+        cm = bench_table_col(&t, "median_ms"), cmn = bench_table_col(&t, "min_ms"),
+        cmx = bench_table_col(&t, "max_ms"), co = bench_table_col(&t, "compare_median_ms"),
+        con = bench_table_col(&t, "compare_min_ms"), cox = bench_table_col(&t, "compare_max_ms"),
+        cq = bench_table_col(&t, "ratio"), cs = bench_table_col(&t, "status"),
+        ce = bench_table_col(&t, "error"), cdir = bench_table_col(&t, "compare_build"),
+        cp = bench_table_col(&t, "reps");
+    if (cd < 0 || cr < 0 || cb < 0 || cn < 0 || cm < 0 || cmn < 0 || cmx < 0 || co < 0 ||
+        con < 0 || cox < 0 || cq < 0 || cs < 0 || ce < 0 || cdir < 0 || cp < 0 || t.nrows < 2) {
+        bench_table_free(&t);
+        return;
+    }
+    fprintf(f, "## This build against %s\n\n"
+               "`burstccn-bench timing --compare-build`: each configuration timed by this "
+               "build's and by the other build's `burstccn-bench timing` in turn, one "
+               "repetition per run, the two alternating; medians over the repetitions. "
+               "Ratio = other / this (above 1: this build is faster).\n\n"
+               "| device | rule | batch | network | ms/step this (min–max) | ms/step other "
+               "(min–max) | ratio | reps |\n|---|---|---:|---|---:|---:|---:|---:|\n",
+            t.cell[1][cdir]);
+    for (int i = 1; i < t.nrows; i++) {
+        char **c = t.cell[i];
+        if (strcmp(c[cs], "ok") != 0) {
+            fprintf(f, "| %s | %s | %s | %s | skipped: %s | | | |\n", c[cd], c[cr], c[cb], c[cn],
+                    c[ce]);
+            continue;
+        }
+        fprintf(f, "| %s | %s | %s | %s | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %.3f | %s |\n",
+                c[cd], c[cr], c[cb], c[cn], num(c[cm]), num(c[cmn]), num(c[cmx]), num(c[co]),
+                num(c[con]), num(c[cox]), num(c[cq]), c[cp]);
+    }
+    fprintf(f, "\n");
+    bench_table_free(&t);
+}
+
 int bench_summary_write(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
@@ -436,5 +479,6 @@ int bench_summary_write(const char *dir, char *err, size_t errlen)
     section_angles(af.f, dir, "", "## Angle of each rule's update to backprop's");
     section_conv(af.f, dir);
     section_timing(af.f, dir);
+    section_compare(af.f, dir);
     return bcn_atomic_commit(&af, err, errlen);
 }

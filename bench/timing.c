@@ -796,6 +796,12 @@ int bench_cmd_timing(const bench_opts *o)
                     cases[n++] = (bench_tcase){(bcn_rule)r, o->batches[b],
                                                nets[k].arch ? 0 : o->widths[w], k};
     int rc = bench_timing_run(o, nets, nn, cases, n, o->batches[0], dense ? o->widths[0] : 0);
+    /* compare.csv: this run's comparison, else none (not an older run's) */
+    char path[4200];
+    if (rc == 0 && o->compare_build[0])
+        rc = bench_compare_build(o, nets, cases, n);
+    else if (rc == 0 && bench_path(path, sizeof path, o->out, "compare.csv") == 0)
+        remove(path);
     free(cases);
     if (rc == 0 && !o->no_plots)
         rc = bench_render(o, o->out);
