@@ -311,6 +311,11 @@ int bench_cmd_angles(const bench_opts *o);
 int bench_cmd_curves(const bench_opts *o);
 int bench_cmd_timing(const bench_opts *o);
 
+/* Set (to 1) in the environment of --compare-build's child runs: this
+ * build's `timing` then skips gemm_tune.csv and startup.csv (an older
+ * bench ignores it). */
+#define BENCH_COMPARE_CHILD_ENV "BURSTCCN_BENCH_COMPARE_CHILD"
+
 /* timing --compare-build: time each case on this build and on
  * o->compare_build's burstccn-bench, alternating, one repetition per child
  * run; writes compare.csv. 0, or BENCH_EXIT_FAIL with the problem printed

@@ -20,7 +20,10 @@
  * missing; --arch networks are skipped, with the reason, when DIR has no
  * --arch; --seed, --same-settings and --tune (when given) go to DIR when
  * it has them, else a warning says that DIR runs with its own default.
- * Both children inherit the environment ($BURSTCCN_TUNE among it).
+ * Both children inherit the environment ($BURSTCCN_TUNE among it), with
+ * BENCH_COMPARE_CHILD_ENV added: this build's child then skips the
+ * tuned/untuned SGEMM and start-up report (which would take most of its
+ * time; it measures nothing about the step).
  */
 #define _XOPEN_SOURCE 700
 #include "config.h"
@@ -76,16 +79,31 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 /* Remove a scratch folder and all in it (best effort). */
 static void remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-/* Run exe with args (NULL-ended), stdout and stderr into log. The exit
- * status, or -1 with err when it could not be started or was killed. */
+extern char **environ;
+
+/* Run exe with args (NULL-ended), stdout and stderr into log, in this
+ * environment plus BENCH_COMPARE_CHILD_ENV=1. The exit status, or -1 with
+ * err when it could not be started or was killed. */
 static int run_child(const char *exe, char *const *args, const char *log, char *err,
                      size_t errlen)
 {
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    char **env = malloc((n_env + 2) * sizeof *env);
+    if (!env) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(env, environ, n_env * sizeof *env);
+    env[n_env] = BENCH_COMPARE_CHILD_ENV "=1";
+    env[n_env + 1] = NULL;
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        free(env);
         return -1;
     }
     if (pid == 0) {
@@ -95,10 +113,11 @@ static int run_child(const char *exe, char *const *args, const char *log, char *
             dup2(fd, 2);
             close(fd);
         }
-        execv(exe, args);
+        execve(exe, args, env);
         fprintf(stderr, "cannot run %s: %s\n", exe, strerror(errno));
         _exit(127);
     }
+    free(env);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {

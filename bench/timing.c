@@ -694,7 +694,11 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
     unsigned rules = 0;
     for (int i = 0; i < n_cases; i++)
         rules |= BCN_RULE_BIT(cases[i].rule);
-    if (n_cases > 0) { /* tuned vs untuned GEMMs and start-up (tune_report.c) */
+    /* Tuned vs untuned GEMMs and start-up (tune_report.c), except in the
+     * child runs of --compare-build (compare_build.c: they time one case,
+     * and the report would take most of their time) unless it tunes. */
+    int compare_child = getenv(BENCH_COMPARE_CHILD_ENV) != NULL && o->tune != BCN_TUNE_FORCE;
+    if (n_cases > 0 && !compare_child) {
         bcn_net_config cfg0;
         bcn_device_info *infos = calloc((size_t)nd + 1, sizeof *infos);
         int *oks = calloc((size_t)nd + 1, sizeof *oks);
