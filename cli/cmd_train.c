@@ -33,6 +33,7 @@ typedef struct train_run {
     float *x, *t;
     int on_device;       /* the data is on the device (--data-on-device) */
     cli_dist dist;       /* the ranks of a data-parallel run (size 1: alone) */
+    int checkpointing;   /* --checkpoint given (on every rank; rank 0 writes) */
     char device[64];     /* the device picked from the node-local rank */
     double local_s, reduce_s; /* data-parallel: seconds in the local part, the all-reduce */
     long timed_steps;
@@ -196,10 +197,48 @@ static bcn_status evaluate(train_run *run, const bcn_split *sp, bcn_split_id whi
     return st;
 }
 
+static int save_state_alone(train_run *run, const char *path, int with_order,
+                            double partial_s);
+
+/* A checkpoint of a data-parallel run (every rank calls it): the training
+ * statistics of the epoch in progress are summed over the ranks and stored
+ * as rank 0's, which alone writes the file; a resumed run gives them back
+ * to rank 0 and zeros to the others. */
+static int save_state_ranks(train_run *run, const char *path, double partial_s)
+{
+    double mean = 0.0;
+    long correct = 0, seen = 0;
+    bcn_status st = bcn_net_train_stats(run->env.net, 0, &mean, &correct, &seen);
+    const bcn_net_config *c = bcn_net_config_of(run->env.net);
+    double n_out = c->layers[c->n_layers - 1].units;
+    double v[3] = {mean * (double)seen * n_out, (double)correct, (double)seen};
+    if (st != BCN_OK || cli_dist_sum(&run->dist, v, 3) != 0)
+        return cli_runtime_error(&run->env, "summing the training statistics failed");
+    int rc = CLI_EXIT_OK;
+    if (run->dist.rank == 0 && path) {
+        double gmean = v[2] > 0 ? v[0] / (v[2] * n_out) : 0.0;
+        st = bcn_net_set_train_stats(run->env.net, gmean, (long)v[1], (long)v[2]);
+        if (st == BCN_OK)
+            rc = save_state_alone(run, path, 1, partial_s);
+        else
+            rc = cli_runtime_error(&run->env, "setting the training statistics failed");
+        if (bcn_net_set_train_stats(run->env.net, mean, correct, seen) != BCN_OK)
+            rc = cli_runtime_error(&run->env, "restoring the training statistics failed");
+    }
+    return rc;
+}
+
 /* Save the network, its data order and the run's state to `path` with
  * SIGINT, SIGTERM and SIGHUP held back, so that an interrupted run never
  * leaves a temporary file (a signal arriving meanwhile acts afterwards). */
 static int save_state(train_run *run, const char *path, int with_order, double partial_s)
+{
+    if (run->dist.active && with_order)
+        return save_state_ranks(run, path, partial_s);
+    return save_state_alone(run, path, with_order, partial_s);
+}
+
+static int save_state_alone(train_run *run, const char *path, int with_order, double partial_s)
 {
     char *app = NULL;
     size_t len = 0;
@@ -320,6 +359,19 @@ static int check_divergence(train_run *run, cli_epoch_row *partial, double wall0
     return CLI_EXIT_RUNTIME;
 }
 
+/* The ranks agree on how a part went: when any rank failed, every rank
+ * stops (the failing one printed why). Returns the exit status. */
+static int agree(train_run *run, int rc, const char *part)
+{
+    int bad = cli_dist_first_failed(&run->dist, rc != CLI_EXIT_OK);
+    if (bad < 0)
+        return CLI_EXIT_OK;
+    if (bad != run->dist.rank && run->dist.rank == 0)
+        fprintf(stderr, "burstccn: rank %d failed %s (its message is above): every rank stops\n",
+                bad, part);
+    return rc != CLI_EXIT_OK ? rc : CLI_EXIT_RUNTIME;
+}
+
 /* Train one epoch (or the rest of it when resumed mid-epoch); fills the
  * row's training columns. */
 static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double wall0)
@@ -357,10 +409,11 @@ static int train_epoch(train_run *run, cli_epoch_row *r, double start_s, double 
             if ((rc = check_divergence(run, r, wall0)) != CLI_EXIT_OK)
                 break;
         }
-        if (save_now &&
-            (rc = save_state(run, s->checkpoint_path, 1, bcn_progress_now() - t0)) !=
-                CLI_EXIT_OK)
-            break;
+        if (save_now && run->checkpointing) {
+            rc = save_state(run, s->checkpoint_path, 1, bcn_progress_now() - t0);
+            if ((rc = agree(run, rc, "writing its checkpoint")) != CLI_EXIT_OK)
+                break;
+        }
     } while (!bcn_order_epoch_done(&run->order));
     bcn_progress_finish(&bar);
     if (rc != CLI_EXIT_OK)
@@ -492,14 +545,8 @@ static int open_run(train_run *run, int argc, char **argv, cli_train_state *save
             return CLI_EXIT_USAGE;
         }
     }
+    run->checkpointing = s->checkpoint_path != NULL;
     if (run->dist.active) {
-        if (s->checkpoint_every > 0) {
-            if (run->dist.rank == 0)
-                fprintf(stderr, "burstccn train: --checkpoint-every is not supported with "
-                                "several processes yet: checkpoints are written at the end "
-                                "of every epoch\n");
-            return CLI_EXIT_USAGE;
-        }
         /* Rank 0 alone prints and writes files. */
         if (run->dist.rank > 0) {
             s->quiet = 1;
@@ -529,13 +576,11 @@ static int open_run(train_run *run, int argc, char **argv, cli_train_state *save
                     s->resume_path, run->order.n, run->order.batch, s->data, ds->train.n);
             return CLI_EXIT_RUNTIME;
         }
-        if (run->dist.active && run->order.pos != 0) {
-            fprintf(stderr,
-                    "burstccn train: '%s' stopped in the middle of an epoch; resume it in one "
-                    "process (several processes resume at epoch boundaries)\n",
-                    s->resume_path);
-            return CLI_EXIT_RUNTIME;
-        }
+        /* A checkpoint's statistics of the epoch in progress are the
+         * whole run's: rank 0 keeps them, the other ranks start from none. */
+        if (run->dist.active && run->dist.rank > 0 &&
+            bcn_net_set_train_stats(run->env.net, 0.0, 0, 0) != BCN_OK)
+            return cli_runtime_error(&run->env, "resetting the training statistics failed");
     } else if (bcn_order_init(run->env.ctx, &run->order, ds->train.n, s->batch,
                               s->cfg.seed) != BCN_OK) {
         return cli_runtime_error(&run->env, "cannot set up the data order");
@@ -579,19 +624,6 @@ static void print_header(const train_run *run, const cli_train_state *saved)
                (long)(run->order.pos + run->order.batch - 1) / run->order.batch,
                saved->n_rows + 1);
     fflush(stdout);
-}
-
-/* The ranks agree on how a part went: when any rank failed, every rank
- * stops (the failing one printed why). Returns the exit status. */
-static int agree(train_run *run, int rc, const char *part)
-{
-    int bad = cli_dist_first_failed(&run->dist, rc != CLI_EXIT_OK);
-    if (bad < 0)
-        return CLI_EXIT_OK;
-    if (bad != run->dist.rank && run->dist.rank == 0)
-        fprintf(stderr, "burstccn: rank %d failed %s (its message is above): every rank stops\n",
-                bad, part);
-    return rc != CLI_EXIT_OK ? rc : CLI_EXIT_RUNTIME;
 }
 
 int cli_cmd_train(int argc, char **argv)
@@ -650,7 +682,7 @@ int cli_cmd_train(int argc, char **argv)
         }
         if (s->csv_path)
             rc = write_csv(&run, e + 1, NULL);
-        if (rc == CLI_EXIT_OK && s->checkpoint_path)
+        if (rc == CLI_EXIT_OK && run.checkpointing)
             rc = save_state(&run, s->checkpoint_path, 1, 0.0);
         if ((rc = agree(&run, rc, "writing its outputs")) != CLI_EXIT_OK)
             goto done;

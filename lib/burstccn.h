@@ -391,6 +391,11 @@ BCN_API bcn_status bcn_net_first_bad_step(bcn_net *net, long *step);
 BCN_API bcn_status bcn_net_train_stats(bcn_net *net, int reset,
                                        double *mean_loss, long *n_correct,
                                        long *n_samples);
+/* Replace the training statistics accumulated since the last reset by a
+ * mean loss, correct count and samples (the units of bcn_net_train_stats):
+ * how a data-parallel run keeps its whole statistics in one rank. */
+BCN_API bcn_status bcn_net_set_train_stats(bcn_net *net, double mean_loss, long n_correct,
+                                           long n_samples);
 /* Compute, for the current weights and this batch, the update signal of
  * every rule in `rule_mask` (BCN_RULE_BIT) without changing any weight.
  * t == NULL means no teacher. Read them with bcn_net_get_signal(). */

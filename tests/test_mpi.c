@@ -276,3 +276,66 @@ Test(mpi, version_and_devices_say_mpi_is_built_in)
     cr_assert_not_null(strstr(text, "MPI data-parallel training: built in"), "%s", text);
     free(out);
 }
+
+Test(mpi, a_run_stopped_mid_epoch_resumes_on_two_ranks_or_one)
+{
+    /* Two ranks checkpoint every 20 steps (an epoch is 188); mpirun is sent
+     * SIGTERM after the first checkpoint. Resumed by two ranks, and a copy
+     * by one process, the run ends as one process that never stopped. */
+    char cmd[12288], *err = NULL;
+    const char *flags = "--data fashion-mnist --train-limit 6000 --test-limit 300 --hidden 300 "
+                        "--epochs 4 --rule backprop --device ref --quiet";
+    snprintf(cmd, sizeof cmd, "%s train %s --json full.json", prog(), flags);
+    cr_assert_eq(sh(cmd, 180, &err), 0, "%s", err);
+    free(err);
+    char *script = fx_path(dir, "stop.sh");
+    FILE *f = fopen(script, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "%s -np 2 %s train %s --json two.json --checkpoint c.ckpt --checkpoint-every 20 "
+            ">/dev/null 2>&1 &\np=$!\nfor i in $(seq 1 600); do [ -f c.ckpt ] && break; "
+            "sleep 0.05; done\nsleep 0.2\nkill -TERM $p\nwait $p\ncp c.ckpt one.ckpt\n",
+            BCN_MPIRUN, prog(), flags);
+    fclose(f);
+    free(script);
+    cr_assert_eq(sh("sh stop.sh", 180, &err), 0, "%s", err);
+    free(err);
+    {
+        /* Where it stopped (a run that ended first still has to match). */
+        bcn_ctx *ctx = bcn_ctx_new();
+        cr_assert_eq(bcn_ctx_open_device(ctx, "ref"), BCN_OK);
+        char *p = fx_path(dir, "one.ckpt");
+        bcn_net *net = NULL;
+        cr_assert_eq(bcn_net_load(ctx, p, &net, NULL, NULL, NULL), BCN_OK, "%s",
+                     bcn_errmsg(ctx));
+        cr_log_info("stopped after step %ld of 752 (epochs of 188)", bcn_net_steps(net));
+        bcn_net_destroy(net);
+        bcn_ctx_free(ctx);
+        free(p);
+    }
+    snprintf(cmd, sizeof cmd, "%s -np 2 %s train --resume c.ckpt --json two.json", BCN_MPIRUN,
+             prog());
+    cr_assert_eq(sh(cmd, 180, &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s train --resume one.ckpt --json one.json", prog());
+    cr_assert_eq(sh(cmd, 180, &err), 0, "%s", err);
+    free(err);
+    jv *a = read_json("full.json");
+    const char *names[] = {"two.json", "one.json"};
+    for (int i = 0; i < 2; i++) {
+        jv *b = read_json(names[i]);
+        const jv *ha = jv_get(a, "history"), *hb = jv_get(b, "history");
+        cr_assert_eq(ha->n, 4);
+        cr_assert_eq(hb->n, 4, "%s", names[i]);
+        for (size_t e = 0; e < 4; e++) {
+            double la = jv_get(ha->items[e], "train_loss")->number;
+            double lb = jv_get(hb->items[e], "train_loss")->number;
+            cr_assert(fabs(la - lb) <= 1e-6 * la, "%s epoch %zu: train loss %.9g vs %.9g",
+                      names[i], e + 1, lb, la);
+        }
+        cr_assert_eq(jv_get(a, "test_errors")->number, jv_get(b, "test_errors")->number, "%s",
+                     names[i]);
+        jv_free(b);
+    }
+    jv_free(a);
+}

@@ -530,6 +530,12 @@ static void check_bcn_net_train_shard(void)
     bcn_net_set_reducer(net, NULL, NULL);
 }
 
+static void check_bcn_net_set_train_stats(void)
+{
+    REFUSED(bcn_net_set_train_stats(NULL, 0.0, 0, 0));
+    REFUSED_MSG(bcn_net_set_train_stats(net, 0.0, 2, 1)); /* more correct than samples */
+}
+
 static void check_bcn_net_shard_floats(void) { cr_assert_eq(bcn_net_shard_floats(NULL), 0); }
 
 static void check_bcn_mpi_built(void) { cr_assert(bcn_mpi_built() == 0 || bcn_mpi_built() == 1); }
@@ -647,7 +653,7 @@ static const api_case cases[] = {
     CASE(bcn_net_get_signal),      CASE(bcn_angle_from_dots),
     CASE(bcn_vec_angle),           CASE(bcn_net_compare),
     CASE(bcn_net_set_reducer),     CASE(bcn_net_train_shard),
-    CASE(bcn_net_shard_floats),    CASE(bcn_mpi_built),
+    CASE(bcn_net_shard_floats),    CASE(bcn_net_set_train_stats),    CASE(bcn_mpi_built),
     CASE(bcn_mpi_reduce),
     CASE(bcn_net_save),            CASE(bcn_net_load),
     CASE(bcn_checkpoint_app),

@@ -164,6 +164,24 @@ bcn_status bcn_net_first_bad_step(bcn_net *net, long *step)
 
 long bcn_net_steps(const bcn_net *net) { return net ? net->steps : 0; }
 
+bcn_status bcn_net_set_train_stats(bcn_net *net, double mean_loss, long n_correct,
+                                   long n_samples)
+{
+    if (!net)
+        return BCN_ERR_INVALID_ARG;
+    if (n_samples < 0 || n_correct < 0 || n_correct > n_samples || !isfinite(mean_loss))
+        return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG,
+                             "bcn_net_set_train_stats: %ld correct of %ld samples, loss %g",
+                             n_correct, n_samples, mean_loss);
+    bcn_status st = bcn_net_fold_stats(net);
+    if (st != BCN_OK)
+        return st;
+    net->loss_sum = mean_loss * (double)n_samples * net->layer[net->L - 1].n_out;
+    net->correct = n_correct;
+    net->seen = n_samples;
+    return BCN_OK;
+}
+
 bcn_status bcn_net_compute_signals(bcn_net *net, const float *x, const float *t, int batch,
                                    unsigned rule_mask)
 {
