@@ -206,6 +206,21 @@ static double compare_param(bcn_net *cl, bcn_net *ref, bcn_param p, int layer, c
     return err;
 }
 
+/* STEPS batches of uniform inputs and one-hot targets from a seed. */
+static void random_batches(unsigned seed, int n0, int nL, float **x, float **t)
+{
+    bcn_rng rng;
+    bcn_rng_seed(&rng, seed);
+    size_t nx = (size_t)STEPS * BATCH * n0, nt = (size_t)STEPS * BATCH * nL;
+    *x = malloc(nx * sizeof **x);
+    *t = calloc(nt, sizeof **t);
+    cr_assert(*x && *t);
+    for (size_t i = 0; i < nx; i++)
+        (*x)[i] = (float)bcn_rng_uniform(&rng);
+    for (size_t r = 0; r < (size_t)STEPS * BATCH; r++)
+        (*t)[r * nL + bcn_rng_below(&rng, (uint64_t)nL)] = 1.0f;
+}
+
 static void five_steps(const variant *v)
 {
     char ids[MAX_DEVICES][32];
@@ -213,15 +228,8 @@ static void five_steps(const variant *v)
     /* the same STEPS batches for both backends */
     bcn_net_config cfg = variant_config(v);
     int n0 = width(&cfg, 0), nL = width(&cfg, cfg.n_layers), L = cfg.n_layers;
-    bcn_rng rng;
-    bcn_rng_seed(&rng, SEED + 1);
-    size_t nx = (size_t)STEPS * BATCH * n0, nt = (size_t)STEPS * BATCH * nL;
-    float *x = malloc(nx * sizeof *x), *t = calloc(nt, sizeof *t);
-    cr_assert(x && t);
-    for (size_t i = 0; i < nx; i++)
-        x[i] = (float)bcn_rng_uniform(&rng);
-    for (size_t r = 0; r < (size_t)STEPS * BATCH; r++)
-        t[r * nL + bcn_rng_below(&rng, (uint64_t)nL)] = 1.0f;
+    float *x, *t;
+    random_batches(SEED + 1, n0, nL, &x, &t);
     bcn_ctx *ctx_ref = open_ctx("ref");
     bcn_net *ref = train_steps(ctx_ref, &cfg, x, t);
     double loss_ref = 0;
@@ -282,15 +290,8 @@ static void resume_on_cl(const variant *v)
     size_t ndev = cl_devices(ids);
     bcn_net_config cfg = variant_config(v);
     int n0 = width(&cfg, 0), nL = width(&cfg, cfg.n_layers), L = cfg.n_layers;
-    bcn_rng rng;
-    bcn_rng_seed(&rng, SEED + 2);
-    size_t nx = (size_t)STEPS * BATCH * n0, nt = (size_t)STEPS * BATCH * nL;
-    float *x = malloc(nx * sizeof *x), *t = calloc(nt, sizeof *t);
-    cr_assert(x && t);
-    for (size_t i = 0; i < nx; i++)
-        x[i] = (float)bcn_rng_uniform(&rng);
-    for (size_t r = 0; r < (size_t)STEPS * BATCH; r++)
-        t[r * nL + bcn_rng_below(&rng, (uint64_t)nL)] = 1.0f;
+    float *x, *t;
+    random_batches(SEED + 2, n0, nL, &x, &t);
     bcn_ctx *ctx_ref = open_ctx("ref");
     bcn_net *ref = train_steps(ctx_ref, &cfg, x, t);
     char path[] = "/tmp/bcn-cl-ckpt-XXXXXX";
