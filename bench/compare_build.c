@@ -255,7 +255,7 @@ static double time_once(const bench_opts *o, const build *b, const bench_tnet *n
                         const bench_tcase *c, const char *dev, const char *scratch, char *err,
                         size_t errlen)
 {
-    char out[PATH_MAX], log[PATH_MAX + 32], path[PATH_MAX + 32], store[16][64], why[1024] = "";
+    char out[PATH_MAX + 8], log[PATH_MAX + 48], path[PATH_MAX + 48], store[16][64], why[1024] = "";
     char *args[MAX_ARGS];
     snprintf(out, sizeof out, "%s/run", scratch);
     remove_tree(out);
