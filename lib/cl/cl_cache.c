@@ -1,8 +1,7 @@
 /*
  * cl_cache.c — the cache folder, hashing and atomic file writes (see
- * cl_cache.h). The library cannot use common/atomic_file.c (that helper
- * belongs to the programs), so the few lines of temp + fsync + rename are
- * here.
+ * cl_cache.h); the files are written by the library's atomic writer
+ * (lib/file_atomic.c), folders made as needed.
  */
 #include "config.h"
 
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "cl_cache.h"
+#include "file_atomic.h"
 
 int bcn_cache_dir(char *buf, size_t len)
 {
@@ -45,73 +45,9 @@ uint64_t bcn_hash_str(uint64_t h, const char *s)
     return bcn_hash64(h, s, strlen(s) + 1);
 }
 
-/* mkdir -p of the folder part of `path`. */
-static int make_parents(const char *path)
-{
-    char dir[4096];
-    int n = snprintf(dir, sizeof dir, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof dir)
-        return -1;
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(dir, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int bcn_cache_write(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
-    char tmp[4200];
-    const char *what = "create the folder of";
-    int fd = -1, e = 0;
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
-        snprintf(err, errlen, "cache path '%s' is too long", path);
-        return -1;
-    }
-    if (make_parents(path) != 0)
-        goto fail;
-    what = "create a temporary file for";
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        goto fail;
-    what = "write";
-    for (size_t done = 0; done < len;) {
-        ssize_t w = write(fd, (const char *)data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto fail_tmp;
-        done += (size_t)w;
-    }
-    what = "sync";
-    if (fsync(fd) != 0)
-        goto fail_tmp;
-    what = "close";
-    e = close(fd);
-    fd = -1;
-    if (e != 0)
-        goto fail_tmp;
-    what = "rename the temporary file onto";
-    if (rename(tmp, path) != 0)
-        goto fail_tmp;
-    return 0;
-fail_tmp:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    errno = e;
-fail:
-    snprintf(err, errlen, "cannot %s '%s': %s", what, path, strerror(errno ? errno : EIO));
-    return -1;
+    return bcn_file_write_atomic(path, data, len, 1, err, errlen);
 }
 
 int bcn_cache_read(const char *path, size_t max, char **data, size_t *len)

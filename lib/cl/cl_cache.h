@@ -22,9 +22,8 @@ uint64_t bcn_hash64(uint64_t h, const void *data, size_t len);
 /* The same over a NUL-terminated string, its terminator included (so that
  * "ab","c" and "a","bc" hash differently). */
 uint64_t bcn_hash_str(uint64_t h, const char *s);
-/* Write len bytes to `path` atomically: a temporary file in the same
- * folder (created with its parents when missing), fsync, rename. 0, or -1
- * with a message in err (the temporary file removed). */
+/* Write len bytes to `path` atomically, its folders made when missing
+ * (bcn_file_write_atomic). 0, or -1 with a message in err. */
 int bcn_cache_write(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* Read a whole file of at most `max` bytes into a malloc'd buffer with a
  * NUL after the data. 0, or -1 (missing, unreadable, too large). */

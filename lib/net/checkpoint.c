@@ -12,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <fcntl.h>
 #include <zlib.h>
 
+#include "file_atomic.h"
 #include "net_internal.h"
 
 #define CKPT_MAGIC "\x89" "BCN\r\n\x1a\n"
@@ -302,97 +301,6 @@ static int get_config(rbuf *r, bcn_net_config *c)
 
 /* ------------------------------------------------------------------ save */
 
-/* The permissions a plain new file gets (0666 less the umask), read from
- * /proc/self/status so that no thread's umask changes even briefly;
- * 0644 where that is not available. */
-static mode_t new_file_mode(void)
-{
-    mode_t mode = 0644;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (f) {
-        char line[128];
-        unsigned mask;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "Umask: %o", &mask) == 1) {
-                mode = 0666 & ~(mode_t)mask;
-                break;
-            }
-        fclose(f);
-    }
-    return mode;
-}
-
-/* Write the file atomically: temporary file next to `path`, fsync,
- * rename; the temporary file is removed on any failure. */
-static bcn_status write_atomic(bcn_ctx *ctx, const char *path, const unsigned char *head,
-                               size_t head_len, const unsigned char *body, size_t body_len)
-{
-    size_t n = strlen(path);
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    if (n == 0 || dirlen == n)
-        return bcn_set_error(ctx, BCN_ERR_INVALID_ARG, "cannot write a checkpoint to '%s'",
-                             path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return bcn_set_error(ctx, BCN_ERR_NOMEM, "out of memory writing '%s'", path);
-    /* "DIR/.BASE.tmpXXXXXX": hidden, same directory (and file system). */
-    memcpy(tmp, path, dirlen);
-    snprintf(tmp + dirlen, n - dirlen + 16, ".%s.tmpXXXXXX", path + dirlen);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return bcn_set_error(ctx, BCN_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-    }
-    (void)fchmod(fd, new_file_mode());
-    const unsigned char *parts[2] = {head, body};
-    size_t lens[2] = {head_len, body_len};
-    int e = 0;
-    for (int i = 0; i < 2 && !e; i++) {
-        size_t done = 0;
-        while (done < lens[i]) {
-            ssize_t k = write(fd, parts[i] + done, lens[i] - done);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0) {
-                e = k < 0 ? errno : EIO;
-                break;
-            }
-            done += (size_t)k;
-        }
-    }
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return bcn_set_error(ctx, BCN_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-    }
-    free(tmp);
-    /* Make the rename itself durable. */
-    char *dir = malloc(dirlen + 2);
-    if (dir) {
-        if (dirlen) {
-            memcpy(dir, path, dirlen);
-            dir[dirlen] = '\0';
-        } else {
-            strcpy(dir, ".");
-        }
-        int dfd = open(dir, O_RDONLY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    return BCN_OK;
-}
-
 /* Append every state buffer of the network to the PARM section. */
 static bcn_status put_params(bcn_net *net, wbuf *w)
 {
@@ -445,6 +353,8 @@ bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void *app, s
     if (st != BCN_OK)
         return st;
     wbuf w = {0};
+    static const unsigned char no_header[CKPT_HEADER];
+    put_bytes(&w, no_header, sizeof no_header); /* filled in below */
     size_t at = begin_section(&w, "CONF");
     put_config(&w, &net->cfg);
     end_section(&w, at);
@@ -480,15 +390,18 @@ bcn_status bcn_net_save(bcn_net *net, const bcn_order *order, const void *app, s
     if (st == BCN_OK && w.oom)
         st = bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory composing '%s'", path);
     if (st == BCN_OK) {
-        unsigned char head[CKPT_HEADER] = {0};
+        unsigned char *head = w.p;
+        size_t plen = w.len - CKPT_HEADER;
         memcpy(head, CKPT_MAGIC, 8);
         store_u32(head + 8, BCN_CHECKPOINT_VERSION);
         store_u32(head + 12, CKPT_BYTE_ORDER);
-        store_u32(head + 16, (uint32_t)w.len);
-        store_u32(head + 20, (uint32_t)((uint64_t)w.len >> 32));
-        store_u32(head + 24, crc_of(w.p, w.len));
+        store_u32(head + 16, (uint32_t)plen);
+        store_u32(head + 20, (uint32_t)((uint64_t)plen >> 32));
+        store_u32(head + 24, crc_of(w.p + CKPT_HEADER, plen));
         store_u32(head + 28, crc_of(head, 28));
-        st = write_atomic(net->ctx, path, head, sizeof head, w.p, w.len);
+        char err[1024];
+        if (bcn_file_write_atomic(path, w.p, w.len, 0, err, sizeof err) != 0)
+            st = bcn_set_error(net->ctx, BCN_ERR_IO, "%s", err);
     }
     free(w.p);
     return st;
