@@ -63,9 +63,6 @@ const jv *bt_jget(const jv *obj, const char *key);
 double bt_jnum(const jv *obj, const char *key);
 const char *bt_jstr(const jv *obj, const char *key);
 
-/* Write train-*-idx*-ubyte and t10k-* files of a learnable 28x28,
- * 10-class dataset into `dir` (class k: a bright bar in row 2k+4). */
-void bt_write_dataset(const char *dir, int n_train, int n_test);
 
 /* 1 when gnuplot can be run. */
 int bt_have_gnuplot(void);

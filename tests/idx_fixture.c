@@ -122,3 +122,31 @@ bcn_dataset *fx_load(bcn_ctx *ctx, const char *src, const bcn_data_options *o, b
     }
     return ds;
 }
+
+void fx_write_dataset(const char *dir, int n_train, int n_test)
+{
+    enum { DIMS = 784 };
+    bcn_rng rng;
+    bcn_rng_seed(&rng, 1234);
+    for (int split = 0; split < 2; split++) {
+        int n = split ? n_test : n_train;
+        uint8_t *img = malloc((size_t)n * DIMS), *lbl = malloc((size_t)n);
+        cr_assert(img && lbl);
+        for (int i = 0; i < n; i++) {
+            lbl[i] = (uint8_t)bcn_rng_below(&rng, 10);
+            for (int j = 0; j < DIMS; j++)
+                img[(size_t)i * DIMS + j] = (uint8_t)bcn_rng_below(&rng, 64);
+            for (int j = 0; j < 12; j++)
+                img[(size_t)i * DIMS + (size_t)(lbl[i] * 2 + 4) * 28 + 8 + j] = 255;
+        }
+        const uint32_t di[3] = {(uint32_t)n, 28, 28}, dl[1] = {(uint32_t)n};
+        char *p = fx_path(dir, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
+        fx_write_idx(p, 0, 0x08, 3, di, img, (size_t)n * DIMS, NULL, 0);
+        free(p);
+        p = fx_path(dir, split ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
+        fx_write_idx(p, 0, 0x08, 1, dl, lbl, (size_t)n, NULL, 0);
+        free(p);
+        free(img);
+        free(lbl);
+    }
+}

@@ -30,4 +30,8 @@ char *fx_slurp(const char *path);
 bcn_dataset *fx_load(bcn_ctx *ctx, const char *src, const bcn_data_options *o, bcn_status want,
                      const char *words, const char *words2);
 
+/* Write train-*-idx*-ubyte and t10k-* files of a learnable 28x28,
+ * 10-class dataset into `dir` (class k: a bright bar in row 2k+4). */
+void fx_write_dataset(const char *dir, int n_train, int n_test);
+
 #endif

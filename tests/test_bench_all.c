@@ -38,7 +38,7 @@ Test(bench_all, quick_end_to_end, .timeout = 400)
     if (!have_fashion()) {
         cr_log_warn("Fashion-MNIST not installed: using a small generated dataset");
         cr_assert_eq(mkdir(data, 0755), 0);
-        bt_write_dataset(data, 400, 200);
+        fx_write_dataset(data, 400, 200);
         source = data;
     }
     const char *args[] = {"all", "--quick", "--data", source, "--train-limit", "400",

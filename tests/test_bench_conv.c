@@ -28,7 +28,7 @@ static void setup(void)
     tmp = fx_tmpdir();
     data = fx_path(tmp, "data");
     cr_assert_eq(mkdir(data, 0755), 0);
-    bt_write_dataset(data, 200, 60);
+    fx_write_dataset(data, 200, 60);
 }
 
 static void teardown(void)

@@ -27,7 +27,7 @@ static void setup(void)
     tmp = fx_tmpdir();
     data = fx_path(tmp, "data");
     cr_assert_eq(mkdir(data, 0755), 0);
-    bt_write_dataset(data, 300, 100);
+    fx_write_dataset(data, 300, 100);
 }
 
 static void teardown(void)

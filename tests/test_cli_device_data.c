@@ -19,40 +19,12 @@
 static char *dir;  /* temporary directory of the test */
 static char *data; /* the dataset inside it */
 
-/* 28x28 images, 160 training and 40 test examples, labels and pixels from
- * a seeded generator. */
-static void write_dataset(const char *d)
-{
-    enum { NTR = 160, NTE = 40, DIMS = 784 };
-    bcn_rng rng;
-    bcn_rng_seed(&rng, 41);
-    for (int split = 0; split < 2; split++) {
-        int n = split ? NTE : NTR;
-        uint8_t *img = malloc((size_t)n * DIMS), *lbl = malloc((size_t)n);
-        cr_assert(img && lbl);
-        for (int i = 0; i < n; i++) {
-            lbl[i] = (uint8_t)bcn_rng_below(&rng, 10);
-            for (int j = 0; j < DIMS; j++)
-                img[i * DIMS + j] = (uint8_t)bcn_rng_below(&rng, 256);
-        }
-        const uint32_t di[3] = {(uint32_t)n, 28, 28}, dl[1] = {(uint32_t)n};
-        char *p = fx_path(d, split ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte");
-        fx_write_idx(p, 0, 0x08, 3, di, img, (size_t)n * DIMS, NULL, 0);
-        free(p);
-        p = fx_path(d, split ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte");
-        fx_write_idx(p, 0, 0x08, 1, dl, lbl, (size_t)n, NULL, 0);
-        free(p);
-        free(img);
-        free(lbl);
-    }
-}
-
 static void setup(void)
 {
     dir = fx_tmpdir();
     data = fx_path(dir, "data");
     cr_assert_eq(mkdir(data, 0755), 0);
-    write_dataset(data);
+    fx_write_dataset(data, 160, 40);
 }
 
 static void teardown(void)
