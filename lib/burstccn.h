@@ -714,6 +714,28 @@ BCN_API int bcn_ctx_gemm_tuned(const bcn_ctx *ctx);
  * corrupt or foreign tuning cache file, ignored); "" when none. */
 BCN_API const char *bcn_ctx_warning(const bcn_ctx *ctx);
 
+/* Which GEMM code an OpenCL device runs. The library's own kernels
+ * (kernels/gemm.cl: register tiles in wide vectors, no local memory) are
+ * several times faster than CLBlast on CPUs; GPUs run CLBlast, tuned per
+ * device. Either way, results match the ref backend within the op tests'
+ * tolerance. ref is unaffected. */
+typedef enum bcn_gemm_engine {
+    BCN_GEMM_DEFAULT = 0, /* $BURSTCCN_GEMM ("auto", "own" or "clblast"), else auto */
+    BCN_GEMM_AUTO,        /* the own kernels on CPU devices, CLBlast elsewhere */
+    BCN_GEMM_CLBLAST,     /* CLBlast for every GEMM */
+    BCN_GEMM_OWN          /* the own kernels (CLBlast only for A^T B^T, which no step uses) */
+} bcn_gemm_engine;
+
+/* Names: "default", "auto", "clblast", "own". */
+BCN_API const char *bcn_gemm_engine_str(bcn_gemm_engine engine);
+/* Parse "auto", "clblast" or "own"; BCN_ERR_INVALID_ARG otherwise. */
+BCN_API bcn_status bcn_gemm_engine_parse(const char *text, bcn_gemm_engine *out);
+/* The GEMM engine the next bcn_ctx_open_device on ctx uses. */
+BCN_API void bcn_ctx_set_gemm_engine(bcn_ctx *ctx, bcn_gemm_engine engine);
+/* What runs the GEMMs of the device open on ctx: "ref", "own", "clblast"
+ * or "clblast (tuned)"; "" when no device is open. */
+BCN_API const char *bcn_ctx_gemm_name(const bcn_ctx *ctx);
+
 /* One GEMM shape of the tuned mix and its rates. */
 typedef struct bcn_tune_shape {
     int ta, tb, m, n, k;   /* C (m x n) = op(A) op(B) + beta C, op = transpose when t* != 0 */

@@ -15,12 +15,18 @@ struct bcn_ctx {
     bcn_backend *backend;  /* open device, NULL before bcn_ctx_open_device */
     int n_nets;            /* networks living on the backend (they hold its buffers) */
     bcn_tune_mode tune_mode; /* bcn_ctx_set_tune_mode; read when a device opens */
+    bcn_gemm_engine gemm_engine; /* bcn_ctx_set_gemm_engine; read when a device opens */
     char warning[1024];    /* bcn_ctx_warning: "" when none */
 };
 
 /* The tuning mode in force for ctx: its own, else $BURSTCCN_TUNE, else auto
  * (never BCN_TUNE_DEFAULT). */
 bcn_tune_mode bcn_ctx_tune_mode(const bcn_ctx *ctx);
+
+/* The GEMM engine requested for ctx (never BCN_GEMM_DEFAULT): its own,
+ * else $BURSTCCN_GEMM, else auto; BCN_ERR_INVALID_ARG, with a message on
+ * ctx, when $BURSTCCN_GEMM names no engine. */
+bcn_status bcn_ctx_gemm_engine(bcn_ctx *ctx, bcn_gemm_engine *out);
 
 /* Record an error on ctx (printf-style detail) and return `status`. */
 bcn_status bcn_set_error(bcn_ctx *ctx, bcn_status status, const char *fmt, ...)
@@ -48,6 +54,8 @@ bcn_status bcn_cl_tune(bcn_backend *be, const struct bcn_gemm_shape *shapes,
 void bcn_cl_tune_at_open(bcn_ctx *ctx, bcn_backend *be);
 /* 1 when tuned GEMM parameters are in force on be (cl_tune.c). */
 int bcn_cl_gemm_tuned(const bcn_backend *be);
+/* 1 when the OpenCL backend be runs its GEMMs on its own kernels. */
+int bcn_cl_gemm_own(const bcn_backend *be);
 #endif
 
 /* Monotonic wall clock in seconds. */

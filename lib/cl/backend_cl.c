@@ -314,6 +314,11 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     st = bcn_cl_tuning_pick(ctx, cl->device, &cl->tune);
     if (st != BCN_OK)
         goto fail;
+    bcn_gemm_engine engine = BCN_GEMM_AUTO;
+    st = bcn_ctx_gemm_engine(ctx, &engine);
+    if (st != BCN_OK)
+        goto fail;
+    cl->gemm_own = engine == BCN_GEMM_OWN || (engine == BCN_GEMM_AUTO && cl->tune.gemm_own);
     st = bcn_cl_program_build(ctx, cl);
     if (st != BCN_OK)
         goto fail;

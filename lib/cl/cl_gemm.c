@@ -1,9 +1,11 @@
 /*
- * cl_gemm.c — the GEMM slot of the OpenCL backend, through CLBlast's C API
- * on the backend's own queue (CLBlast compiles and caches its kernels per
- * device on first use). Shapes are checked here so that a bad call names
- * the operand; k == 0 (no products) is handled without CLBlast, which
- * rejects it.
+ * cl_gemm.c — the GEMM slot of the OpenCL backend. Each call runs either
+ * the backend's own kernels (kernels/gemm.cl; the default on CPU devices,
+ * see cl_tuning.c and bcn_gemm_engine) or CLBlast's C API on the backend's
+ * own queue (CLBlast compiles and caches its kernels per device on first
+ * use; it also takes the Aᵀ Bᵀ form, which the own kernels do not have).
+ * Shapes are checked here so that a bad call names the operand; k == 0 (no
+ * products) is handled without either, as CLBlast rejects it.
  *
  * CLBlast keeps its compiled programs in a process-wide cache keyed by
  * OpenCL context and never drops them on its own; CLBlastClearCache() would
@@ -12,6 +14,8 @@
  * process ends.
  */
 #include "config.h"
+
+#include <limits.h>
 
 #include <clblast_c.h>
 
@@ -64,11 +68,44 @@ static bcn_status cl_gemm(bcn_backend *be, int trans_a, int trans_b, int m, int 
                         a->mem, (size_t)lda, b->mem, (size_t)ldb, beta, c->mem, (size_t)ldc);
 }
 
+/* Run C = alpha op(A) op(B) + beta C on kernels/gemm.cl (not Aᵀ Bᵀ; every
+ * size and leading dimension below INT_MAX). */
+static bcn_status own_sgemm(bcn_backend *be, int trans_a, int trans_b, size_t m, size_t n,
+                            size_t k, float alpha, cl_mem a, size_t lda, cl_mem b, size_t ldb,
+                            float beta, cl_mem c, size_t ldc)
+{
+    bcn_cl *cl = be->impl;
+    cl_int m32 = (cl_int)m, n32 = (cl_int)n, k32 = (cl_int)k;
+    cl_int lda32 = (cl_int)lda, ldb32 = (cl_int)ldb, ldc32 = (cl_int)ldc;
+    bcn_cl_kernel_id kid;
+    size_t cols_per_item, rows_per_item;
+    if (trans_b) {
+        kid = BCN_K_GEMM_NT;
+        cols_per_item = cl->tune.gemm_dn;
+        rows_per_item = cl->tune.gemm_dm;
+    } else {
+        kid = trans_a ? BCN_K_GEMM_TN : BCN_K_GEMM_NN;
+        cols_per_item = cl->tune.gemm_vw;
+        rows_per_item = cl->tune.gemm_rm;
+    }
+    size_t global[2] = {(n + cols_per_item - 1) / cols_per_item,
+                        (m + rows_per_item - 1) / rows_per_item};
+    bcn_cl_arg args[] = {BCN_CL_ARG(m32),   BCN_CL_ARG(n32),   BCN_CL_ARG(k32),
+                         BCN_CL_ARG(alpha), BCN_CL_ARG(a),     BCN_CL_ARG(lda32),
+                         BCN_CL_ARG(b),     BCN_CL_ARG(ldb32), BCN_CL_ARG(beta),
+                         BCN_CL_ARG(c),     BCN_CL_ARG(ldc32)};
+    /* No local size: a work-item needs no neighbours, the driver groups them. */
+    return bcn_cl_launch(be, kid, 2, global, NULL, sizeof args / sizeof args[0], args);
+}
+
 bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_b, size_t m,
                         size_t n, size_t k, float alpha, cl_mem a, size_t lda, cl_mem b,
                         size_t ldb, float beta, cl_mem c, size_t ldc)
 {
     bcn_cl *cl = be->impl;
+    if (cl->gemm_own && !(trans_a && trans_b) && m < INT_MAX && n < INT_MAX && k < INT_MAX &&
+        lda < INT_MAX && ldb < INT_MAX && ldc < INT_MAX)
+        return own_sgemm(be, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     CLBlastStatusCode code = CLBlastSgemm(
         CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
         trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, 0, lda, b, 0, ldb,
@@ -88,3 +125,5 @@ bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_
 }
 
 void bcn_cl_ops_gemm(bcn_backend *be) { be->gemm = cl_gemm; }
+
+int bcn_cl_gemm_own(const bcn_backend *be) { return ((const bcn_cl *)be->impl)->gemm_own; }

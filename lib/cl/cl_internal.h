@@ -31,6 +31,11 @@ typedef struct bcn_cl_tuning {
     size_t colsum_rpi; /* rows each colsum work-item adds before the tree */
     size_t max_groups; /* cap on work-groups of the 1-D reductions */
     size_t colsum_lanes; /* work-items per column of colsum with inner > 1 (<= wg) */
+    /* The backend's own GEMM kernels (kernels/gemm.cl, BCN_GEMM_* defines):
+     * vector width (8 or 16 floats), rows of C per work-item when op(B) = B,
+     * rows and columns of C per work-item when op(B) = Bᵀ. */
+    size_t gemm_vw, gemm_rm, gemm_dm, gemm_dn;
+    int gemm_own; /* 1: GEMMs run on those kernels by default (CPU devices) */
 } bcn_cl_tuning;
 
 /* A host copy of an upload still in flight (buf_write does not block). */
@@ -57,6 +62,7 @@ typedef struct bcn_cl {
     cl_program program;
     int program_from_binary; /* 1: loaded from the binary cache (cl_program.c) */
     int gemm_tuned;          /* 1: tuned CLBlast parameters were applied (cl_tune.c) */
+    int gemm_own;            /* 1: gemm runs kernels/gemm.cl, 0: CLBlast (cl_gemm.c) */
     cl_kernel kernels[BCN_K_COUNT];
     size_t kernel_wg[BCN_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE */
     bcn_cl_tuning tune;

@@ -44,7 +44,10 @@ extern const size_t bcn_cl_source_count;
     X(IM2COL, "bcn_im2col")                          \
     X(COL2IM, "bcn_col2im")                          \
     X(CONV_PERMUTE, "bcn_conv_permute")              \
-    X(GATHER_BATCH, "bcn_gather_batch")
+    X(GATHER_BATCH, "bcn_gather_batch")              \
+    X(GEMM_NN, "bcn_gemm_nn")                        \
+    X(GEMM_TN, "bcn_gemm_tn")                        \
+    X(GEMM_NT, "bcn_gemm_nt")
 
 typedef enum bcn_cl_kernel_id {
 #define BCN_CL_KERNEL_ENUM_(id, name) BCN_K_##id,

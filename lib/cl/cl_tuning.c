@@ -22,7 +22,18 @@
  * work-group per channel: GPUs fill a whole group; on PoCL 16 lanes were
  * the fastest of 8 to 256 (32 x 256 x 9: about 0.13 ms with 16 lanes, 0.8
  * with 256, 0.25 with one serial work-item per channel; 32 x 64 x 144:
- * 0.35, 0.55, 1.0). */
+ * 0.35, 0.55, 1.0).
+ *
+ * The own GEMM kernels (kernels/gemm.cl) are the default on CPUs, where
+ * CLBlast's kernels (written for GPUs: local memory, barriers) ran the
+ * training step's shapes at 4-14 GFLOP/s and ours at 70-115 on PoCL (2
+ * AVX-512 cores, measured with a stand-alone driver alternating both on
+ * 32x500x784 NT, 32x500x500 NN, 500x784x32 TN): one register tile per
+ * work-item, vector width = the device's native float width (16 on
+ * AVX-512, else 8; 0 in the table means "ask the device"), 8 rows x 1
+ * vector per work-item when op(B) = B, 2 x 4 dot products when op(B) = Bᵀ
+ * (of 4x16 ... 16x16 and 1x8 ... 4x4, these were fastest). GPUs keep
+ * CLBlast, tuned per device (cl_tune.c). */
 typedef struct tuning_row {
     const char *vendor; /* substring of CL_DEVICE_VENDOR, NULL = any */
     cl_device_type type;
@@ -30,12 +41,12 @@ typedef struct tuning_row {
 } tuning_row;
 
 static const tuning_row tuning_table[] = {
-    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256, 256}},
-    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256}},
-    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256}},
-    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256, 256}},
-    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64, 16}},
-    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128, 128}},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256, 256, 0, 8, 2, 4, 0}},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0}},
+    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0}},
+    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256, 256, 0, 8, 2, 4, 0}},
+    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64, 16, 0, 8, 2, 4, 1}},
+    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128, 128, 0, 8, 2, 4, 0}},
 };
 
 /* Largest power of two <= x (x >= 1). */
@@ -50,8 +61,9 @@ static size_t floor_pow2(size_t x)
 static int is_pow2(size_t x) { return x && !(x & (x - 1)); }
 
 /* Apply "key=value,key=value" overrides from $BURSTCCN_CL_TUNING (keys wg,
- * tx, ty, lanes, rpi, groups; for development and for exercising
- * multi-group reduction paths in tests). */
+ * tx, ty, lanes, rpi, groups, and vw, rm, dm, dn of the own GEMM kernels;
+ * for development and for exercising multi-group reduction paths and GEMM
+ * edge tiles in tests). */
 static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
 {
     const char *env = getenv("BURSTCCN_CL_TUNING");
@@ -67,6 +79,14 @@ static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
         size_t v = (size_t)val;
         if (strcmp(key, "rpi") == 0)
             t->colsum_rpi = v;
+        else if (strcmp(key, "vw") == 0 && (v == 8 || v == 16))
+            t->gemm_vw = v;
+        else if (strcmp(key, "rm") == 0 && v <= 32)
+            t->gemm_rm = v;
+        else if (strcmp(key, "dm") == 0 && v <= 8)
+            t->gemm_dm = v;
+        else if (strcmp(key, "dn") == 0 && v <= 8)
+            t->gemm_dn = v;
         else if (strcmp(key, "groups") == 0)
             t->max_groups = v;
         else if (!is_pow2(v))
@@ -91,7 +111,8 @@ static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
 bad:
     return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
                          "BURSTCCN_CL_TUNING='%s': expected comma-separated key=value with keys "
-                         "wg, tx, ty, lanes (powers of two), rpi, groups (positive)",
+                         "wg, tx, ty, lanes (powers of two), rpi, groups (positive), vw (8 or "
+                         "16), rm (1-32), dm, dn (1-8)",
                          env);
 }
 
@@ -110,6 +131,10 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out
     if (err == CL_SUCCESS)
         err = clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof item_sizes, item_sizes,
                               NULL);
+    cl_uint native_float = 0;
+    if (err == CL_SUCCESS)
+        err = clGetDeviceInfo(dev, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof native_float,
+                              &native_float, NULL);
     if (err != CL_SUCCESS)
         return bcn_cl_fail(ctx, err, "clGetDeviceInfo", "work-group limits");
     const tuning_row *row = &tuning_table[sizeof tuning_table / sizeof tuning_table[0] - 1];
@@ -121,6 +146,8 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out
         }
     }
     bcn_cl_tuning t = row->tune;
+    if (!t.gemm_vw)
+        t.gemm_vw = native_float >= 16 ? 16 : 8;
     bcn_status st = tuning_env(ctx, &t);
     if (st != BCN_OK)
         return st;
