@@ -131,6 +131,16 @@ static const tcase cases[] = {
      NO_GEOM},
     {"gemm_TT_ld_beta_7x3x17", OP_GEMM, 7, 3, 17, 1, 1, 3, 1.0f, 0.5f, 0, 0, 0, 0, TOL_GEMM,
      NO_GEOM},
+    /* Sizes that are no multiple of any tile of the own kernels (gemm.cl):
+     * full tiles and edge tiles in both dimensions, k with a remainder
+     * after the last vector, padded leading dimensions. */
+    {"gemm_NN_ld_beta_33x37x19", OP_GEMM, 33, 37, 19, 0, 0, 3, 0.5f, -0.5f, 0, 0, 0, 0,
+     TOL_GEMM, NO_GEOM},
+    {"gemm_TN_ld_41x50x33", OP_GEMM, 41, 50, 33, 1, 0, 7, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM,
+     NO_GEOM},
+    {"gemm_NT_ld_beta_35x29x23", OP_GEMM, 35, 29, 23, 0, 1, 1, -1.0f, 2.0f, 0, 0, 0, 0,
+     TOL_GEMM, NO_GEOM},
+    {"gemm_NT_9x5x47", OP_GEMM, 9, 5, 47, 0, 1, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_GEMM, NO_GEOM},
     {"gemm_k0_beta_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.5f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"gemm_k0_7x17", OP_GEMM, 7, 17, 0, 0, 0, 0, 1.0f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     /* forward and derivative products */
@@ -744,7 +754,12 @@ static void run_cases(unsigned mask)
         st = bcn_ctx_open_device(ctx_cl, devs[d].id);
         cr_assert_eq(st, BCN_OK, "open %s (%s): %s", devs[d].id, devs[d].name,
                      bcn_errmsg(ctx_cl));
-        fprintf(stderr, "device %s: %s (%s)\n", devs[d].id, devs[d].name, devs[d].platform);
+        const char *engine = bcn_ctx_gemm_name(ctx_cl), *want = getenv("BURSTCCN_GEMM");
+        fprintf(stderr, "device %s: %s (%s), GEMM: %s\n", devs[d].id, devs[d].name,
+                devs[d].platform, engine);
+        if (want && *want && strcmp(want, "auto") != 0)
+            cr_assert(strncmp(engine, want, strlen(want)) == 0,
+                      "BURSTCCN_GEMM=%s but %s runs its GEMMs on %s", want, devs[d].id, engine);
         for (size_t i = 0; i < N_CASES; i++)
             if (mask & (1u << cases[i].op))
                 check_case(&cases[i], i, ctx_ref->backend, ctx_cl->backend, devs[d].id);
@@ -787,6 +802,28 @@ Test(backend_ops, reductions_small_workgroups)
 }
 Test(backend_ops, optimisers) { run_cases(BIT(OP_SGD) | BIT(OP_MOMENTUM) | BIT(OP_ADAM)); }
 Test(backend_ops, gemm_chains, .timeout = 300) { run_cases(BIT(OP_CHAIN)); }
+/* The GEMMs and chains once on each engine explicitly (the plain tests
+ * above run the device's default: the own kernels on CPUs, CLBlast on
+ * GPUs), and the own kernels with small, odd tiles and 8-float vectors, so
+ * that edge tiles and every path of kernels/gemm.cl run on any device. */
+Test(backend_ops, gemm_clblast, .timeout = 300)
+{
+    setenv("BURSTCCN_GEMM", "clblast", 1);
+    run_cases(BIT(OP_GEMM) | BIT(OP_CHAIN));
+}
+Test(backend_ops, gemm_own, .timeout = 300)
+{
+    setenv("BURSTCCN_GEMM", "own", 1);
+    run_cases(BIT(OP_GEMM) | BIT(OP_CHAIN));
+}
+Test(backend_ops, gemm_own_small_tiles, .timeout = 300)
+{
+    setenv("BURSTCCN_GEMM", "own", 1);
+    setenv("BURSTCCN_CL_TUNING", "vw=8,rm=3,dm=3,dn=2", 1);
+    run_cases(BIT(OP_GEMM) | BIT(OP_CHAIN) | BIT(OP_CONV2D) | BIT(OP_CONV2D_T) |
+              BIT(OP_CONV2D_WG));
+}
+
 Test(backend_ops, conv, .timeout = 300)
 {
     run_cases(BIT(OP_CONV2D) | BIT(OP_CONV2D_T) | BIT(OP_CONV2D_WG));
