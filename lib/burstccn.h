@@ -142,8 +142,9 @@ BCN_API bcn_status bcn_ctx_device(const bcn_ctx *ctx, bcn_device_info *out);
  * launches: kernel launches, each of the library's own OpenCL kernels one
  * and each CLBlast routine call one (CLBlast may enqueue more than one
  * kernel inside a call, so the true kernel count is at least this);
- * blas_calls: the CLBlast calls among them; transfers: host<->device
- * buffer reads and writes, transfer_bytes their size. The reference
+ * blas_calls: the GEMM calls among them (CLBlast's or the own GEMM
+ * kernels'); transfers: host<->device buffer reads and writes,
+ * transfer_bytes their size. The reference
  * backend launches nothing (launches = blas_calls = 0) and counts its
  * buffer reads and writes as transfers. */
 typedef struct bcn_counters {
@@ -732,8 +733,8 @@ BCN_API const char *bcn_gemm_engine_str(bcn_gemm_engine engine);
 BCN_API bcn_status bcn_gemm_engine_parse(const char *text, bcn_gemm_engine *out);
 /* The GEMM engine the next bcn_ctx_open_device on ctx uses. */
 BCN_API void bcn_ctx_set_gemm_engine(bcn_ctx *ctx, bcn_gemm_engine engine);
-/* What runs the GEMMs of the device open on ctx: "ref", "own", "clblast"
- * or "clblast (tuned)"; "" when no device is open. */
+/* What runs the GEMMs of the device open on ctx: "ref", "own", "own
+ * (tuned)", "clblast" or "clblast (tuned)"; "" when no device is open. */
 BCN_API const char *bcn_ctx_gemm_name(const bcn_ctx *ctx);
 
 /* One GEMM shape of the tuned mix and its rates. */

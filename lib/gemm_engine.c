@@ -60,7 +60,7 @@ const char *bcn_ctx_gemm_name(const bcn_ctx *ctx)
         return ctx->backend->name;
 #ifdef BCN_HAVE_OPENCL
     if (bcn_cl_gemm_own(ctx->backend))
-        return "own";
+        return bcn_ctx_gemm_tuned(ctx) ? "own (tuned)" : "own";
 #endif
     return bcn_ctx_gemm_tuned(ctx) ? "clblast (tuned)" : "clblast";
 }

@@ -48,6 +48,15 @@ struct bcn_gemm_shape;
 bcn_status bcn_cl_tune(bcn_backend *be, const struct bcn_gemm_shape *shapes,
                        const double *weights, int n, double budget_s, int force,
                        bcn_tune_progress progress, void *user, bcn_tune_result *out);
+/* The same for the backend's own GEMM kernels (lib/cl/cl_tune_own.c):
+ * their tile sizes, rebuilding the program for each candidate. */
+bcn_status bcn_cl_tune_own(bcn_backend *be, const struct bcn_gemm_shape *shapes,
+                           const double *weights, int n, double budget_s, int force,
+                           bcn_tune_progress progress, void *user, bcn_tune_result *out);
+/* Before the program is built at device open: the own GEMM tiles cached
+ * for be's device into tiles[0..4) (vw, rm, dm, dn). 1 found, 0 none (or
+ * tuning off), -1 an unusable file (ctx->warning says so). */
+int bcn_cl_own_tiles_at_open(bcn_ctx *ctx, bcn_backend *be, size_t *tiles);
 /* At device open: apply the cached GEMM parameters of be's device (mode
  * auto/force) or CLBlast's defaults (mode off, when this process changed
  * them); problems go to ctx->warning, never fail the open. */

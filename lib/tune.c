@@ -118,6 +118,8 @@ bcn_status bcn_net_tune(bcn_net *net, int batch, double budget_s, int force,
     n = bcn_forward_gemm_shapes(cfg, bcn_net_eval_chunk(net), list, max);
     for (int i = 0; i < n && i < max; i++)
         mix_add(mix, weight, &n_mix, list[i], EVAL_CHUNKS_PER_STEP);
+    if (bcn_cl_gemm_own(be))
+        return bcn_cl_tune_own(be, mix, weight, n_mix, budget_s, force, progress, user, res);
     return bcn_cl_tune(be, mix, weight, n_mix, budget_s, force, progress, user, res);
 #else
     (void)force, (void)progress, (void)user;

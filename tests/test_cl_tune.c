@@ -43,6 +43,7 @@ static bcn_ctx *open_cl(bcn_tune_mode mode)
     bcn_ctx *ctx = bcn_ctx_new();
     cr_assert_not_null(ctx);
     bcn_ctx_set_tune_mode(ctx, mode);
+    bcn_ctx_set_gemm_engine(ctx, BCN_GEMM_CLBLAST); /* these tests are about CLBlast's */
     if (bcn_ctx_open_device(ctx, "cl") != BCN_OK) {
         char why[1024];
         snprintf(why, sizeof why, "%s", bcn_errmsg(ctx));
@@ -491,6 +492,139 @@ static void colsum_on(bcn_ctx *ctx, float *out)
     cr_assert_eq(be->buf_read(be, by, 0, 300, out), BCN_OK);
     be->buf_free(be, bx);
     be->buf_free(be, by);
+}
+
+/* ------------------------------------- the own GEMM kernels' tiles */
+
+/* A context on the first OpenCL device running the own GEMM kernels. */
+static bcn_ctx *open_own(bcn_tune_mode mode)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    cr_assert_not_null(ctx);
+    bcn_ctx_set_tune_mode(ctx, mode);
+    bcn_ctx_set_gemm_engine(ctx, BCN_GEMM_OWN);
+    if (bcn_ctx_open_device(ctx, "cl") != BCN_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", bcn_errmsg(ctx));
+        bcn_ctx_free(ctx);
+        cr_skip_test("no OpenCL device, test skipped: %s", why);
+    }
+    cr_assert(bcn_cl_gemm_own(ctx->backend));
+    return ctx;
+}
+
+/* Tune the own kernels for a 40-33-17-10 BurstCCN net at batch 7, with a
+ * budget of one second: the search always tries one candidate. */
+static void tune_own_small(bcn_ctx *ctx, bcn_tune_result *r)
+{
+    bcn_net_config cfg;
+    bcn_net_config_init(&cfg, BCN_RULE_BURSTCCN);
+    const int hidden[2] = {33, 17};
+    bcn_net_config_set_dense(&cfg, 40, 2, hidden, 10);
+    bcn_net *net = NULL;
+    cr_assert_eq(bcn_net_create(ctx, &cfg, &net), BCN_OK, "%s", bcn_errmsg(ctx));
+    cr_assert_eq(bcn_net_tune(net, 7, 1.0, 1, NULL, NULL, r), BCN_OK, "%s", bcn_errmsg(ctx));
+    bcn_net_destroy(net);
+}
+
+static void expect_tiles(bcn_ctx *ctx, size_t vw, size_t rm, size_t dm, size_t dn)
+{
+    const bcn_cl_tuning *t = &cl_of(ctx)->tune;
+    cr_expect(t->gemm_vw == vw && t->gemm_rm == rm && t->gemm_dm == dm && t->gemm_dn == dn,
+              "tiles VW=%zu RM=%zu DM=%zu DN=%zu, expected %zu %zu %zu %zu", t->gemm_vw,
+              t->gemm_rm, t->gemm_dm, t->gemm_dn, vw, rm, dm, dn);
+}
+
+/* The search writes a cache file naming the tiles it chose; the next
+ * context builds its program with them; the tuned GEMMs match the host. */
+Test(cl_tune, own_tiles_tuned_cached_and_applied_at_open, .timeout = 600)
+{
+    char dir[64], path[4200];
+    fresh_cache_dir(dir, sizeof dir);
+    bcn_ctx *ctx = open_own(BCN_TUNE_AUTO);
+    cr_assert_str_eq(bcn_ctx_gemm_name(ctx), "own");
+    bcn_tune_result r;
+    tune_own_small(ctx, &r);
+    cr_assert_eq(r.searched, 1);
+    cr_assert(r.candidates >= 1, "%d candidates", r.candidates);
+    cr_assert(r.n_shapes > 0 && r.tuned_ms > 0.0 && r.untuned_ms > 0.0);
+    unsigned long long v[4];
+    cr_assert_eq(sscanf(r.params, "own GEMM tiles VW=%llu RM=%llu DM=%llu DN=%llu", &v[0], &v[1],
+                        &v[2], &v[3]),
+                 4, "params '%s'", r.params);
+    expect_tiles(ctx, v[0], v[1], v[2], v[3]); /* in force at once */
+    cr_assert_str_eq(bcn_ctx_gemm_name(ctx), "own (tuned)");
+    check_gemms_against_host(ctx, "own kernels, tiles just tuned");
+    bcn_ctx_free(ctx);
+    cr_assert_eq(count_files(dir, "gemm-own-", path, sizeof path), 1);
+    cr_assert_eq(count_tmp_files(dir), 0, "a temporary file was left in %s", dir);
+
+    ctx = open_own(BCN_TUNE_AUTO);
+    cr_assert_str_empty(bcn_ctx_warning(ctx), "%s", bcn_ctx_warning(ctx));
+    expect_tiles(ctx, v[0], v[1], v[2], v[3]);
+    cr_assert_str_eq(bcn_ctx_gemm_name(ctx), "own (tuned)");
+    bcn_ctx_free(ctx);
+
+    /* Odd tiles written into the file are built and still match. */
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    char *at = strstr(text, "\ntiles ");
+    cr_assert_not_null(at);
+    char *eol = strchr(at + 1, '\n');
+    char fixed[8192];
+    snprintf(fixed, sizeof fixed, "%.*s\ntiles 8 3 3 2%s", (int)(at - text), text, eol);
+    write_file(path, fixed, strlen(fixed));
+    free(text);
+    ctx = open_own(BCN_TUNE_AUTO);
+    expect_tiles(ctx, 8, 3, 3, 2);
+    check_gemms_against_host(ctx, "own kernels, tiles 8 3 3 2 from the cache");
+    bcn_ctx_free(ctx);
+
+    /* Tuning off: the device's default tiles, the file not read. */
+    ctx = open_own(BCN_TUNE_OFF);
+    cr_assert_str_eq(bcn_ctx_gemm_name(ctx), "own");
+    cr_expect(cl_of(ctx)->tune.gemm_rm != 3 || cl_of(ctx)->tune.gemm_dm != 3);
+    bcn_ctx_free(ctx);
+}
+
+/* A damaged or foreign tile cache is ignored with a warning naming it. */
+Test(cl_tune, own_tile_cache_damaged_or_foreign_is_ignored, .timeout = 600)
+{
+    char dir[64], path[4200];
+    fresh_cache_dir(dir, sizeof dir);
+    bcn_ctx *ctx = open_own(BCN_TUNE_AUTO);
+    bcn_cl_tuning def = cl_of(ctx)->tune;
+    bcn_tune_result r;
+    tune_own_small(ctx, &r);
+    bcn_ctx_free(ctx);
+    cr_assert_eq(count_files(dir, "gemm-own-", path, sizeof path), 1);
+    size_t len = 0;
+    char *good = read_file(path, &len);
+    static const char *const damage[][2] = {
+        {"\ntiles ", "\ntiles 7 "},        /* vector width 7 */
+        {"\ndevice ", "\ndevice Other "},  /* another device */
+        {"\nsource ", "\nsource 0"},       /* another gemm.cl */
+        {"\nms ", "\n"},                   /* a line missing */
+    };
+    for (size_t d = 0; d <= sizeof damage / sizeof damage[0]; d++) {
+        char bad[8192];
+        if (d == sizeof damage / sizeof damage[0]) { /* cut short */
+            snprintf(bad, sizeof bad, "%.*s", (int)(len / 2), good);
+        } else {
+            char *at = strstr(good, damage[d][0]);
+            cr_assert_not_null(at);
+            snprintf(bad, sizeof bad, "%.*s%s%s", (int)(at - good), good, damage[d][1],
+                     at + strlen(damage[d][0]));
+        }
+        write_file(path, bad, strlen(bad));
+        ctx = open_own(BCN_TUNE_AUTO);
+        cr_expect(strstr(bcn_ctx_warning(ctx), "gemm-own-") != NULL,
+                  "damage %zu: warning '%s'", d, bcn_ctx_warning(ctx));
+        expect_tiles(ctx, def.gemm_vw, def.gemm_rm, def.gemm_dm, def.gemm_dn);
+        cr_expect_str_eq(bcn_ctx_gemm_name(ctx), "own");
+        bcn_ctx_free(ctx);
+    }
+    free(good);
 }
 
 Test(cl_program_cache, second_backend_loads_the_binary)

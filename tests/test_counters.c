@@ -99,7 +99,7 @@ static void check_device(const char *id)
                          "%s %s%s step %d: %llu launches, by hand %llu", id, rule,
                          cfg.recurrent ? "" : " (no R)", step, c.launches, want.launches);
             cr_expect_eq(c.blas_calls, is_ref ? 0 : want.blas,
-                         "%s %s step %d: %llu CLBlast calls, by hand %llu", id, rule, step,
+                         "%s %s step %d: %llu GEMM calls, by hand %llu", id, rule, step,
                          c.blas_calls, want.blas);
             cr_expect_eq(c.transfers, want.transfers, "%s %s step %d: %llu transfers", id, rule,
                          step, c.transfers);

@@ -311,7 +311,7 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
         st = bcn_cl_fail(ctx, err, "clCreateCommandQueue", be->info.id);
         goto fail;
     }
-    st = bcn_cl_tuning_pick(ctx, cl->device, &cl->tune);
+    st = bcn_cl_tuning_pick(ctx, cl->device, NULL, &cl->tune);
     if (st != BCN_OK)
         goto fail;
     bcn_gemm_engine engine = BCN_GEMM_AUTO;
@@ -319,7 +319,11 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     if (st != BCN_OK)
         goto fail;
     cl->gemm_own = engine == BCN_GEMM_OWN || (engine == BCN_GEMM_AUTO && cl->tune.gemm_own);
-    st = bcn_cl_program_build(ctx, cl);
+    size_t tiles[4];
+    if (cl->gemm_own && bcn_cl_own_tiles_at_open(ctx, be, tiles) == 1 &&
+        (st = bcn_cl_tuning_pick(ctx, cl->device, tiles, &cl->tune)) != BCN_OK)
+        goto fail;
+    st = bcn_cl_program_build(ctx, cl, 1);
     if (st != BCN_OK)
         goto fail;
     cl->dummy = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, sizeof(float), NULL, &err);

@@ -104,8 +104,13 @@ bcn_status bcn_cl_sgemm(bcn_backend *be, const char *op, int trans_a, int trans_
 {
     bcn_cl *cl = be->impl;
     if (cl->gemm_own && !(trans_a && trans_b) && m < INT_MAX && n < INT_MAX && k < INT_MAX &&
-        lda < INT_MAX && ldb < INT_MAX && ldc < INT_MAX)
-        return own_sgemm(be, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        lda < INT_MAX && ldb < INT_MAX && ldc < INT_MAX) {
+        bcn_status st =
+            own_sgemm(be, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (st == BCN_OK)
+            be->counters.blas_calls++; /* a GEMM call, like CLBlast's below */
+        return st;
+    }
     CLBlastStatusCode code = CLBlastSgemm(
         CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
         trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, 0, lda, b, 0, ldb,

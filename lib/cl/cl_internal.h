@@ -63,6 +63,7 @@ typedef struct bcn_cl {
     int program_from_binary; /* 1: loaded from the binary cache (cl_program.c) */
     int gemm_tuned;          /* 1: tuned CLBlast parameters were applied (cl_tune.c) */
     int gemm_own;            /* 1: gemm runs kernels/gemm.cl, 0: CLBlast (cl_gemm.c) */
+    int own_tuned;           /* 1: its tiles came from tuning (cl_tune_own.c) */
     cl_kernel kernels[BCN_K_COUNT];
     size_t kernel_wg[BCN_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE */
     bcn_cl_tuning tune;
@@ -89,13 +90,17 @@ bcn_status bcn_cl_device_info(bcn_ctx *ctx, int p, int d, cl_platform_id pid,
 
 /* ---- cl_tuning.c, cl_program.c ---- */
 
-/* Choose work-group shapes for the device (vendor/type table, clamped to
- * the device's limits). */
-bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out);
+/* Choose work-group shapes for the device (vendor/type table, then the own
+ * GEMM tiles gemm_tiles[0..4) = vw, rm, dm, dn when not NULL, then
+ * $BURSTCCN_CL_TUNING, clamped to the device's limits). */
+bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, const size_t *gemm_tiles,
+                              bcn_cl_tuning *out);
 /* Build the program from the embedded sources (or from $BURSTCCN_KERNEL_DIR
  * when set), create every kernel and record its work-group limit; shrinks
- * cl->tune.wg and rebuilds once if a kernel cannot run at the chosen size. */
-bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl);
+ * cl->tune.wg and rebuilds once if a kernel cannot run at the chosen size.
+ * use_cache 0: neither read nor write the program binary cache (the GEMM
+ * tile search builds programs it will not use again). */
+bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl, int use_cache);
 /* Release the program and kernels (safe on a partly built state). */
 void bcn_cl_program_release(bcn_cl *cl);
 /* The OpenCL C name of kernel k ("bcn_fill", ...), for messages. */

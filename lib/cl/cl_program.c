@@ -389,14 +389,14 @@ static int shrink_to_kernels(bcn_cl *cl)
     return changed;
 }
 
-bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl)
+bcn_status bcn_cl_program_build(bcn_ctx *ctx, bcn_cl *cl, int use_cache)
 {
     sources src;
     bcn_status st = sources_load(ctx, &src);
     if (st != BCN_OK)
         return st;
     for (int attempt = 0; attempt < 4; attempt++) {
-        st = build_once(ctx, cl, &src, 1);
+        st = build_once(ctx, cl, &src, use_cache);
         if (st != BCN_OK || !shrink_to_kernels(cl))
             break;
         bcn_cl_program_release(cl); /* rebuild with the smaller work-groups */

@@ -638,3 +638,77 @@ bcn_status bcn_cl_tune(bcn_backend *be, const bcn_gemm_shape *shapes, const doub
     res->seconds = bcn_now_seconds() - start;
     return BCN_OK;
 }
+
+/* ------------------------------------------------ the harness, shared */
+
+struct bcn_cl_mix {
+    search s;
+};
+
+bcn_status bcn_cl_mix_new(bcn_backend *be, const bcn_gemm_shape *shapes, const double *weights,
+                          int n, bcn_tune_progress progress, void *user, bcn_cl_mix **out)
+{
+    *out = NULL;
+    bcn_cl_mix *m = calloc(1, sizeof *m);
+    if (!m)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "GEMM tuning: no host memory");
+    search *s = &m->s;
+    s->be = be;
+    s->cl = be->impl;
+    s->n = n;
+    s->start = bcn_now_seconds();
+    s->progress = progress;
+    s->user = user;
+    s->s = calloc((size_t)(n > 0 ? n : 1), sizeof *s->s);
+    bcn_status st = s->s ? BCN_OK
+                         : bcn_set_error(be->ctx, BCN_ERR_NOMEM, "GEMM tuning: no host memory");
+    for (int i = 0; st == BCN_OK && i < n; i++) {
+        s->s[i].g = shapes[i];
+        s->s[i].w = weights[i];
+        s->s[i].flops = 2.0 * shapes[i].m * (double)shapes[i].n * shapes[i].k;
+    }
+    if (st == BCN_OK && n > 0)
+        st = search_setup(s);
+    if (st != BCN_OK) {
+        bcn_cl_mix_free(m);
+        return st;
+    }
+    *out = m;
+    return BCN_OK;
+}
+
+int bcn_cl_mix_measure(bcn_cl_mix *m, double *t, char *why, size_t why_len)
+{
+    search *s = &m->s;
+    for (int i = 0; i < s->n; i++) {
+        int r = check_shape(s, i, why, why_len);
+        if (r <= 0)
+            return r;
+    }
+    for (int i = 0; i < s->n; i++)
+        if (time_shape(s, i, &t[i]) != BCN_OK)
+            return -1;
+    return 1;
+}
+
+double bcn_cl_mix_time(const bcn_cl_mix *m, const double *t) { return mix_time(&m->s, t); }
+
+void bcn_cl_mix_result(const bcn_cl_mix *m, const double *t_base, const double *t_tuned,
+                       bcn_tune_result *res)
+{
+    fill_result(&m->s, t_base, t_tuned, res);
+}
+
+void bcn_cl_mix_key(const bcn_gemm_shape *shapes, const double *weights, int n, char *buf,
+                    size_t len)
+{
+    shapes_key(shapes, weights, n, buf, len);
+}
+
+void bcn_cl_mix_free(bcn_cl_mix *m)
+{
+    if (!m)
+        return;
+    search_free(&m->s);
+    free(m);
+}

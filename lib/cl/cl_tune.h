@@ -80,6 +80,29 @@ bcn_status bcn_cl_gemm_limits(bcn_backend *be, size_t *max_wg, cl_ulong *local_m
 void bcn_cl_gemm_params_format(const bcn_cl_gemm_params *p, const char *prefix, char *buf,
                                size_t len);
 
+/* ---- the measuring harness of both tuners (cl_tune.c) ---- */
+struct bcn_gemm_shape;
+/* A shape mix on the device: random inputs, host double-precision results
+ * to validate against, buffers for C. */
+typedef struct bcn_cl_mix bcn_cl_mix;
+bcn_status bcn_cl_mix_new(bcn_backend *be, const struct bcn_gemm_shape *shapes,
+                          const double *weights, int n, bcn_tune_progress progress, void *user,
+                          bcn_cl_mix **out);
+/* Run every shape once on the backend's GEMM as it is configured now and
+ * compare it with the host (relative error <= 1e-4), then time each (best
+ * seconds per call into t). 1 valid and timed, 0 rejected (why set), -1 an
+ * OpenCL error (the context's). */
+int bcn_cl_mix_measure(bcn_cl_mix *m, double *t, char *why, size_t why_len);
+/* Weighted seconds of one step's GEMMs at per-shape times t. */
+double bcn_cl_mix_time(const bcn_cl_mix *m, const double *t);
+/* Fill res's shape table and totals from untuned and tuned times. */
+void bcn_cl_mix_result(const bcn_cl_mix *m, const double *t_base, const double *t_tuned,
+                       bcn_tune_result *res);
+/* The cache key of a mix ("NT32x500x784b0*4.0000;..."). */
+void bcn_cl_mix_key(const struct bcn_gemm_shape *shapes, const double *weights, int n,
+                    char *buf, size_t len);
+void bcn_cl_mix_free(bcn_cl_mix *m);
+
 /* ---- cl_tune_cache.c ---- */
 
 /* The cache file of device `info` (the name hashes device name, driver

@@ -152,7 +152,8 @@ bcn_status bcn_cl_gemm_limits(bcn_backend *be, size_t *max_wg, cl_ulong *local_m
 
 int bcn_cl_gemm_tuned(const bcn_backend *be)
 {
-    return ((const bcn_cl *)be->impl)->gemm_tuned;
+    const bcn_cl *cl = be->impl;
+    return cl->gemm_own ? cl->own_tuned : cl->gemm_tuned;
 }
 
 void bcn_cl_tune_at_open(bcn_ctx *ctx, bcn_backend *be)

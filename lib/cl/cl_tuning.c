@@ -116,7 +116,8 @@ bad:
                          env);
 }
 
-bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out)
+bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, const size_t *gemm_tiles,
+                              bcn_cl_tuning *out)
 {
     char vendor[256] = "";
     cl_device_type type = 0;
@@ -148,6 +149,12 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, bcn_cl_tuning *out
     bcn_cl_tuning t = row->tune;
     if (!t.gemm_vw)
         t.gemm_vw = native_float >= 16 ? 16 : 8;
+    if (gemm_tiles) {
+        t.gemm_vw = gemm_tiles[0];
+        t.gemm_rm = gemm_tiles[1];
+        t.gemm_dm = gemm_tiles[2];
+        t.gemm_dn = gemm_tiles[3];
+    }
     bcn_status st = tuning_env(ctx, &t);
     if (st != BCN_OK)
         return st;
