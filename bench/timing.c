@@ -17,7 +17,7 @@
  * between phases and is therefore measured in separate steps), and the
  * device's SGEMM rate at the step's own GEMM shapes (gemm_rate.c), and
  * what one step asks of the device (bcn_ctx_counters over the timed steps):
- * kernel launches (each CLBlast call counted as one), CLBlast calls, and
+ * kernel launches (each CLBlast call counted as one), GEMM calls, and
  * host<->device transfers and their bytes.
  * A device or configuration that fails is reported as skipped with its
  * error; the others still run.
