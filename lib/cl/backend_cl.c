@@ -2,12 +2,15 @@
  * backend_cl.c — the OpenCL backend: creation and destruction, buffers, the
  * launch helpers the op files share, and the assembly of the op table
  * (element-wise ops in cl_ops.c, optimisers in cl_optim.c, reductions in
- * cl_reduce.c, GEMM through CLBlast in cl_gemm.c, convolution in
- * cl_conv.c).
+ * cl_reduce.c, GEMM on the own kernels or CLBlast in cl_gemm.c, convolution
+ * in cl_conv.c).
  *
  * Everything is enqueued on one in-order queue; the host waits only in
  * buf_read, dot3 and finish. Uploads (buf_write) do not block: the data is
- * copied to a host staging block that is freed once the transfer is done.
+ * copied to a host staging block (the caller may reuse its array at once,
+ * while the queue still runs the previous step), which is kept for reuse
+ * once the transfer is done, so that a training step's uploads allocate
+ * nothing after the first few steps.
  */
 #include "config.h"
 
@@ -143,8 +146,49 @@ static void cl_buf_free(bcn_backend *be, bcn_buf *buf)
     free(buf);
 }
 
-/* Free the staging copies of uploads that have completed (all of them,
- * waiting if needed, when wait_all). */
+/* Keep a finished staging copy for reuse, or free it when the spares are
+ * full (the smallest spare gives way to a larger copy). */
+static void spare_keep(bcn_cl *cl, void *host, size_t bytes)
+{
+    if (cl->n_spare < BCN_CL_SPARE_UPLOADS) {
+        cl->spare[cl->n_spare].host = host;
+        cl->spare[cl->n_spare++].bytes = bytes;
+        return;
+    }
+    size_t small = 0;
+    for (size_t i = 1; i < cl->n_spare; i++)
+        if (cl->spare[i].bytes < cl->spare[small].bytes)
+            small = i;
+    if (cl->spare[small].bytes < bytes) {
+        free(cl->spare[small].host);
+        cl->spare[small].host = host;
+        cl->spare[small].bytes = bytes;
+    } else {
+        free(host);
+    }
+}
+
+/* A staging copy of at least `bytes`: the smallest spare that fits, else a
+ * new one (NULL when out of memory); its capacity into *cap. */
+static void *spare_take(bcn_cl *cl, size_t bytes, size_t *cap)
+{
+    size_t best = cl->n_spare;
+    for (size_t i = 0; i < cl->n_spare; i++)
+        if (cl->spare[i].bytes >= bytes &&
+            (best == cl->n_spare || cl->spare[i].bytes < cl->spare[best].bytes))
+            best = i;
+    if (best == cl->n_spare) {
+        *cap = bytes;
+        return malloc(bytes);
+    }
+    void *host = cl->spare[best].host;
+    *cap = cl->spare[best].bytes;
+    cl->spare[best] = cl->spare[--cl->n_spare];
+    return host;
+}
+
+/* Release the events of uploads that have completed (all of them, waiting
+ * if needed, when wait_all) and keep their staging copies for reuse. */
 static void uploads_reap(bcn_cl *cl, int wait_all)
 {
     size_t kept = 0;
@@ -161,7 +205,7 @@ static void uploads_reap(bcn_cl *cl, int wait_all)
             continue;
         }
         clReleaseEvent(u->done);
-        free(u->host);
+        spare_keep(cl, u->host, u->bytes);
     }
     cl->n_uploads = kept;
 }
@@ -179,16 +223,17 @@ static bcn_status cl_buf_write(bcn_backend *be, bcn_buf *dst, size_t offset, siz
     uploads_reap(cl, 0);
     cl_int err = CL_SUCCESS;
     void *copy = NULL;
+    size_t cap = 0;
     if (cl->n_uploads == cl->cap_uploads) {
-        size_t cap = cl->cap_uploads ? 2 * cl->cap_uploads : 8;
-        bcn_cl_upload *grown = realloc(cl->uploads, cap * sizeof *grown);
+        size_t grow = cl->cap_uploads ? 2 * cl->cap_uploads : 8;
+        bcn_cl_upload *grown = realloc(cl->uploads, grow * sizeof *grown);
         if (grown) {
             cl->uploads = grown;
-            cl->cap_uploads = cap;
+            cl->cap_uploads = grow;
         }
     }
     if (cl->n_uploads < cl->cap_uploads)
-        copy = malloc(n * sizeof(float));
+        copy = spare_take(cl, n * sizeof(float), &cap);
     if (!copy) { /* no memory to stage it: write synchronously instead */
         err = clEnqueueWriteBuffer(cl->queue, dst->mem, CL_TRUE, offset * sizeof(float),
                                    n * sizeof(float), src, 0, NULL, NULL);
@@ -202,12 +247,13 @@ static bcn_status cl_buf_write(bcn_backend *be, bcn_buf *dst, size_t offset, siz
     err = clEnqueueWriteBuffer(cl->queue, dst->mem, CL_FALSE, offset * sizeof(float),
                                n * sizeof(float), copy, 0, NULL, &done);
     if (err != CL_SUCCESS) {
-        free(copy);
+        spare_keep(cl, copy, cap);
         return bcn_cl_fail(be->ctx, err, "clEnqueueWriteBuffer", NULL);
     }
     bcn_count_transfer(be, n * sizeof(float));
     cl->uploads[cl->n_uploads].done = done;
     cl->uploads[cl->n_uploads].host = copy;
+    cl->uploads[cl->n_uploads].bytes = cap;
     cl->n_uploads++;
     return BCN_OK;
 }
@@ -253,6 +299,8 @@ static void cl_destroy(bcn_backend *be)
             clFinish(cl->queue);
         uploads_reap(cl, 1);
         free(cl->uploads);
+        for (size_t i = 0; i < cl->n_spare; i++)
+            free(cl->spare[i].host);
         free(cl->host_partials);
         for (int i = 0; i < BCN_SCRATCH_COUNT; i++)
             if (cl->scratch[i])

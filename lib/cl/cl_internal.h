@@ -42,7 +42,12 @@ typedef struct bcn_cl_tuning {
 typedef struct bcn_cl_upload {
     cl_event done;
     void *host;
+    size_t bytes; /* the copy's capacity */
 } bcn_cl_upload;
+
+/* Staging copies kept for reuse once their upload is done, so that a
+ * training step's uploads allocate nothing (done is unused here). */
+#define BCN_CL_SPARE_UPLOADS 8
 
 /* Backend-owned scratch buffers, one per use, grown on demand and reused:
  * the in-order queue runs every op's kernels before the next op's, so an
@@ -75,6 +80,8 @@ typedef struct bcn_cl {
     size_t host_partials_n;
     bcn_cl_upload *uploads; /* pending non-blocking writes */
     size_t n_uploads, cap_uploads;
+    bcn_cl_upload spare[BCN_CL_SPARE_UPLOADS]; /* finished staging copies to reuse */
+    size_t n_spare;
 } bcn_cl;
 
 /* ---- cl_devices.c ---- */
