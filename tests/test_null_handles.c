@@ -567,6 +567,28 @@ static void check_bcn_ctx_gemm_tuned(void) { cr_assert_eq(bcn_ctx_gemm_tuned(NUL
 
 static void check_bcn_ctx_warning(void) { cr_assert_str_eq(bcn_ctx_warning(NULL), ""); }
 
+static void check_bcn_gemm_engine_str(void)
+{
+    cr_assert_str_eq(bcn_gemm_engine_str((bcn_gemm_engine)99), "default");
+    cr_assert_str_eq(bcn_gemm_engine_str(BCN_GEMM_OWN), "own");
+}
+
+static void check_bcn_gemm_engine_parse(void)
+{
+    bcn_gemm_engine e;
+    REFUSED(bcn_gemm_engine_parse(NULL, &e));
+    REFUSED(bcn_gemm_engine_parse("own", NULL));
+    REFUSED(bcn_gemm_engine_parse("fastest", &e));
+}
+
+static void check_bcn_ctx_set_gemm_engine(void) { bcn_ctx_set_gemm_engine(NULL, BCN_GEMM_OWN); }
+
+static void check_bcn_ctx_gemm_name(void)
+{
+    cr_assert_str_eq(bcn_ctx_gemm_name(NULL), "");
+    cr_assert_str_eq(bcn_ctx_gemm_name(ctx), "ref"); /* the fixture's device */
+}
+
 static void check_bcn_net_tune(void)
 {
     bcn_tune_result r;
@@ -667,6 +689,8 @@ static const api_case cases[] = {
     CASE(bcn_tune_mode_str),       CASE(bcn_tune_mode_parse),
     CASE(bcn_ctx_set_tune_mode),   CASE(bcn_ctx_gemm_tuned),
     CASE(bcn_ctx_warning),         CASE(bcn_net_tune),
+    CASE(bcn_gemm_engine_str),     CASE(bcn_gemm_engine_parse),
+    CASE(bcn_ctx_set_gemm_engine), CASE(bcn_ctx_gemm_name),
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
