@@ -95,6 +95,7 @@ static void sub_opts(const bench_opts *o, const all_plan *p, unsigned cmd, int c
     s->seed = o->seed;
     s->quiet = o->quiet;
     s->same_settings = o->same_settings;
+    s->gemm = o->gemm;
     s->no_plots = 1;
     s->n_hidden = 3;
     s->hidden[0] = s->hidden[1] = s->hidden[2] = p->hidden;

@@ -124,7 +124,7 @@ static void json_layers(bcn_json *j, const char *key, const series *s, int n, in
 
 /* angles.json: settings, device, machine, and the mean/final angles. */
 static int write_json(const angles_run *run, const char *dir, const bcn_device_info *dev,
-                      const bcn_dataset *ds, char *err, size_t errlen)
+                      const char *gemm, const bcn_dataset *ds, char *err, size_t errlen)
 {
     bench_jsonfile jf;
     if (bench_json_begin(&jf, dir, "angles", run->o->suffix, err, errlen) != 0)
@@ -157,7 +157,7 @@ static int write_json(const angles_run *run, const char *dir, const bcn_device_i
     bcn_json_kv_number(j, "final_train_error", run->train_error);
     bcn_json_kv_number(j, "seconds", run->seconds);
     bcn_json_key(j, "device");
-    bench_json_device(j, dev);
+    bench_json_device(j, dev, gemm);
     bench_json_machine(j, &m);
     bench_json_build(j);
     for (int mean = 1; mean >= 0; mean--) {
@@ -367,7 +367,7 @@ int bench_angles_run(const bench_opts *o)
         goto done;
     }
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
-        write_json(run, o->out, &dev, ds, err, sizeof err) != 0 ||
+        write_json(run, o->out, &dev, bcn_ctx_gemm_name(ctx), ds, err, sizeof err) != 0 ||
         write_meta(run, o->out, &dev, ds, err, sizeof err) != 0) {
         fprintf(stderr, "burstccn-bench angles: %s\n", err);
         goto done;

@@ -99,6 +99,7 @@ typedef struct bench_opts {
     int no_plots;
     int quiet;                  /* no progress display */
     bcn_tune_mode tune;         /* timing: --tune auto (default), force or off */
+    bcn_gemm_engine gemm;       /* --gemm (BCN_GEMM_DEFAULT unless given): every device opened */
     char compare_build[4096];   /* timing --compare-build DIR ("" none; compare_build.c) */
 } bench_opts;
 
@@ -254,7 +255,7 @@ void bench_json_machine(bcn_json *j, const bench_machine *m);
 /* "build": {...}: compiler, flags, CLBlast and ICD loader, library. */
 void bench_json_build(bcn_json *j);
 /* One device's description as a JSON object (value only). */
-void bench_json_device(bcn_json *j, const bcn_device_info *d);
+void bench_json_device(bcn_json *j, const bcn_device_info *d, const char *gemm);
 /* The network configuration as a JSON object (value only): "network"
  * (one line), the layers (bcn_json_net: arch, input, sizes, layers), then
  * the rule's settings. */

@@ -20,6 +20,12 @@
  * missing; --arch networks are skipped, with the reason, when DIR has no
  * --arch; --seed, --same-settings and --tune (when given) go to DIR when
  * it has them, else a warning says that DIR runs with its own default.
+ * --gemm (when given) goes to DIR when its help lists it; else DIR's
+ * children get BURSTCCN_GEMM=ENGINE in their environment (which a library
+ * with the engine choice but an older bench honours; an older library
+ * ignores it), with a warning. compare.csv's gemm and compare_gemm say what
+ * each build's steps ran (the children's timing.csv gemm column; empty
+ * when a build does not report it).
  * Both children inherit the environment ($BURSTCCN_TUNE among it), with
  * BENCH_COMPARE_CHILD_ENV added: this build's child then skips the
  * tuned/untuned SGEMM and start-up report (which would take most of its
@@ -44,7 +50,7 @@
 
 #define COMPARE_COLS                                                                        \
     "device,rule,batch,hidden,width,network,reps,median_ms,min_ms,max_ms,compare_median_ms," \
-    "compare_min_ms,compare_max_ms,ratio,status,error,compare_build"
+    "compare_min_ms,compare_max_ms,ratio,status,error,compare_build,gemm,compare_gemm"
 
 #define MAX_ARGS 48
 
@@ -58,7 +64,7 @@ static const char *const required_flags[] = {"--devices", "--rules",       "--ba
 typedef struct build {
     char exe[PATH_MAX];
     const char *what;  /* "this build" or "--compare-build" */
-    int has_arch, has_seed, has_same, has_tune;
+    int has_arch, has_seed, has_same, has_tune, has_gemm;
 } build;
 
 /* One configuration's times (ms per step), per build. */
@@ -66,6 +72,7 @@ typedef struct cmp_row {
     char device[256], hidden[64], network[512];
     bench_tcase c;
     double t[2][64];
+    char gemm[2][32]; /* what each build's steps ran (timing.csv's gemm; "" unknown) */
     int n;
     char error[1024];
 } cmp_row;
@@ -82,22 +89,28 @@ static void remove_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | F
 extern char **environ;
 
 /* Run exe with args (NULL-ended), stdout and stderr into log, in this
- * environment plus BENCH_COMPARE_CHILD_ENV=1. The exit status, or -1 with
- * err when it could not be started or was killed. */
-static int run_child(const char *exe, char *const *args, const char *log, char *err,
-                     size_t errlen)
+ * environment plus BENCH_COMPARE_CHILD_ENV=1 and, unless NULL, `gemm_env`
+ * ("BURSTCCN_GEMM=own": replaces the variable). The exit status, or -1
+ * with err when it could not be started or was killed. */
+static int run_child(const char *exe, char *const *args, const char *gemm_env, const char *log,
+                     char *err, size_t errlen)
 {
     size_t n_env = 0;
     while (environ[n_env])
         n_env++;
-    char **env = malloc((n_env + 2) * sizeof *env);
+    char **env = malloc((n_env + 3) * sizeof *env);
     if (!env) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    memcpy(env, environ, n_env * sizeof *env);
-    env[n_env] = BENCH_COMPARE_CHILD_ENV "=1";
-    env[n_env + 1] = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n_env; i++)
+        if (!gemm_env || strncmp(environ[i], "BURSTCCN_GEMM=", 14) != 0)
+            env[k++] = environ[i];
+    env[k++] = BENCH_COMPARE_CHILD_ENV "=1";
+    if (gemm_env)
+        env[k++] = (char *)gemm_env;
+    env[k] = NULL;
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -159,7 +172,7 @@ static int probe_build(build *b, const char *scratch, char *err, size_t errlen)
     char log[PATH_MAX + 32], why[512] = "";
     snprintf(log, sizeof log, "%s/help.txt", scratch);
     char *args[] = {b->exe, "timing", "--help", NULL};
-    int rc = run_child(b->exe, args, log, why, sizeof why);
+    int rc = run_child(b->exe, args, NULL, log, why, sizeof why);
     if (rc != 0) {
         if (rc > 0)
             last_line(log, why, sizeof why);
@@ -191,6 +204,7 @@ static int probe_build(build *b, const char *scratch, char *err, size_t errlen)
     b->has_seed = strstr(text, "--seed ") != NULL;
     b->has_same = strstr(text, "--same-settings") != NULL;
     b->has_tune = strstr(text, "--tune ") != NULL;
+    b->has_gemm = strstr(text, "--gemm ") != NULL;
     return 0;
 }
 
@@ -244,17 +258,24 @@ static int child_args(const bench_opts *o, const build *b, const bench_tnet *net
         ARG("--tune");
         ARG(o->tune == BCN_TUNE_FORCE ? "force" : o->tune == BCN_TUNE_OFF ? "off" : "auto");
     }
+    if (b->has_gemm && o->gemm != BCN_GEMM_DEFAULT) {
+        ARG("--gemm");
+        ARG(bcn_gemm_engine_str(o->gemm));
+    }
     args[n] = NULL;
 #undef ARG
 #undef NUM
     return n;
 }
 
-/* One repetition of case c on build b: its ms per step, or -1 with err. */
+/* One repetition of case c on build b: its ms per step (and what ran its
+ * GEMMs into gemm, "" when the build does not say), or -1 with err. */
 static double time_once(const bench_opts *o, const build *b, const bench_tnet *nets,
-                        const bench_tcase *c, const char *dev, const char *scratch, char *err,
-                        size_t errlen)
+                        const bench_tcase *c, const char *dev, const char *scratch, char *gemm,
+                        size_t gemmlen, char *err, size_t errlen)
 {
+    char gemm_env[64];
+    snprintf(gemm_env, sizeof gemm_env, "BURSTCCN_GEMM=%s", bcn_gemm_engine_str(o->gemm));
     char out[PATH_MAX + 8], log[PATH_MAX + 48], path[PATH_MAX + 48], store[16][64], why[1024] = "";
     char *args[MAX_ARGS];
     snprintf(out, sizeof out, "%s/run", scratch);
@@ -262,7 +283,9 @@ static double time_once(const bench_opts *o, const build *b, const bench_tnet *n
     snprintf(log, sizeof log, "%s/log.txt", scratch);
     if (child_args(o, b, nets, c, dev, out, args, store, err, errlen) < 0)
         return -1;
-    int rc = run_child(b->exe, args, log, why, sizeof why);
+    int rc = run_child(b->exe, args,
+                       !b->has_gemm && o->gemm != BCN_GEMM_DEFAULT ? gemm_env : NULL, log, why,
+                       sizeof why);
     if (rc > 0) {
         last_line(log, why, sizeof why);
         snprintf(err, errlen, "%s failed with exit status %d: %.800s", b->what, rc, why);
@@ -279,8 +302,9 @@ static double time_once(const bench_opts *o, const build *b, const bench_tnet *n
         return -1;
     }
     int cm = bench_table_col(&t, "median_ms"), cs = bench_table_col(&t, "status"),
-        ce = bench_table_col(&t, "error");
+        ce = bench_table_col(&t, "error"), cg = bench_table_col(&t, "gemm");
     double ms = -1;
+    snprintf(gemm, gemmlen, "%s", cg >= 0 && t.nrows == 2 ? t.cell[1][cg] : "");
     if (cm < 0 || cs < 0 || t.nrows != 2)
         snprintf(err, errlen, "%s's timing.csv has no median_ms/status or not one row",
                  b->what);
@@ -365,6 +389,8 @@ static int write_csv(const bench_opts *o, const char *dir, const cmp_row *rows, 
             bench_csv_str(&csv, r->error);
         }
         bench_csv_str(&csv, dir);
+        bench_csv_str(&csv, r->gemm[0]);
+        bench_csv_str(&csv, r->gemm[1]);
         bench_csv_end_row(&csv);
     }
     if (bench_csv_commit(&csv, err, errlen) != 0) {
@@ -415,6 +441,12 @@ int bench_compare_build(const bench_opts *o, const bench_tnet *nets, const bench
                 "compare-build: %s has no --same-settings: it times each rule at its own "
                 "defaults, this build at BurstCCN's\n",
                 o->compare_build);
+    if (!other.has_gemm && o->gemm != BCN_GEMM_DEFAULT)
+        fprintf(stderr,
+                "compare-build: %s has no --gemm: its runs get BURSTCCN_GEMM=%s instead "
+                "(honoured only when its library has the engine choice; compare.csv's "
+                "compare_gemm says what ran when its bench reports it)\n",
+                o->compare_build, bcn_gemm_engine_str(o->gemm));
     if (!other.has_tune && o->tune != BCN_TUNE_DEFAULT)
         fprintf(stderr, "compare-build: %s has no --tune: it uses its own GEMM parameters\n",
                 o->compare_build);
@@ -454,7 +486,8 @@ int bench_compare_build(const bench_opts *o, const bench_tnet *nets, const bench
                 for (int j = 0; j < 2 && !r->error[0]; j++) {
                     int which = (k % 2 == 0) ? j : 1 - j;
                     const build *b = which == 0 ? &self : &other;
-                    double ms = time_once(o, b, nets, &cases[i], specs[d], scratch, r->error,
+                    double ms = time_once(o, b, nets, &cases[i], specs[d], scratch,
+                                          r->gemm[which], sizeof r->gemm[which], r->error,
                                           sizeof r->error);
                     if (ms > 0)
                         r->t[which][k] = ms;

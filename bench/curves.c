@@ -193,7 +193,7 @@ done:
 
 /* curves.json: settings and each rule's final numbers. */
 static int write_json(const curves_run *run, const char *dir, const bcn_device_info *dev,
-                      char *err, size_t errlen)
+                      const char *gemm, char *err, size_t errlen)
 {
     bench_jsonfile jf;
     if (bench_json_begin(&jf, dir, "curves", run->o->suffix, err, errlen) != 0)
@@ -211,7 +211,7 @@ static int write_json(const curves_run *run, const char *dir, const bcn_device_i
     bcn_json_kv_bool(j, "same_init", run->same_init);
     bcn_json_kv_string(j, "settings", o->same_settings ? "same" : "authors");
     bcn_json_key(j, "device");
-    bench_json_device(j, dev);
+    bench_json_device(j, dev, gemm);
     bench_json_machine(j, &m);
     bench_json_build(j);
     bcn_json_key(j, "rules");
@@ -356,7 +356,7 @@ int bench_curves_run(const bench_opts *o)
     }
     bcn_progress_finish(&run->bar);
     if (bench_csv_commit(&csv, err, sizeof err) != 0 ||
-        write_json(run, o->out, &dev, err, sizeof err) != 0 ||
+        write_json(run, o->out, &dev, bcn_ctx_gemm_name(ctx), err, sizeof err) != 0 ||
         write_meta(run, o->out, &dev, &first, err, sizeof err) != 0) {
         fprintf(stderr, "burstccn-bench curves: %s\n", err);
         goto done;

@@ -134,7 +134,7 @@ void bench_json_build(bcn_json *j)
     bcn_json_end_object(j);
 }
 
-void bench_json_device(bcn_json *j, const bcn_device_info *d)
+void bench_json_device(bcn_json *j, const bcn_device_info *d, const char *gemm)
 {
     bcn_json_begin_object(j);
     bcn_json_kv_string(j, "id", d->id);
@@ -147,6 +147,8 @@ void bench_json_device(bcn_json *j, const bcn_device_info *d)
     bcn_json_kv_string(j, "platform", d->platform);
     bcn_json_kv_int(j, "compute_units", d->compute_units);
     bcn_json_kv_number(j, "global_mem_bytes", (double)d->global_mem_bytes);
+    if (gemm)
+        bcn_json_kv_string(j, "gemm", gemm);
     bcn_json_end_object(j);
 }
 

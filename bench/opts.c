@@ -13,6 +13,7 @@
 #include "args.h"
 #include "atomic_file.h"
 #include "bench.h"
+#include "gemm_opt.h"
 #include "netdesc.h"
 
 enum {
@@ -29,7 +30,7 @@ typedef enum opt_id {
     O_STEPS, O_EVERY, O_EPOCHS, O_EVALS, O_DEVICE, O_DEVICES, O_BATCHES, O_WIDTHS, O_DEPTH,
     O_REPS, O_WARMUP, O_TARGET, O_QUICK, O_CIFAR, O_OUT, O_PLOTS_DIR, O_NO_PLOTS, O_QUIET,
     O_HELP, O_MODEL,
-    O_SAME_SETTINGS, O_TUNE, O_COMPARE_BUILD
+    O_SAME_SETTINGS, O_TUNE, O_GEMM, O_COMPARE_BUILD
 } opt_id;
 
 typedef struct opt_def {
@@ -107,10 +108,14 @@ static const opt_def opt_table[] = {
      "cached for the device, force tunes for the first timed network first (up to 2 "
      "minutes per device), off uses CLBlast's own. timing also writes gemm_tune.csv "
      "(SGEMM rate per step shape, tuned vs untuned) and startup.csv"},
+    {O_GEMM, "gemm", BCN_GEMM_OPT_META, A | C | T | L,
+     BCN_GEMM_OPT_HELP ". timing: the steps run on it (timing.csv's gemm column says what "
+     "ran); gemm_tune.csv times both engines whatever it is"},
     {O_COMPARE_BUILD, "compare-build", "DIR", T,
      "also time every configuration on DIR/burstccn-bench (another build, e.g. an older "
      "checkout's build/), alternating with this build one repetition at a time; both "
-     "medians and their ratio go to compare.csv and summary.md"},
+     "medians and their ratio go to compare.csv and summary.md. --gemm, when given, goes "
+     "to DIR too (a build without --gemm gets BURSTCCN_GEMM in its environment instead)"},
     {O_HELP, "help", NULL, A | C | T | L | P, "this help"},
 };
 #define N_OPTS (sizeof opt_table / sizeof opt_table[0])
@@ -387,6 +392,7 @@ static int apply(bench_opts *o, const opt_def *d, const char *v, char *err, size
             return -1;
         }
         return 0;
+    case O_GEMM: return bcn_arg_gemm(flag, v, &o->gemm, err, n);
     case O_HELP: return 0;
     case O_SAME_SETTINGS: o->same_settings = 1; return 0;
     case O_COMPARE_BUILD:

@@ -8,14 +8,15 @@
 
 #include "bench.h"
 
-/* Open `spec` on a new context; on failure print the error and return NULL. */
-static bcn_ctx *open_device(const char *spec, bcn_device_info *info)
+/* Open `spec` on a new context with GEMM engine `gemm`; on failure print the error and return NULL. */
+static bcn_ctx *open_device(const char *spec, bcn_gemm_engine gemm, bcn_device_info *info)
 {
     bcn_ctx *ctx = bcn_ctx_new();
     if (!ctx) {
         fprintf(stderr, "burstccn-bench: out of memory\n");
         return NULL;
     }
+    bcn_ctx_set_gemm_engine(ctx, gemm);
     if (bcn_ctx_open_device(ctx, spec) != BCN_OK || bcn_ctx_device(ctx, info) != BCN_OK) {
         fprintf(stderr, "burstccn-bench: cannot open device '%s': %s\n",
                 spec && *spec ? spec : "(default)", bcn_errmsg(ctx));
@@ -35,7 +36,7 @@ int bench_open_run(const bench_opts *o, const char *cmd, bcn_ctx **ctx, bcn_devi
         fprintf(stderr, "burstccn-bench %s: %s\n", cmd, err);
         return -1;
     }
-    if (!(*ctx = open_device(o->device, dev)))
+    if (!(*ctx = open_device(o->device, o->gemm, dev)))
         return -1;
     bcn_data_options dopt = {.train_limit = o->train_limit, .test_limit = o->test_limit};
     if (bcn_dataset_load(*ctx, o->data, &dopt, ds) != BCN_OK) {

@@ -39,12 +39,14 @@
  * (bcn_net_desc, "784-500-500-500-10" or "1x28x28,conv:16:5:2,...,dense:10").
  * hidden and width are those of the dense family, empty for the others.
  * The two come after the columns the figures read, so those keep their
- * numbers; the per-step counts (bcn_ctx_counters) were added after them. */
+ * numbers; the per-step counts (bcn_ctx_counters) were added after them,
+ * and gemm (bcn_ctx_gemm_name: what ran the step's GEMMs, "own", "clblast
+ * (tuned)", "ref", ...; --gemm) after those. */
 #define TIMING_COLS                                                                      \
     "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
     "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
     "error,net,network,launches_per_step,blas_calls_per_step,transfers_per_step," \
-    "transfer_bytes_per_step"
+    "transfer_bytes_per_step,gemm"
 
 #define MAX_DEVICES 32
 
@@ -66,6 +68,7 @@ typedef struct trow {
 typedef struct tdev {
     bcn_device_info info;
     char spec[256];   /* as requested */
+    char gemm[32];    /* bcn_ctx_gemm_name once open ("" when it did not open) */
     int ok;
     char error[512];
 } tdev;
@@ -347,6 +350,7 @@ static void csv_row(bench_csv *c, const tdev *d, const trow *r, int reps, const 
         for (int i = 0; i < 4; i++)
             bench_csv_empty(c);
     }
+    bench_csv_str(c, d->gemm);
     bench_csv_end_row(c);
 }
 
@@ -437,7 +441,7 @@ static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *d
         bcn_json_kv_string(j, "status", devs[i].ok ? "ok" : "skipped");
         bcn_json_kv_string(j, "error", devs[i].ok ? NULL : devs[i].error);
         bcn_json_key(j, "info");
-        bench_json_device(j, &devs[i].info);
+        bench_json_device(j, &devs[i].info, devs[i].gemm[0] ? devs[i].gemm : NULL);
         bcn_json_end_object(j);
     }
     bcn_json_end_array(j);
@@ -450,6 +454,7 @@ static int write_json(const bench_opts *o, const bench_tnet *nets, const tdev *d
         net_name(nets, r->c.net, name, sizeof name);
         bcn_json_begin_object(j);
         bcn_json_kv_string(j, "device", devs[r->dev].info.id);
+        bcn_json_kv_string(j, "gemm", devs[r->dev].gemm);
         bcn_json_kv_string(j, "rule", bcn_rule_str(r->c.rule));
         bcn_json_kv_int(j, "batch", r->c.batch);
         bcn_json_kv_string(j, "net", name);
@@ -657,11 +662,11 @@ static void print_row(const tdev *d, const trow *r)
     } else {
         double gf = r->flops / r->median * 1e-9;
         printf("%-8s %-9s %s %9.3f ms/step (%.3f-%.3f)  %9.0f samples/s  %6.2f GFLOP/s  GEMM "
-               "ceiling %3.0f%% (SGEMM %.2f GFLOP/s)  %.0f launches (%.0f BLAS), %.1f "
+               "ceiling %3.0f%% (SGEMM %.2f GFLOP/s, %s)  %.0f launches (%.0f BLAS), %.1f "
                "transfers/step\n",
                d->info.id, bcn_rule_str(r->c.rule), what, 1e3 * r->median, 1e3 * r->min,
                1e3 * r->max, r->c.batch / r->median, gf, 100.0 * gemm_fraction(r),
-               r->gemm_gflops, r->launches, r->blas_calls, r->transfers);
+               r->gemm_gflops, d->gemm, r->launches, r->blas_calls, r->transfers);
     }
     fflush(stdout);
 }
@@ -720,12 +725,16 @@ int bench_timing_run(const bench_opts *o, const bench_tnet *nets, int n_nets,
         bcn_ctx *ctx = NULL;
         if (devs[d].ok) {
             ctx = bcn_ctx_new();
-            if (ctx) /* force tuned already (bench_tune_report) */
+            if (ctx) { /* force tuned already (bench_tune_report) */
                 bcn_ctx_set_tune_mode(ctx, o->tune == BCN_TUNE_FORCE ? BCN_TUNE_AUTO : o->tune);
+                bcn_ctx_set_gemm_engine(ctx, o->gemm);
+            }
             if (!ctx || bcn_ctx_open_device(ctx, devs[d].info.id) != BCN_OK) {
                 devs[d].ok = 0;
                 snprintf(devs[d].error, sizeof devs[d].error, "%s",
                          ctx ? bcn_errmsg(ctx) : "out of memory");
+            } else {
+                snprintf(devs[d].gemm, sizeof devs[d].gemm, "%s", bcn_ctx_gemm_name(ctx));
             }
         }
         for (int i = 0; i < n_cases; i++) {

@@ -3,13 +3,16 @@
  * OpenCL device timed:
  *
  *  - gemm_tune.csv: the SGEMM rate at each GEMM shape of the first timed
- *    network's step (batch: the first of --batches), with CLBlast's own
- *    parameters and with the tuned set cached for the device (--tune force
- *    tunes first; off skips the tuned side). The two are timed alternately,
- *    best of two rounds per shape: candidates timed minutes apart on a
- *    shared machine disagree by more than the effect. Switching is cheap
- *    once CLBlast has compiled both sets (it keeps them in its in-process
- *    cache); reopening the device applies the other set.
+ *    network's step (batch: the first of --batches) on both GEMM engines,
+ *    whatever --gemm says: CLBlast (engine forced to clblast) with its own
+ *    parameters and with the tuned set cached for the device, and the own
+ *    kernels (engine forced to own) with their default tiles and with the
+ *    tuned tiles cached (--tune force tunes the engine --gemm picks first;
+ *    off skips the tuned sides). The sides are timed alternately, best of
+ *    two rounds per shape: candidates timed minutes apart on a shared
+ *    machine disagree by more than the effect. Switching is cheap once
+ *    CLBlast has compiled both sets (it keeps them in its in-process
+ *    cache); reopening the device applies the other engine or set.
  *  - startup.csv: the start-up latency of a fresh process — to the open
  *    device (our kernels built or loaded), and on to a finished first
  *    training step of 784-500-500-500-10 (CLBlast's GEMMs compiled) — run as a
@@ -34,15 +37,22 @@
 extern char **environ;
 #include "progress.h"
 
-#define GEMM_TUNE_COLS \
-    "device,op,m,n,k,beta,calls,untuned_gflops,tuned_gflops,tuned_set,status,error"
+/* untuned_gflops, tuned_gflops, tuned_set: CLBlast (the clblast engine
+ * forced); own_gflops, own_tuned_gflops, own_tuned_set: the own kernels
+ * (the own engine forced), whatever --gemm says. */
+#define GEMM_TUNE_COLS                                                                    \
+    "device,op,m,n,k,beta,calls,untuned_gflops,tuned_gflops,own_gflops,own_tuned_gflops," \
+    "tuned_set,own_tuned_set,status,error"
 #define STARTUP_COLS "device,caches,open_s,first_step_s,status,error"
 #define TUNE_BUDGET_S 120.0
 #define ROUNDS 2
 
-/* Open `dev` on ctx in `mode`; 0 or -1 (error in err). */
-static int open_in(bcn_ctx *ctx, const char *dev, bcn_tune_mode mode, char *err, size_t len)
+/* Open `dev` on ctx with GEMM engine `engine` in tuning mode `mode`; 0 or
+ * -1 (error in err). */
+static int open_in(bcn_ctx *ctx, const char *dev, bcn_gemm_engine engine, bcn_tune_mode mode,
+                   char *err, size_t len)
 {
+    bcn_ctx_set_gemm_engine(ctx, engine);
     bcn_ctx_set_tune_mode(ctx, mode);
     if (bcn_ctx_open_device(ctx, dev) == BCN_OK)
         return 0;
@@ -60,9 +70,10 @@ static int tune_now(bcn_ctx *ctx, const bcn_net_config *cfg, int batch, int quie
     if (r && bcn_net_create(ctx, cfg, &net) == BCN_OK &&
         bcn_net_tune(net, batch, TUNE_BUDGET_S, 1, NULL, NULL, r) == BCN_OK) {
         if (!quiet)
-            fprintf(stderr, "timing: tuned GEMMs in %.0f s (%d sets): %.3f -> %.3f ms/step%s%s\n",
-                    r->seconds, r->candidates, r->untuned_ms, r->tuned_ms,
-                    r->note[0] ? "; " : "", r->note);
+            fprintf(stderr,
+                    "timing: tuned GEMMs (%s) in %.0f s (%d sets): %.3f -> %.3f ms/step%s%s\n",
+                    bcn_ctx_gemm_name(ctx), r->seconds, r->candidates, r->untuned_ms,
+                    r->tuned_ms, r->note[0] ? "; " : "", r->note);
         rc = 0;
     } else {
         snprintf(err, len, "tuning failed: %s", r ? bcn_errmsg(ctx) : "out of memory");
@@ -92,43 +103,74 @@ static int distinct_shapes(const bcn_net_config *cfg, int batch, bench_gemm *out
     return nd;
 }
 
-/* Rates of one device into the CSV. */
+/* The four rates of a shape, in GEMM_TUNE_COLS order: CLBlast with its own
+ * parameters, CLBlast tuned, the own kernels with their default tiles, the
+ * own kernels tuned. */
+enum { SIDE_CLBLAST, SIDE_CLBLAST_TUNED, SIDE_OWN, SIDE_OWN_TUNED, SIDES };
+
+/* The engine and tuning mode a side opens the device with. */
+static bcn_gemm_engine side_engine(int side)
+{
+    return side < SIDE_OWN ? BCN_GEMM_CLBLAST : BCN_GEMM_OWN;
+}
+static bcn_tune_mode side_mode(int side)
+{
+    return side == SIDE_CLBLAST || side == SIDE_OWN ? BCN_TUNE_OFF : BCN_TUNE_AUTO;
+}
+
+/* A rate field: the number, or empty when it was not measured. */
+static void csv_rate(bench_csv *csv, double gflops)
+{
+    if (gflops > 0.0)
+        bench_csv_num(csv, gflops);
+    else
+        bench_csv_empty(csv);
+}
+
+/* Rates of one device into the CSV: both engines, each with its default
+ * parameters and with the tuned set cached for the device (when there is
+ * one and --tune is not off), timed alternately side by side. */
 static void rates_of_device(const bench_opts *o, const char *dev, const bcn_net_config *cfg,
                             int batch, bench_csv *csv)
 {
     bench_gemm g[8 * BCN_MAX_LAYERS];
     int calls[8 * BCN_MAX_LAYERS];
     int n = distinct_shapes(cfg, batch, g, calls, (int)(sizeof g / sizeof g[0]));
-    double untuned[8 * BCN_MAX_LAYERS], tuned[8 * BCN_MAX_LAYERS];
+    double rate[SIDES][8 * BCN_MAX_LAYERS];
+    int has[SIDES] = {1, 0, 1, 0}; /* sides to time */
     char err[1024] = "";
-    int tuned_set = 0, ok = 0;
+    int ok = 0;
+    memset(rate, 0, sizeof rate);
     bcn_ctx *ctx = bcn_ctx_new();
     if (!ctx) {
         snprintf(err, sizeof err, "out of memory");
         goto report;
     }
-    if (open_in(ctx, dev, BCN_TUNE_OFF, err, sizeof err) != 0 ||
-        (o->tune == BCN_TUNE_FORCE && tune_now(ctx, cfg, batch, o->quiet, err, sizeof err) != 0))
+    /* --tune force tunes the engine --gemm picks, from its defaults. */
+    if (o->tune == BCN_TUNE_FORCE &&
+        (open_in(ctx, dev, o->gemm, BCN_TUNE_OFF, err, sizeof err) != 0 ||
+         tune_now(ctx, cfg, batch, o->quiet, err, sizeof err) != 0))
         goto report;
-    if (o->tune != BCN_TUNE_OFF) { /* is there a tuned set for this device? */
-        if (open_in(ctx, dev, BCN_TUNE_AUTO, err, sizeof err) != 0)
+    for (int side = SIDE_CLBLAST_TUNED; o->tune != BCN_TUNE_OFF && side < SIDES; side += 2) {
+        /* is there a tuned set for this device and engine? */
+        if (open_in(ctx, dev, side_engine(side), BCN_TUNE_AUTO, err, sizeof err) != 0)
             goto report;
-        tuned_set = bcn_ctx_gemm_tuned(ctx);
+        has[side] = bcn_ctx_gemm_tuned(ctx);
     }
-    for (int i = 0; i < n; i++)
-        untuned[i] = tuned[i] = 0.0;
     for (int round = 0; round < ROUNDS; round++)
-        for (int side = 0; side < (tuned_set ? 2 : 1); side++) {
-            if (open_in(ctx, dev, side ? BCN_TUNE_AUTO : BCN_TUNE_OFF, err, sizeof err) != 0)
+        for (int side = 0; side < SIDES; side++) {
+            if (!has[side])
+                continue;
+            if (open_in(ctx, dev, side_engine(side), side_mode(side), err, sizeof err) != 0)
                 goto report;
             for (int i = 0; i < n; i++) {
                 double gf = 0.0;
                 if (bench_gemm_rate(ctx, &g[i], 1, o->target_s / 4, 3, &gf) != BCN_OK) {
-                    snprintf(err, sizeof err, "%s", bcn_errmsg(ctx));
+                    snprintf(err, sizeof err, "%s (%s)", bcn_errmsg(ctx),
+                             bcn_ctx_gemm_name(ctx));
                     goto report;
                 }
-                double *best = side ? &tuned[i] : &untuned[i];
-                *best = gf > *best ? gf : *best;
+                rate[side][i] = gf > rate[side][i] ? gf : rate[side][i];
             }
         }
     ok = 1;
@@ -142,26 +184,23 @@ report:
         bench_csv_int(csv, g[i].k);
         bench_csv_num(csv, g[i].beta);
         bench_csv_int(csv, calls[i]);
-        if (ok) {
-            bench_csv_num(csv, untuned[i]);
-            if (tuned_set)
-                bench_csv_num(csv, tuned[i]);
-            else
-                bench_csv_empty(csv);
-        } else {
-            bench_csv_empty(csv);
-            bench_csv_empty(csv);
-        }
-        bench_csv_str(csv, tuned_set ? "cached" : "none");
+        for (int side = 0; side < SIDES; side++)
+            csv_rate(csv, ok ? rate[side][i] : 0.0);
+        bench_csv_str(csv, has[SIDE_CLBLAST_TUNED] ? "cached" : "none");
+        bench_csv_str(csv, has[SIDE_OWN_TUNED] ? "cached" : "none");
         bench_csv_str(csv, ok ? "ok" : "skipped");
         bench_csv_str(csv, ok ? "" : err);
         bench_csv_end_row(csv);
-        if (ok && !o->quiet && tuned_set)
-            printf("  %s %5d x %5d x %5d beta %g (x%d): %6.1f GFLOP/s untuned, %6.1f tuned\n",
-                   op, g[i].m, g[i].n, g[i].k, g[i].beta, calls[i], untuned[i], tuned[i]);
-        else if (ok && !o->quiet)
-            printf("  %s %5d x %5d x %5d beta %g (x%d): %6.1f GFLOP/s (no tuned set cached)\n",
-                   op, g[i].m, g[i].n, g[i].k, g[i].beta, calls[i], untuned[i]);
+        if (ok && !o->quiet) {
+            printf("  %s %5d x %5d x %5d beta %g (x%d): GFLOP/s CLBlast %6.1f", op, g[i].m,
+                   g[i].n, g[i].k, g[i].beta, calls[i], rate[SIDE_CLBLAST][i]);
+            if (has[SIDE_CLBLAST_TUNED])
+                printf(", tuned %6.1f", rate[SIDE_CLBLAST_TUNED][i]);
+            printf("; own %6.1f", rate[SIDE_OWN][i]);
+            if (has[SIDE_OWN_TUNED])
+                printf(", tuned %6.1f", rate[SIDE_OWN_TUNED][i]);
+            printf("\n");
+        }
     }
     if (!ok)
         fprintf(stderr, "timing: GEMM rates on %s skipped: %s\n", dev, err);

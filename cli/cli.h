@@ -49,6 +49,7 @@ typedef struct cli_settings {
     const char *model_path;   /* eval, compare --model */
     int quiet;
     bcn_tune_mode tune;       /* --tune: auto (default), force or off */
+    bcn_gemm_engine gemm;     /* --gemm: BCN_GEMM_DEFAULT unless given */
     int same_settings;        /* --same-settings: BurstCCN's settings for every rule */
     const char *flag_val[CLI_MAX_OPTS]; /* each flag's text as given (NULL: not given) */
 } cli_settings;

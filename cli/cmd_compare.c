@@ -197,9 +197,9 @@ int cli_cmd_compare(int argc, char **argv)
         char desc[1024];
         bcn_net_desc(c, desc, sizeof desc);
         printf("burstccn compare: network %s", desc);
-        printf(", weights %s%s after %d steps of %s, batch of %d, device %s (%s)\n",
+        printf(", weights %s%s after %d steps of %s, batch of %d, device %s (%s), GEMM %s\n",
                s.model_path ? "of " : "", s.model_path ? s.model_path : "", s.steps,
-               bcn_rule_str(c->rule), b, env.dev.id, env.dev.name);
+               bcn_rule_str(c->rule), b, env.dev.id, env.dev.name, bcn_ctx_gemm_name(env.ctx));
         printf("Y %s (scale %g), Q %s (scale %g), p_b %g, seed %llu\n",
                bcn_fb_mode_str(c->y_mode), (double)c->y_scale, bcn_fb_mode_str(c->q_mode),
                (double)c->q_scale, (double)c->p_baseline, (unsigned long long)c->seed);

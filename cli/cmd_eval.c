@@ -64,9 +64,9 @@ int cli_cmd_eval(int argc, char **argv)
         char desc[1024];
         bcn_net_desc(&s.cfg, desc, sizeof desc);
         printf("burstccn eval: %s: rule %s, network %s, %ld training steps; data %s (%d test "
-               "examples), device %s (%s)\n",
+               "examples), device %s (%s), GEMM %s\n",
                s.model_path, bcn_rule_str(s.cfg.rule), desc, bcn_net_steps(env.net), ds->name,
-               ds->test.n, env.dev.id, env.dev.name);
+               ds->test.n, env.dev.id, env.dev.name, bcn_ctx_gemm_name(env.ctx));
     }
     printf("test error: %.2f%% (%ld of %d misclassified), test loss %.5f\n", err_pct, n_err,
            ds->test.n, loss);

@@ -607,8 +607,9 @@ static void print_header(const train_run *run, const cli_train_state *saved)
     const bcn_net_config *c = bcn_net_config_of(run->env.net);
     char sizes[1024];
     bcn_net_desc(c, sizes, sizeof sizes);
-    printf("burstccn train: rule %s, network %s, device %s (%s)\n", bcn_rule_str(c->rule),
-           sizes, run->env.dev.id, run->env.dev.name);
+    printf("burstccn train: rule %s, network %s, device %s (%s), GEMM %s\n",
+           bcn_rule_str(c->rule), sizes, run->env.dev.id, run->env.dev.name,
+           bcn_ctx_gemm_name(run->env.ctx));
     printf("data %s: %d training, %d validation, %d test examples; batch %d, %d epoch%s, "
            "seed %llu\n",
            ds->name, ds->train.n, ds->val.n, ds->test.n, s->batch, s->epochs,

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "gemm_opt.h"
 #include "netdesc.h"
 #include "progress.h"
 
@@ -59,8 +60,8 @@ int cli_tune_net(bcn_net *net, int batch, double budget_s, int quiet, FILE *out)
         return CLI_EXIT_RUNTIME;
     }
     if (!quiet) {
-        fprintf(out, "GEMM tuning on %s (%s): %d parameter sets in %.1f s\n", dev.name, dev.id,
-                r->candidates, r->seconds);
+        fprintf(out, "GEMM tuning on %s (%s), GEMM %s: %d parameter sets in %.1f s\n", dev.name,
+                dev.id, bcn_ctx_gemm_name(ctx), r->candidates, r->seconds);
         fprintf(out, "  %-4s %6s %6s %6s %4s %8s %12s %12s\n", "op", "m", "n", "k", "beta",
                 "per step", "untuned GF/s", "tuned GF/s");
         for (int i = 0; i < r->n_shapes; i++) {
@@ -112,6 +113,10 @@ static void print_help(FILE *out)
             "  --rule RULE       burstccn (default), burstprop, fa or backprop\n"
             "  --batch N         minibatch size (default 32)\n"
             "  --device DEV      cl, cl:P:D or a device-name substring (default: first OpenCL)\n"
+            "  --gemm auto|own|clblast\n"
+            "                    the GEMM code to tune: own kernels, CLBlast, or auto (own\n"
+            "                    on CPU devices, CLBlast elsewhere; default $BURSTCCN_GEMM,\n"
+            "                    else auto)\n"
             "  --budget S        seconds the search may take (default 120); checked before\n"
             "                    each compile, so one compile may run past it\n"
             "  --quiet           no progress bar or summary\n"
@@ -124,6 +129,7 @@ int cli_cmd_tune(int argc, char **argv)
     const char *rule_name = "burstccn";
     int batch = 32, classes = 10, quiet = 0;
     double budget = CLI_TUNE_BUDGET_S;
+    bcn_gemm_engine gemm = BCN_GEMM_DEFAULT;
     char err[512] = "";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -136,7 +142,8 @@ int cli_cmd_tune(int argc, char **argv)
             continue;
         }
         static const char *const valued[] = {"--hidden", "--arch",  "--input", "--classes",
-                                             "--rule",   "--batch", "--device", "--budget"};
+                                             "--rule",   "--batch", "--device", "--budget",
+                                             "--gemm"};
         int known = -1;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             if (strcmp(a, valued[k]) == 0)
@@ -160,6 +167,7 @@ int cli_cmd_tune(int argc, char **argv)
         case 4: rule_name = v; break;
         case 5: rc = bcn_arg_int(a, v, 1, 65536, &batch, err, sizeof err); break;
         case 6: device = v; break;
+        case 8: rc = bcn_arg_gemm(a, v, &gemm, err, sizeof err); break;
         default: rc = bcn_arg_double(a, v, 1.0, 86400.0, &budget, err, sizeof err); break;
         }
         if (rc != 0) {
@@ -217,6 +225,7 @@ int cli_cmd_tune(int argc, char **argv)
         goto done;
     }
     bcn_ctx_set_tune_mode(ctx, BCN_TUNE_OFF); /* time CLBlast's own parameters too */
+    bcn_ctx_set_gemm_engine(ctx, gemm);
     if (bcn_ctx_open_device(ctx, device ? device : "cl") != BCN_OK) {
         fprintf(stderr, "burstccn tune: cannot open the device: %s\n", bcn_errmsg(ctx));
         rc = CLI_EXIT_RUNTIME;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gemm_opt.h"
 
 /* The program's help. */
 static void print_help(FILE *out)
@@ -47,8 +48,10 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("burstccn (libburstccn) %s\nMPI data-parallel training: %s\n", bcn_version(),
-               bcn_mpi_built() ? "built in" : "not built in");
+        char engines[256];
+        bcn_gemm_engines_line(engines, sizeof engines);
+        printf("burstccn (libburstccn) %s\nMPI data-parallel training: %s\n%s\n", bcn_version(),
+               bcn_mpi_built() ? "built in" : "not built in", engines);
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {

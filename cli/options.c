@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "gemm_opt.h"
 
 enum opt_key {
     O_MODEL, O_RULE, O_DATA, O_DEVICE, O_TRAIN_LIMIT, O_TEST_LIMIT, O_VALIDATION, O_NORMALIZE, O_AUGMENT,
@@ -24,7 +25,7 @@ enum opt_key {
     O_Q_SCALE, O_Q_LR, O_CONV_FB, O_RECURRENT, O_R_SCALE, O_R_LR,
     O_SAME_SETTINGS,
     O_JSON, O_CSV, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_SAVE, O_RESUME,
-    O_QUIET, O_TUNE, O_HELP, O_COUNT
+    O_QUIET, O_TUNE, O_GEMM, O_HELP, O_COUNT
 };
 _Static_assert(O_COUNT <= CLI_MAX_OPTS, "cli_settings.flag_val is too small");
 
@@ -139,7 +140,7 @@ static const opt opts[O_COUNT] = {
                   "continue the run saved in the checkpoint FILE exactly where it stopped; "
                   "its configuration comes from the file: only --epochs (to extend it), "
                   "--device (to move it), --data (the same examples elsewhere), "
-                  "--data-on-device and the outputs may be given anew, any other flag must "
+                  "--data-on-device, --tune, --gemm and the outputs may be given anew, any other flag must "
                   "agree with the file"},
     [O_MODEL] = {"model", "FILE", COMPARE | EVAL, "Saved network",
                  "the network (configuration and weights) saved by train --save or "
@@ -149,6 +150,9 @@ static const opt opts[O_COUNT] = {
                 "tuned CLBlast GEMM parameters (OpenCL): auto uses those cached by `burstccn "
                 "tune` for the device, force tunes for this network first (up to 2 minutes), "
                 "off uses CLBlast's own"},
+    [O_GEMM] = {"gemm", BCN_GEMM_OPT_META, ALL, NULL,
+                BCN_GEMM_OPT_HELP "; with --resume it may change (it is not part of the "
+                "model)"},
     [O_HELP] = {"help", NULL, ALL, NULL, "show this help (also -h)"},
 };
 
@@ -521,6 +525,7 @@ static int resolve(unsigned cmd, const char *const *val, cli_settings *s, char *
                 return -1;
             }
             break;
+        case O_GEMM: rc = bcn_arg_gemm(f, t, &s->gemm, err, errlen); break;
         default: break;
         }
         if (rc)
@@ -753,7 +758,7 @@ static int may_change_on_resume(int k)
     case O_EPOCHS: case O_DEVICE: case O_DATA: case O_DATA_ON_DEVICE: case O_JSON: case O_CSV:
     case O_CHECKPOINT:
     case O_CHECKPOINT_EVERY: case O_SAVE: case O_RESUME: case O_QUIET: case O_HELP:
-    case O_TUNE:
+    case O_TUNE: case O_GEMM:
         return 1;
     default:
         return 0;

@@ -80,6 +80,7 @@ int cli_env_open(cli_settings *s, cli_env *env, bcn_order *order)
         return cli_runtime_error(env, "cannot create a context");
     /* force: open untuned so that the search times CLBlast's own too */
     bcn_ctx_set_tune_mode(env->ctx, s->tune == BCN_TUNE_FORCE ? BCN_TUNE_OFF : s->tune);
+    bcn_ctx_set_gemm_engine(env->ctx, s->gemm);
     if (bcn_ctx_open_device(env->ctx, s->device) != BCN_OK)
         return cli_runtime_error(env, "cannot open the device");
     if (*bcn_ctx_warning(env->ctx))
@@ -136,6 +137,7 @@ void cli_json_run_info(bcn_json *j, const cli_settings *s, const cli_env *env)
     bcn_json_kv_string(j, "vendor", env->dev.vendor);
     bcn_json_kv_string(j, "version", env->dev.version);
     bcn_json_kv_string(j, "driver", env->dev.driver);
+    bcn_json_kv_string(j, "gemm", bcn_ctx_gemm_name(env->ctx));
     bcn_json_end_object(j);
 
     bcn_json_key(j, "data");
