@@ -39,7 +39,7 @@ static const struct figure {
     {"curves", "curves", "_conv", "the conv network's test error and training loss per epoch"},
     {"timing", "timing", "", "time per step per device, rule and network"},
     {"scaling", "timing", "", "time per step vs hidden width and batch size"},
-    {"gemm_tune", "timing", "", "SGEMM rate per step shape, CLBlast's own vs tuned"},
+    {"gemm_tune", "timing", "", "SGEMM rate per step shape, CLBlast and own kernels, default vs tuned"},
 };
 
 /* 1 when `path` is a readable regular file. */

@@ -1,8 +1,9 @@
 /*
  * summary.c — summary.md of a results folder: the headline numbers (final
  * test error per rule, mean angle to backprop per rule and layer, samples/s
- * per device, rule and network) read back from the CSV files, with the
- * figures; `all`'s conv network (the *_conv files) in a section of its own.
+ * per device, rule and network, the SGEMM rate of each engine at the
+ * step's shapes) read back from the CSV files, with the figures; `all`'s
+ * conv network (the *_conv files) in a section of its own.
  */
 #include "config.h"
 
@@ -220,6 +221,7 @@ static void section_angles(FILE *f, const char *dir, const char *suffix, const c
 typedef struct tcols {
     int dev, rule, batch, width, med, min, max, sps, gf, gfrac, st, name, err, net;
     int launches, blas, transfers; /* -1 in results from before the counters */
+    int gemm;                      /* -1 in results from before --gemm */
 } tcols;
 
 /* A per-step count of row i ("" when the column is absent or empty). */
@@ -262,7 +264,7 @@ static void section_timing(FILE *f, const char *dir)
         bench_table_col(&t, "status"),        bench_table_col(&t, "device_name"),
         bench_table_col(&t, "error"),         bench_table_col(&t, "net"),
         bench_table_col(&t, "launches_per_step"), bench_table_col(&t, "blas_calls_per_step"),
-        bench_table_col(&t, "transfers_per_step"),
+        bench_table_col(&t, "transfers_per_step"), bench_table_col(&t, "gemm"),
     };
     if (c.dev < 0 || c.rule < 0 || c.batch < 0 || c.width < 0 || c.st < 0) {
         bench_table_free(&t);
@@ -302,8 +304,10 @@ static void section_timing(FILE *f, const char *dir)
             count_cell(&t, c.launches, i, la, sizeof la);
             count_cell(&t, c.blas, i, bl, sizeof bl);
             count_cell(&t, c.transfers, i, tr, sizeof tr);
-            fprintf(f, "| %s (%s) | %s | %.0f | %.3f | %.3f–%.3f | %.2f | %.0f %% | %s%s%s%s | %s |\n",
-                    t.cell[i][c.dev], c.name >= 0 ? t.cell[i][c.name] : "", t.cell[i][c.rule],
+            const char *gemm = c.gemm >= 0 ? t.cell[i][c.gemm] : "";
+            fprintf(f, "| %s (%s%s%s) | %s | %.0f | %.3f | %.3f–%.3f | %.2f | %.0f %% | %s%s%s%s | %s |\n",
+                    t.cell[i][c.dev], c.name >= 0 ? t.cell[i][c.name] : "",
+                    gemm[0] ? "; GEMM " : "", gemm, t.cell[i][c.rule],
                     num(t.cell[i][c.sps]), num(t.cell[i][c.med]), num(t.cell[i][c.min]),
                     num(t.cell[i][c.max]), num(t.cell[i][c.gf]), 100.0 * num(t.cell[i][c.gfrac]),
                     la, bl[0] ? " (" : "", bl, bl[0] ? ")" : "", tr);
@@ -312,6 +316,63 @@ static void section_timing(FILE *f, const char *dir)
     }
     figure(f, dir, "timing", "time per step per device, rule and network");
     figure(f, dir, "scaling", "time per step vs hidden width and batch size");
+    bench_table_free(&t);
+}
+
+/* A rate cell of gemm_tune.csv: "12.3", or "–" when absent or empty. */
+static void rate_cell(const bench_table *t, int col, int i, char *buf, size_t len)
+{
+    double v = col >= 0 ? num(t->cell[i][col]) : NAN;
+    if (v > 0)
+        snprintf(buf, len, "%.1f", v);
+    else
+        snprintf(buf, len, "–");
+}
+
+/* SGEMM at the step's shapes (gemm_tune.csv, tune_report.c): CLBlast's
+ * rates and the own kernels', each with default and tuned parameters. */
+static void section_gemm(FILE *f, const char *dir)
+{
+    bench_table t;
+    if (load(dir, "gemm_tune.csv", &t) != 0)
+        return;
+    int cd = bench_table_col(&t, "device"), co = bench_table_col(&t, "op"),
+        cm = bench_table_col(&t, "m"), cn = bench_table_col(&t, "n"),
+        ck = bench_table_col(&t, "k"), cb = bench_table_col(&t, "beta"),
+        cc = bench_table_col(&t, "calls"), cs = bench_table_col(&t, "status"),
+        ce = bench_table_col(&t, "error");
+    const int rates[4] = {bench_table_col(&t, "untuned_gflops"),
+                          bench_table_col(&t, "tuned_gflops"), bench_table_col(&t, "own_gflops"),
+                          bench_table_col(&t, "own_tuned_gflops")};
+    if (cd < 0 || co < 0 || cm < 0 || cn < 0 || ck < 0 || cb < 0 || cc < 0 || cs < 0 ||
+        t.nrows < 2) {
+        bench_table_free(&t);
+        return;
+    }
+    fprintf(f, "## SGEMM rate at the step's GEMM shapes\n\n"
+               "GFLOP/s of each GEMM shape of the first timed network's step, on each "
+               "OpenCL device and GEMM engine (whatever `--gemm` chose for the steps): "
+               "CLBlast with its own parameters and tuned, the library's own kernels with "
+               "their default tiles and tuned (`burstccn tune`); timed alternately, best of 2 "
+               "rounds. – : not measured (no tuned set cached, or results from before the "
+               "own kernels).\n\n"
+               "| device | op | m × n × k | beta | calls/step | CLBlast | CLBlast tuned | own "
+               "| own tuned |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 1; i < t.nrows; i++) {
+        char **c = t.cell[i];
+        if (strcmp(c[cs], "ok") != 0) {
+            fprintf(f, "| %s | %s | %s × %s × %s | %s | %s | skipped: %s | | | |\n", c[cd],
+                    c[co], c[cm], c[cn], c[ck], c[cb], c[cc], ce >= 0 ? c[ce] : "");
+            continue;
+        }
+        char r[4][32];
+        for (int k = 0; k < 4; k++)
+            rate_cell(&t, rates[k], i, r[k], sizeof r[k]);
+        fprintf(f, "| %s | %s | %s × %s × %s | %s | %s | %s | %s | %s | %s |\n", c[cd], c[co],
+                c[cm], c[cn], c[ck], c[cb], c[cc], r[0], r[1], r[2], r[3]);
+    }
+    fprintf(f, "\n");
+    figure(f, dir, "gemm_tune", "SGEMM rate per step shape and GEMM engine");
     bench_table_free(&t);
 }
 
@@ -479,6 +540,7 @@ int bench_summary_write(const char *dir, char *err, size_t errlen)
     section_angles(af.f, dir, "", "## Angle of each rule's update to backprop's");
     section_conv(af.f, dir);
     section_timing(af.f, dir);
+    section_gemm(af.f, dir);
     section_compare(af.f, dir);
     return bcn_atomic_commit(&af, err, errlen);
 }
