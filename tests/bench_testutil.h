@@ -21,7 +21,11 @@
     "device,rule,batch,hidden,width,steps,reps,median_ms,min_ms,max_ms,samples_per_s,flops," \
     "gflops,forward_ms,feedback_ms,update_ms,gemm_gflops,gemm_fraction,status,device_name," \
     "error,net,network,launches_per_step,blas_calls_per_step,transfers_per_step," \
-    "transfer_bytes_per_step"
+    "transfer_bytes_per_step,gemm"
+/* gemm_tune.csv's columns (tune_report.c). */
+#define BT_GEMM_TUNE_COLS                                                                 \
+    "device,op,m,n,k,beta,calls,untuned_gflops,tuned_gflops,own_gflops,own_tuned_gflops," \
+    "tuned_set,own_tuned_set,status,error"
 
 /* Size of a file in bytes, -1 when missing. */
 long bt_size(const char *path);

@@ -3,7 +3,9 @@
  * against stand-in benches written at test time: an older bench that
  * knows only the flags every bench since the timing subcommand has (it
  * fails on any other, so the test proves it is told only those) and
- * reports a fixed 12.5 ms per step; one that fails; a folder with none.
+ * reports a fixed 12.5 ms per step; one that fails; a folder with none;
+ * --gemm forwarded to a bench that lists it, and given as $BURSTCCN_GEMM
+ * to one that does not.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -22,9 +24,12 @@ static void teardown(void) { fx_rmtree(tmp); }
 TestSuite(bench_compare, .init = setup, .fini = teardown, .timeout = 300);
 
 /* The shell script of an old bench: `timing --help` lists the required
- * flags; a run appends its arguments to calls.txt beside it, and writes a
- * timing.csv of one row at 12.5 ms (exit_status != 0: exits with it). */
-static char *write_old_bench(const char *name, int exit_status)
+ * flags (and --gemm when with_gemm); a run appends its arguments to
+ * calls.txt beside it and its $BURSTCCN_GEMM ("unset" when none) to
+ * env.txt, and writes a timing.csv of one row at 12.5 ms, with a gemm
+ * column saying its --gemm when with_gemm (exit_status != 0: exits with
+ * it). */
+static char *write_bench(const char *name, int exit_status, int with_gemm)
 {
     char *dir = fx_path(tmp, name);
     cr_assert_eq(mkdir(dir, 0755), 0);
@@ -36,7 +41,7 @@ static char *write_old_bench(const char *name, int exit_status)
             "[ \"$1\" = timing ] || exit 2\n"
             "shift\n"
             "if [ \"$1\" = --help ]; then\n"
-            "  for o in devices rules batches widths depth reps warmup target-time out; do\n"
+            "  for o in devices rules batches widths depth reps warmup target-time out%s; do\n"
             "    echo \"  --$o X   an option\"\n"
             "  done\n"
             "  echo '  --no-plots   no figures'\n"
@@ -44,25 +49,37 @@ static char *write_old_bench(const char *name, int exit_status)
             "  exit 0\n"
             "fi\n"
             "echo \"$*\" >> \"$(dirname \"$0\")/calls.txt\"\n"
+            "echo \"${BURSTCCN_GEMM-unset}\" >> \"$(dirname \"$0\")/env.txt\"\n"
             "[ %d = 0 ] || { echo 'old bench: broken on purpose' >&2; exit %d; }\n"
             "out=\n"
+            "gemm=\n"
             "while [ $# -gt 0 ]; do\n"
             "  case \"$1\" in\n"
             "    --devices|--rules|--batches|--widths|--depth|--reps|--warmup|--target-time) "
             "shift 2 ;;\n"
             "    --out) out=$2; shift 2 ;;\n"
+            "    %s) gemm=$2; shift 2 ;;\n"
             "    --no-plots|--quiet) shift ;;\n"
             "    *) echo \"unknown flag $1\" >&2; exit 2 ;;\n"
             "  esac\n"
             "done\n"
             "mkdir -p \"$out\" || exit 1\n"
-            "printf 'device,rule,batch,median_ms,status,error\\nref,fa,4,12.5,ok,\\n' > "
-            "\"$out/timing.csv\"\n",
-            exit_status, exit_status);
+            "%s\n",
+            with_gemm ? " gemm" : "", exit_status, exit_status,
+            with_gemm ? "--gemm" : "--no-such-flag",
+            with_gemm ? "printf 'device,rule,batch,median_ms,status,error,gemm\\nref,fa,4,12.5,ok,,"
+                        "%s\\n' \"$gemm\" > \"$out/timing.csv\""
+                      : "printf 'device,rule,batch,median_ms,status,error\\nref,fa,4,12.5,ok,\\n' > "
+                        "\"$out/timing.csv\"");
     cr_assert_eq(fclose(f), 0);
     cr_assert_eq(chmod(exe, 0755), 0);
     free(exe);
     return dir;
+}
+
+static char *write_old_bench(const char *name, int exit_status)
+{
+    return write_bench(name, exit_status, 0);
 }
 
 Test(bench_compare, old_bench_gets_only_its_flags_and_the_ratio_is_its_median_over_ours)
@@ -77,7 +94,7 @@ Test(bench_compare, old_bench_gets_only_its_flags_and_the_ratio_is_its_median_ov
     bt_read_csv_header(out, "compare.csv",
                        "device,rule,batch,hidden,width,network,reps,median_ms,min_ms,max_ms,"
                        "compare_median_ms,compare_min_ms,compare_max_ms,ratio,status,error,"
-                       "compare_build",
+                       "compare_build,gemm,compare_gemm",
                        &t);
     cr_assert_eq(t.nrows - 1, 1);
     char **c = t.cell[1];
@@ -147,4 +164,51 @@ Test(bench_compare, a_folder_without_burstccn_bench_is_a_clear_error)
     cr_assert_not_null(strstr(r.err, "burstccn-bench"), "%s", r.err);
     bt_run_free(&r);
     free(out);
+}
+
+/* --gemm goes to the other build as --gemm when its help lists the flag,
+ * else as $BURSTCCN_GEMM; compare.csv says what each build's steps ran
+ * (the other build's timing.csv gemm column, empty when it has none). */
+Test(bench_compare, gemm_is_forwarded_as_flag_or_environment)
+{
+    for (int with = 0; with < 2; with++) {
+        char *other = write_bench(with ? "new" : "old", 0, with), *out = fx_path(tmp, "cmp");
+        const char *args[] = {"timing", "--devices", "ref", "--rules", "fa", "--batches", "4",
+                              "--widths", "8", "--depth", "1", "--reps", "1", "--warmup", "1",
+                              "--target-time", "0.01", "--gemm", "clblast", "--out", out,
+                              "--no-plots", "--quiet", "--compare-build", other, NULL};
+        setenv("BURSTCCN_GEMM", "own", 1); /* replaced, not inherited, for an old bench */
+        bt_run_result r = bt_run_bench(tmp, args);
+        unsetenv("BURSTCCN_GEMM");
+        cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+        if (!with)
+            cr_assert_not_null(strstr(r.err, "has no --gemm"), "no warning: %s", r.err);
+        else
+            cr_assert_null(strstr(r.err, "has no --gemm"), "%s", r.err);
+        bt_run_free(&r);
+        char *p = fx_path(other, "calls.txt"), *calls = fx_slurp(p);
+        cr_assert_not_null(calls);
+        if (with)
+            cr_assert_not_null(strstr(calls, "--gemm clblast"), "calls: %s", calls);
+        else
+            cr_assert_null(strstr(calls, "--gemm"), "calls: %s", calls);
+        free(calls);
+        free(p);
+        p = fx_path(other, "env.txt");
+        char *env = fx_slurp(p);
+        cr_assert_not_null(env);
+        cr_assert_str_eq(env, with ? "own\n" : "clblast\n", "its BURSTCCN_GEMM");
+        free(env);
+        free(p);
+        bt_csv t;
+        p = fx_path(out, "compare.csv");
+        cr_assert_eq(bt_csv_read(p, &t), 0);
+        cr_assert_str_eq(t.cell[1][14], "ok", "%s", t.cell[1][15]);
+        cr_assert_str_eq(t.cell[1][bt_csv_col(&t, "gemm")], "ref", "this build on ref");
+        cr_assert_str_eq(t.cell[1][bt_csv_col(&t, "compare_gemm")], with ? "clblast" : "");
+        bt_csv_free(&t);
+        free(p);
+        free(out);
+        free(other);
+    }
 }

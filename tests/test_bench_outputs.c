@@ -378,6 +378,7 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
         cr_assert_eq(bt_num(c[24]), 0, "BLAS calls on ref: %s", c[24]);
         cr_assert(bt_num(c[25]) >= 2 && bt_num(c[25]) < 2.5, "transfers/step %s", c[25]);
         cr_assert(bt_num(c[26]) >= 4.0 * 8 * (784 + 10), "bytes/step %s", c[26]);
+        cr_assert_str_eq(c[27], "ref", "what ran ref's GEMMs");
     }
     jv *j = bt_read_json(out, "timing.json");
     cr_assert_str_eq(bt_jstr(j, "command"), "timing");
@@ -385,6 +386,7 @@ Test(bench_outputs, timing_numbers_are_positive_and_consistent)
     cr_assert_eq(devs->type, JV_ARRAY);
     cr_assert_eq(devs->n, 1);
     cr_assert_str_eq(bt_jstr(bt_jget(devs->items[0], "info"), "id"), "ref");
+    cr_assert_str_eq(bt_jstr(bt_jget(devs->items[0], "info"), "gemm"), "ref");
     cr_assert_str_eq(bt_jstr(devs->items[0], "status"), "ok");
     const jv *m = bt_jget(j, "machine");
     cr_assert_geq(bt_jnum(m, "cores"), 1);
@@ -428,6 +430,117 @@ Test(bench_outputs, timing_reports_a_bad_device_as_skipped)
     cr_assert_str_eq(bt_jstr(bt_jget(j, "devices")->items[1], "status"), "skipped");
     jv_free(j);
     bt_csv_free(&t);
+    free(out);
+}
+
+/* 1 when the library opens an OpenCL device here. */
+static int have_cl(void)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    int ok = ctx && bcn_ctx_open_device(ctx, "cl") == BCN_OK;
+    bcn_ctx_free(ctx);
+    return ok;
+}
+
+/* --gemm picks what runs the timed steps' GEMMs, and timing.csv's last
+ * column (gemm) and timing.json say which; gemm_tune.csv times both
+ * engines whatever --gemm says, each with its engine forced. */
+Test(bench_outputs, timing_gemm_engine_in_csv_json_and_gemm_tune)
+{
+    if (!have_cl())
+        cr_skip_test("no OpenCL device: --gemm has nothing to choose between");
+    const char *engines[] = {"own", "clblast"};
+    for (int e = 0; e < 2; e++) {
+        char name[32];
+        snprintf(name, sizeof name, "gemm_%s", engines[e]);
+        char *out = fx_path(tmp, name);
+        const char *args[] = {"timing", "--devices", "ref,cl", "--rules", "backprop",
+                              "--batches", "8", "--widths", "16", "--depth", "1", "--reps",
+                              "1", "--warmup", "1", "--target-time", "0.01", "--tune", "off",
+                              "--gemm", engines[e], "--out", out, "--no-plots", "--quiet",
+                              NULL};
+        bt_run_expect(tmp, args, 0);
+        bt_csv t;
+        bt_read_csv_header(out, "timing.csv", BT_TIMING_COLS, &t);
+        cr_assert_eq(t.nrows - 1, 2);
+        int gemm = bt_csv_col(&t, "gemm");
+        cr_assert_eq(gemm, t.ncols - 1, "gemm is the last column");
+        cr_assert_str_eq(t.cell[1][0], "ref");
+        cr_assert_str_eq(t.cell[1][gemm], "ref");
+        cr_assert_str_eq(t.cell[2][18], "ok", "%s", t.cell[2][20]);
+        cr_assert_str_eq(t.cell[2][gemm], engines[e], "--gemm %s ran '%s'", engines[e],
+                         t.cell[2][gemm]);
+        bt_csv_free(&t);
+        jv *j = bt_read_json(out, "timing.json");
+        const jv *devs = bt_jget(j, "devices");
+        cr_assert_eq(devs->n, 2);
+        cr_assert_str_eq(bt_jstr(bt_jget(devs->items[1], "info"), "gemm"), engines[e]);
+        cr_assert_str_eq(bt_jstr(bt_jget(j, "rows")->items[1], "gemm"), engines[e]);
+        jv_free(j);
+        /* Both engines' rates at every shape, positive; no tuned rates
+         * with --tune off. */
+        bt_read_csv_header(out, "gemm_tune.csv", BT_GEMM_TUNE_COLS, &t);
+        cr_assert_geq(t.nrows - 1, 3, "one row per distinct GEMM shape of the step");
+        for (int i = 1; i < t.nrows; i++) {
+            char **c = t.cell[i];
+            cr_assert_str_eq(c[13], "ok", "%s", c[14]);
+            cr_assert_str_eq(c[0], t.cell[1][0]);
+            cr_assert(isfinite(bt_num(c[7])) && bt_num(c[7]) > 0, "CLBlast rate '%s'", c[7]);
+            cr_assert(isfinite(bt_num(c[9])) && bt_num(c[9]) > 0, "own rate '%s'", c[9]);
+            cr_assert_str_eq(c[8], "");
+            cr_assert_str_eq(c[10], "");
+            cr_assert_str_eq(c[11], "none");
+            cr_assert_str_eq(c[12], "none");
+        }
+        bt_csv_free(&t);
+        free(out);
+    }
+}
+
+/* --gemm on every subcommand that opens a device: in the help, a bad value
+ * refused naming the option and the accepted values, and on angles and
+ * curves the JSON's device says what ran the GEMMs. */
+Test(bench_outputs, gemm_option_on_every_subcommand)
+{
+    const char *cmds[] = {"angles", "curves", "timing", "all"};
+    for (int i = 0; i < 4; i++) {
+        const char *help[] = {cmds[i], "--help", NULL};
+        bt_run_result r = bt_run_bench(tmp, help);
+        cr_assert_eq(r.status, 0);
+        cr_assert_not_null(strstr(r.out, "--gemm auto|own|clblast"), "%s --help: %s", cmds[i],
+                           r.out);
+        bt_run_free(&r);
+        const char *bad[] = {cmds[i], "--gemm", "fast", NULL};
+        r = bt_run_bench(tmp, bad);
+        cr_assert_eq(r.status, 2, "%s --gemm fast: exit %d", cmds[i], r.status);
+        cr_assert_not_null(
+            strstr(r.err, "--gemm: 'fast' is not a GEMM engine (expected auto, own or clblast)"),
+            "%s: %s", cmds[i], r.err);
+        bt_run_free(&r);
+    }
+    const char *plots[] = {"plots", "--gemm", "own", NULL};
+    bt_run_result r = bt_run_bench(tmp, plots);
+    cr_assert_eq(r.status, 2, "plots opens no device: no --gemm");
+    bt_run_free(&r);
+    const char *dev = have_cl() ? "cl" : "ref";
+    const char *want = have_cl() ? "clblast" : "ref";
+    char *out = fx_path(tmp, "gemm_angles");
+    const char *angles[] = {"angles", "--data", data, "--hidden", "8", "--train-limit", "64",
+                            "--steps", "4", "--every", "2", "--device", dev, "--gemm",
+                            "clblast", "--out", out, "--no-plots", "--quiet", NULL};
+    setenv("BURSTCCN_TUNE", "off", 1);
+    bt_run_expect(tmp, angles, 0);
+    jv *j = bt_read_json(out, "angles.json");
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "device"), "gemm"), want);
+    jv_free(j);
+    const char *curves[] = {"curves", "--data", data, "--hidden", "8", "--train-limit", "64",
+                            "--test-limit", "20", "--epochs", "1", "--rules", "fa", "--device",
+                            dev, "--gemm", "clblast", "--out", out, "--no-plots", "--quiet",
+                            NULL};
+    bt_run_expect(tmp, curves, 0);
+    j = bt_read_json(out, "curves.json");
+    cr_assert_str_eq(bt_jstr(bt_jget(j, "device"), "gemm"), want);
+    jv_free(j);
     free(out);
 }
 

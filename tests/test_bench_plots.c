@@ -7,7 +7,9 @@
  * labels ("conv 1 (4@12x12, 5x5/2)"); `burstccn-bench plots` redraws a
  * folder and writes summary.md with the fixture's headline numbers; results
  * written before conv networks (no layer labels, no network column) still
- * draw. Skipped, saying so, when gnuplot is not installed.
+ * draw; gemm_tune.gp draws only the SGEMM series that have rates (own
+ * kernels and CLBlast, default and tuned), also from results written before
+ * the own kernels. Skipped, saying so, when gnuplot is not installed.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -24,7 +26,7 @@ static char *plots_dir;
 static const char *const fixture_files[] = {
     "angles.csv",      "angles_meta.gp",      "curves.csv",      "curves_meta.gp",
     "angles_conv.csv", "angles_conv_meta.gp", "curves_conv.csv", "curves_conv_meta.gp",
-    "timing.csv",      "timing_meta.gp",
+    "timing.csv",      "timing_meta.gp",      "gemm_tune.csv",
 };
 
 /* Copy one file. */
@@ -169,9 +171,9 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     bt_run_result r = bt_run_bench(tmp, args);
     cr_assert_eq(r.status, 0, "burstccn-bench plots: %s", r.err);
     bt_run_free(&r);
-    const char *figs[] = {"angles",      "alignment", "curves",      "angles_conv",
-                          "alignment_conv", "curves_conv", "timing", "scaling"};
-    for (int i = 0; i < 8; i++) {
+    const char *figs[] = {"angles",      "alignment",   "curves", "angles_conv",
+                          "alignment_conv", "curves_conv", "timing", "scaling", "gemm_tune"};
+    for (int i = 0; i < 9; i++) {
         char name[64];
         snprintf(name, sizeof name, "%s.png", figs[i]);
         char *p = fx_path(tmp, name);
@@ -202,6 +204,25 @@ Test(bench_plots, bench_plots_redraws_and_summarises)
     cr_assert_not_null(strstr(sum, "## Angle of each rule's update to backprop's"));
     cr_assert_not_null(strstr(sum, "## Speed of a training step"));
     cr_assert_not_null(strstr(sum, "![time per step per device, rule and network](timing.png)"));
+    /* The SGEMM table: CLBlast's and the own kernels' rates of the
+     * fixture's first shape, "–" where a tuned set was not measured. */
+    const char *sg = strstr(sum, "## SGEMM rate at the step's GEMM shapes");
+    cr_assert_not_null(sg, "no SGEMM section");
+    cr_assert_not_null(strstr(sg, "| device | op | m × n × k | beta | calls/step | CLBlast | "
+                                  "CLBlast tuned | own | own tuned |"),
+                       "SGEMM table header");
+    {
+        bt_csv g;
+        char *gp = fx_path(tmp, "gemm_tune.csv");
+        cr_assert_eq(bt_csv_read(gp, &g), 0);
+        char **c = g.cell[1];
+        char want[256];
+        snprintf(want, sizeof want, "| %s | %s | %s × %s × %s | %s | %s | %.1f | – | %.1f | – |",
+                 c[0], c[1], c[2], c[3], c[4], c[5], c[6], bt_num(c[7]), bt_num(c[9]));
+        cr_assert_not_null(strstr(sg, want), "SGEMM table lacks '%s'", want);
+        bt_csv_free(&g);
+        free(gp);
+    }
     bt_csv_free(&t);
     free(cp);
     /* The conv network: its own section, its layers labelled, its final
@@ -350,4 +371,70 @@ Test(bench_plots, results_from_before_conv_networks_still_draw)
         free(text);
         free(svg);
     }
+}
+
+/* The legend entries of gemm_tune.svg drawn from the fixture copy as it is
+ * now: bit 0 CLBlast, 1 CLBlast tuned, 2 own kernels, 3 own kernels tuned. */
+static int gemm_tune_series(void)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'\" '%s/gemm_tune.gp' >/dev/null 2>&1", tmp,
+             plots_dir);
+    cr_assert_eq(system(cmd), 0, "gemm_tune.gp failed");
+    char *svg = fx_path(tmp, "gemm_tune.svg"), *text = fx_slurp(svg);
+    cr_assert(text && strstr(text, "</svg>"), "gemm_tune.svg not drawn");
+    const char *names[] = {">CLBlast<", ">CLBlast tuned<", ">own kernels<",
+                           ">own kernels tuned<"};
+    int mask = 0;
+    for (int i = 0; i < 4; i++)
+        if (strstr(text, names[i]))
+            mask |= 1 << i;
+    free(text);
+    remove(svg);
+    free(svg);
+    return mask;
+}
+
+/* Rewrite gemm_tune.csv: keep the columns `keep` (indices into the
+ * fixture's header, in order) and, with tuned, fill the tuned rates with
+ * 1.5 times the untuned ones. */
+static void rewrite_gemm_tune(const int *keep, int n_keep, int tuned)
+{
+    char *p = fx_path(tmp, "gemm_tune.csv");
+    bt_csv t;
+    cr_assert_eq(bt_csv_read(p, &t), 0);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < t.nrows; i++) {
+        for (int k = 0; k < n_keep; k++) {
+            const char *v = t.cell[i][keep[k]];
+            char buf[64];
+            if (i > 0 && tuned && (keep[k] == 8 || keep[k] == 10)) {
+                snprintf(buf, sizeof buf, "%g", 1.5 * bt_num(t.cell[i][keep[k] - 1]));
+                v = buf;
+            }
+            fprintf(f, "%s%s", k ? "," : "", v);
+        }
+        fputc('\n', f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    bt_csv_free(&t);
+    free(p);
+}
+
+Test(bench_plots, gemm_tune_draws_only_the_series_with_rates)
+{
+    if (!bt_have_gnuplot())
+        cr_skip_test("gnuplot is not installed (Debian: gnuplot-nox): figures not tested");
+    const int all[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+    /* The fixture: CLBlast and own rates, no tuned set cached. */
+    cr_assert_eq(gemm_tune_series(), 1 | 4);
+    /* Tuned sets of both engines: four series. */
+    rewrite_gemm_tune(all, 15, 1);
+    cr_assert_eq(gemm_tune_series(), 1 | 2 | 4 | 8);
+    /* Results from before the own kernels (no own columns; their tuned
+     * rates there): CLBlast's two series only. */
+    const int old[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 13, 14};
+    rewrite_gemm_tune(old, 12, 0);
+    cr_assert_eq(gemm_tune_series(), 1 | 2);
 }

@@ -481,6 +481,7 @@ static jv *check_outputs(const char *json_path, const char *csv_path, int epochs
     cr_assert_eq(dev->type, JV_OBJECT);
     cr_assert_str_eq(jv_get(dev, "id")->string, "ref");
     cr_assert_eq(jv_get(dev, "name")->type, JV_STRING);
+    cr_assert_str_eq(jv_get(dev, "gemm")->string, "ref", "what ran the GEMMs");
     cr_assert_eq(jv_get(doc, "epochs")->number, epochs);
     double te = jv_get(doc, "test_error")->number;
     cr_assert_eq(jv_get(doc, "test_error")->type, JV_NUMBER);
@@ -848,4 +849,183 @@ Test(cli, devices_explains_missing_opencl)
     cr_assert(strstr(r.err, "note: no OpenCL device: ") && strlen(r.err) > 30,
               "stderr does not say why: %s", r.err);
     run_free(&r);
+}
+
+/* ---- --gemm: which GEMM code an OpenCL device runs ---- */
+
+/* 1 when the library opens an OpenCL device here. */
+static int have_cl(void)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    int ok = ctx && bcn_ctx_open_device(ctx, "cl") == BCN_OK;
+    bcn_ctx_free(ctx);
+    return ok;
+}
+
+/* The "gemm" member of the JSON file's "device" (malloc'd). */
+static char *json_gemm(const char *path)
+{
+    jv *doc = read_json(path);
+    const jv *g = jv_get(jv_get(doc, "device"), "gemm");
+    cr_assert(g && g->type == JV_STRING, "%s: no device.gemm", path);
+    char *s = strdup(g->string);
+    jv_free(doc);
+    return s;
+}
+
+Test(cli, gemm_option_help_and_bad_values)
+{
+    const char *cmds[] = {"train", "compare", "eval", "tune", "devices"};
+    for (int i = 0; i < 5; i++) {
+        run_result r = run((const char *[]){cmds[i], "--help", NULL});
+        cr_assert_eq(r.status, 0);
+        cr_assert_not_null(strstr(r.out, "--gemm auto|own|clblast"), "%s --help: %s", cmds[i],
+                           r.out);
+        run_free(&r);
+        r = run((const char *[]){cmds[i], "--gemm", "fast", NULL});
+        cr_assert_eq(r.status, 2, "%s --gemm fast: exit %d", cmds[i], r.status);
+        cr_assert_not_null(
+            strstr(r.err, "--gemm: 'fast' is not a GEMM engine (expected auto, own or clblast)"),
+            "%s: %s", cmds[i], r.err);
+        run_free(&r);
+    }
+    run_result r = run((const char *[]){"devices", "--gemm", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "--gemm: missing value"), "%s", r.err);
+    run_free(&r);
+    r = run((const char *[]){"devices", "--gemm", "own", "--gemm", "clblast", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "--gemm given twice"), "%s", r.err);
+    run_free(&r);
+    r = run((const char *[]){"--version", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "GEMM engines"), "%s", r.out);
+    run_free(&r);
+}
+
+/* --gemm reaches the device: train, compare and eval say in their JSON
+ * (and first line) what ran the GEMMs; $BURSTCCN_GEMM is the default and
+ * --gemm overrides it; devices shows the setting per device. */
+Test(cli, gemm_option_changes_what_runs)
+{
+    const char *dev = have_cl() ? "cl" : "ref";
+    char *json = fx_path(dir, "g.json"), *model = fx_path(dir, "g.model");
+    setenv("BURSTCCN_TUNE", "off", 1); /* no tuned set from the user's cache: plain names */
+    const char *engines[] = {"own", "clblast"};
+    for (int e = 0; e < 2; e++) {
+        const char *want = strcmp(dev, "cl") == 0 ? engines[e] : "ref";
+        run_result r = run((const char *[]){"train", "--device", dev, "--data", data, "--hidden",
+                                            "16", "--epochs", "1", "--gemm", engines[e], "--json",
+                                            json, "--save", model, NULL});
+        cr_assert_eq(r.status, 0, "train --gemm %s: %s", engines[e], r.err);
+        char line[64];
+        snprintf(line, sizeof line, ", GEMM %s\n", want);
+        cr_assert_not_null(strstr(r.out, line), "%s", r.out);
+        run_free(&r);
+        char *g = json_gemm(json);
+        cr_assert_str_eq(g, want, "train --gemm %s", engines[e]);
+        free(g);
+        r = run((const char *[]){"compare", "--device", dev, "--data", data, "--hidden", "16",
+                                 "--gemm", engines[e], "--json", json, NULL});
+        cr_assert_eq(r.status, 0, "compare: %s", r.err);
+        run_free(&r);
+        g = json_gemm(json);
+        cr_assert_str_eq(g, want, "compare --gemm %s", engines[e]);
+        free(g);
+        r = run((const char *[]){"eval", "--device", dev, "--model", model, "--gemm",
+                                 engines[1 - e], "--json", json, NULL});
+        cr_assert_eq(r.status, 0, "eval: %s", r.err);
+        run_free(&r);
+        g = json_gemm(json);
+        cr_assert_str_eq(g, strcmp(dev, "cl") == 0 ? engines[1 - e] : "ref",
+                         "eval --gemm %s", engines[1 - e]);
+        free(g);
+    }
+    if (strcmp(dev, "cl") == 0) {
+        /* $BURSTCCN_GEMM when no --gemm; --gemm wins over it. */
+        setenv("BURSTCCN_GEMM", "clblast", 1);
+        run_result r = run((const char *[]){"compare", "--device", "cl", "--data", data,
+                                            "--hidden", "16", "--json", json, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        char *g = json_gemm(json);
+        cr_assert_str_eq(g, "clblast");
+        free(g);
+        r = run((const char *[]){"compare", "--device", "cl", "--data", data, "--hidden", "16",
+                                 "--gemm", "own", "--json", json, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        run_free(&r);
+        g = json_gemm(json);
+        cr_assert_str_eq(g, "own");
+        free(g);
+        /* devices: the GEMM column under the setting. */
+        r = run((const char *[]){"devices", NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_not_null(strstr(r.out, " GEMM "), "%s", r.out);
+        const char *row = strstr(r.out, "\ncl:");
+        cr_assert(row && strstr(row, " clblast "), "devices under BURSTCCN_GEMM=clblast: %s",
+                  r.out);
+        run_free(&r);
+        r = run((const char *[]){"devices", "--gemm", "own", NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        row = strstr(r.out, "\ncl:");
+        cr_assert(row && strstr(row, " own "), "devices --gemm own: %s", r.out);
+        cr_assert_null(strstr(row, " clblast "), "%s", r.out);
+        const char *ref = strstr(r.out, "\nref ");
+        cr_assert(ref && strstr(ref, " ref "), "ref's GEMM column: %s", r.out);
+        run_free(&r);
+        /* A bad $BURSTCCN_GEMM: the device does not open, and says why. */
+        setenv("BURSTCCN_GEMM", "fast", 1);
+        r = run((const char *[]){"compare", "--device", "cl", "--data", data, "--hidden", "16",
+                                 NULL});
+        cr_assert_eq(r.status, 1);
+        cr_assert_not_null(strstr(r.err, "BURSTCCN_GEMM='fast'"), "%s", r.err);
+        run_free(&r);
+        unsetenv("BURSTCCN_GEMM");
+    }
+    free(json);
+    free(model);
+}
+
+/* --gemm is no part of the model: a run may resume under another engine,
+ * and ends where the uninterrupted run ends within float rounding. */
+Test(cli, resume_may_change_gemm)
+{
+    const char *dev = have_cl() ? "cl" : "ref";
+    setenv("BURSTCCN_TUNE", "off", 1);
+    char *full = fx_path(dir, "full.json"), *res = fx_path(dir, "res.json"),
+         *ckpt = fx_path(dir, "half.ckpt");
+    run_result r = run((const char *[]){"train", "--device", dev, "--data", data, "--hidden",
+                                        "16", "--epochs", "2", "--gemm", "own", "--json", full,
+                                        "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run((const char *[]){"train", "--device", dev, "--data", data, "--hidden", "16",
+                             "--epochs", "1", "--gemm", "own", "--checkpoint", ckpt, "--quiet",
+                             NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    r = run((const char *[]){"train", "--resume", ckpt, "--epochs", "2", "--gemm", "clblast",
+                             "--json", res, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "resume with another --gemm: exit %d: %s", r.status, r.err);
+    run_free(&r);
+    char *g = json_gemm(res);
+    cr_assert_str_eq(g, strcmp(dev, "cl") == 0 ? "clblast" : "ref");
+    free(g);
+    jv *a = read_json(full), *b = read_json(res);
+    const jv *ha = jv_get(a, "history"), *hb = jv_get(b, "history");
+    cr_assert_eq(ha->n, 2);
+    cr_assert_eq(hb->n, 2);
+    for (int e = 0; e < 2; e++) {
+        double la = jv_get(ha->items[e], "test_loss")->number,
+               lb = jv_get(hb->items[e], "test_loss")->number;
+        cr_assert(fabs(la - lb) <= 1e-4 * fabs(la) + 1e-6,
+                  "epoch %d test loss: %.9g uninterrupted (own), %.9g resumed (clblast)", e + 1,
+                  la, lb);
+    }
+    jv_free(a);
+    jv_free(b);
+    free(full);
+    free(res);
+    free(ckpt);
 }
