@@ -4,7 +4,10 @@
  * after 5 steps of every rule (within 1e-5 relative on ref, 1e-4 on cl),
  * and the same test error after a short training run; a killed rank ends
  * the job with an error instead of a hang; a rank that fails to start, or
- * runs another configuration, stops every rank with a message naming it.
+ * runs another configuration, stops every rank with a message naming it;
+ * ranks may run different GEMM engines (--gemm own on one, clblast on the
+ * other: the engine is no part of the configuration) and still end where
+ * one process ends, within the cl tolerance.
  * Open MPI runs as root, oversubscribed, in containers through its
  * OMPI_* environment variables (set below). Data: Debian's Fashion-MNIST.
  */
@@ -177,6 +180,42 @@ Test(mpi, two_ranks_equal_one_process_every_rule_cl)
     if (!has_cl)
         cr_skip_test("no OpenCL device");
     two_ranks_equal_one("cl", 1e-4);
+}
+
+/* The weights stay identical across the ranks whatever each one's GEMM
+ * engine: the summed gradient is the same on every rank and the update is
+ * element-wise. Only the local gradients differ, by float rounding, so the
+ * result matches one process within the cl tolerance. */
+Test(mpi, ranks_with_different_gemm_engines_agree)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    bcn_device_info info;
+    int has_cl = bcn_device_resolve(ctx, "cl", &info) == BCN_OK;
+    bcn_ctx_free(ctx);
+    if (!has_cl)
+        cr_skip_test("no OpenCL device: no GEMM engines to mix");
+    setenv("BURSTCCN_TUNE", "off", 1);
+    char cmd[12288], *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "%s train %s --device cl --rule burstccn --epochs 1 --gemm own --save one.ckpt "
+             "--json one.json",
+             prog(), DATA);
+    cr_assert_eq(sh(cmd, 120, &err), 0, "%s: %s", cmd, err);
+    free(err);
+    snprintf(cmd, sizeof cmd,
+             "%s -np 1 %s train %s --device cl --rule burstccn --epochs 1 --gemm own --save "
+             "mix.ckpt --json mix.json : -np 1 %s train %s --device cl --rule burstccn "
+             "--epochs 1 --gemm clblast --save mix.ckpt --json mix.json",
+             BCN_MPIRUN, prog(), DATA, prog(), DATA);
+    cr_assert_eq(sh(cmd, 180, &err), 0, "%s: %s", cmd, err);
+    free(err);
+    same_weights("one.ckpt", "mix.ckpt", 1e-4, "ranks on own and clblast");
+    jv *a = read_json("one.json"), *b = read_json("mix.json");
+    cr_assert_eq(jv_get(jv_get(b, "parallel"), "ranks")->number, 2);
+    cr_assert_str_eq(jv_get(jv_get(b, "device"), "gemm")->string, "own", "rank 0's engine");
+    cr_assert_eq(jv_get(a, "test_errors")->number, jv_get(b, "test_errors")->number);
+    jv_free(a);
+    jv_free(b);
 }
 
 Test(mpi, short_training_gives_the_same_test_error)
