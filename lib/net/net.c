@@ -275,6 +275,7 @@ void bcn_net_destroy(bcn_net *net)
     free_buf(net, &net->t);
     free_buf(net, &net->stats);
     free(net->pack);
+    free(net->pack_img);
     net->ctx->n_nets--;
     free(net);
 }

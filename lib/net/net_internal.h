@@ -83,6 +83,8 @@ struct bcn_net {
     void *reduce_user;
     float *pack;         /* the packed gradients of a step (host) */
     size_t pack_cap;
+    float *pack_img;     /* the rule's packed signal as on the device (host) */
+    size_t pack_img_cap;
 };
 
 /* ---- net_packed.c: every layer's W and c in one buffer ---- */
