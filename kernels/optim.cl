@@ -1,43 +1,104 @@
 /*
- * optim.cl -- optimiser updates (SPEC section 8), one pass over the parameters
- * each, weight decay decoupled (applied to the old weight, not scaled by lr).
+ * optim.cl -- the optimiser (SPEC section 8) in one launch over a packed
+ * buffer of every layer's parameters, weight decay decoupled (applied to
+ * the old weight, not scaled by lr).
+ *
+ * The buffer is split into blocks of BCN_OPT_BLOCK floats (a -D option, a
+ * multiple of 4); block b takes lr = table[3b], wd = table[3b + 1] and
+ * updates only its first table[3b + 2] floats (the rest is padding between
+ * segments, neither read nor written). Each work-item updates 4
+ * consecutive floats as a float4, or float by float where its four are not
+ * all in use (the end of a segment or of the buffer); both paths do the
+ * same arithmetic in the same order.
  */
+#ifndef BCN_OPT_BLOCK
+#define BCN_OPT_BLOCK 256
+#endif
+
+/* The hyper-parameters of the block holding float i0, and where the floats
+ * in use of that block end (at most n). */
+uint bcn_opt_end(const uint n, __global const float *table, const uint i0, float *lr,
+                 float *wd)
+{
+    const uint b = i0 / BCN_OPT_BLOCK;
+    const float used = table[3 * b + 2];
+    *lr = table[3 * b];
+    *wd = table[3 * b + 1];
+    uint end = b * BCN_OPT_BLOCK;
+    if (used > 0.0f) /* NaN counts as 0 */
+        end += used >= (float)BCN_OPT_BLOCK ? BCN_OPT_BLOCK : (uint)used;
+    return end < n ? end : n;
+}
 
 /* w = w - lr g - wd w. */
-__kernel void bcn_sgd_update(const uint n, const float lr, const float wd,
-                             __global const float *g, __global float *w)
+__kernel void bcn_opt_sgd(const uint n, __global const float *table, __global const float *g,
+                          __global float *w)
 {
-    const size_t i = get_global_id(0);
-    if (i < n) {
+    const uint i0 = (uint)get_global_id(0) * 4u;
+    if (i0 >= n)
+        return;
+    float lr, wd;
+    const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
+    if (i0 + 4u <= end) {
+        const float4 wi = vload4(0, w + i0);
+        vstore4(wi - lr * vload4(0, g + i0) - wd * wi, 0, w + i0);
+        return;
+    }
+    for (uint i = i0; i < end; i++) {
         const float wi = w[i];
         w[i] = wi - lr * g[i] - wd * wi;
     }
 }
 
-/* v = mom v + g; w = w - lr v - wd w. */
-__kernel void bcn_momentum_update(const uint n, const float lr, const float mom, const float wd,
-                                  __global const float *g, __global float *v,
-                                  __global float *w)
+/* v = mom v + g; w = w - lr v - wd w (v in m). */
+__kernel void bcn_opt_momentum(const uint n, __global const float *table, const float mom,
+                               __global const float *g, __global float *m, __global float *w)
 {
-    const size_t i = get_global_id(0);
-    if (i < n) {
-        const float vi = mom * v[i] + g[i];
+    const uint i0 = (uint)get_global_id(0) * 4u;
+    if (i0 >= n)
+        return;
+    float lr, wd;
+    const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
+    if (i0 + 4u <= end) {
+        const float4 vi = mom * vload4(0, m + i0) + vload4(0, g + i0);
+        const float4 wi = vload4(0, w + i0);
+        vstore4(vi, 0, m + i0);
+        vstore4(wi - lr * vi - wd * wi, 0, w + i0);
+        return;
+    }
+    for (uint i = i0; i < end; i++) {
+        const float vi = mom * m[i] + g[i];
         const float wi = w[i];
-        v[i] = vi;
+        m[i] = vi;
         w[i] = wi - lr * vi - wd * wi;
     }
 }
 
-/* Adam with bias corrections bc1 = 1 - beta1^step, bc2 = 1 - beta2^step computed
- * once on the host: m = beta1 m + (1-beta1) g; v = beta2 v + (1-beta2) g^2;
- * w = w - lr (m / bc1) / (sqrt(v / bc2) + eps) - wd w. */
-__kernel void bcn_adam_update(const uint n, const float lr, const float beta1,
-                              const float beta2, const float eps, const float bc1,
-                              const float bc2, const float wd, __global const float *g,
-                              __global float *m, __global float *v, __global float *w)
+/* Adam with bias corrections bc1 = 1 - beta1^step, bc2 = 1 - beta2^step
+ * computed once on the host: m = beta1 m + (1-beta1) g;
+ * v = beta2 v + (1-beta2) g^2; w = w - lr (m / bc1) / (sqrt(v / bc2) + eps)
+ * - wd w. */
+__kernel void bcn_opt_adam(const uint n, __global const float *table, const float beta1,
+                           const float beta2, const float eps, const float bc1,
+                           const float bc2, __global const float *g, __global float *m,
+                           __global float *v, __global float *w)
 {
-    const size_t i = get_global_id(0);
-    if (i < n) {
+    const uint i0 = (uint)get_global_id(0) * 4u;
+    if (i0 >= n)
+        return;
+    float lr, wd;
+    const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
+    if (i0 + 4u <= end) {
+        const float4 gi = vload4(0, g + i0);
+        const float4 mi = beta1 * vload4(0, m + i0) + (1.0f - beta1) * gi;
+        const float4 vi = beta2 * vload4(0, v + i0) + (1.0f - beta2) * gi * gi;
+        const float4 wi = vload4(0, w + i0);
+        vstore4(mi, 0, m + i0);
+        vstore4(vi, 0, v + i0);
+        vstore4(wi - lr * (mi / bc1) / (sqrt(vi / bc2) + eps) - wd * wi, 0, w + i0);
+        return;
+    }
+    for (uint i = i0; i < end; i++) {
         const float gi = g[i];
         const float mi = beta1 * m[i] + (1.0f - beta1) * gi;
         const float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;

@@ -32,6 +32,19 @@ typedef struct bcn_conv_geom {
     int k, stride, pad;
 } bcn_conv_geom;
 
+/* Floats per block of the optimiser's hyper-parameter table, and floats
+ * of the table per block (lr, wd, floats of the block in use). */
+#define BCN_OPT_BLOCK 256
+#define BCN_OPT_TABLE_STRIDE 3
+
+/* What one optimiser step applies besides the per-block lr and wd. */
+typedef struct bcn_optim_step {
+    bcn_optimizer kind;      /* BCN_OPT_SGD, BCN_OPT_MOMENTUM or BCN_OPT_ADAM */
+    float momentum;          /* momentum: mom */
+    float beta1, beta2, eps; /* Adam */
+    int step;                /* Adam: steps taken including this one (>= 1) */
+} bcn_optim_step;
+
 struct bcn_backend {
     const char *name;  /* "ref" or "cl" */
     bcn_ctx *ctx;      /* errors are reported here */
@@ -40,6 +53,9 @@ struct bcn_backend {
     /* What the backend has done (bcn_ctx_counters): each backend adds to
      * it at its launch helpers and buffer transfers. */
     bcn_counters counters;
+    /* Offsets of views (buf_view) must be multiples of this many floats
+     * (cl: CL_DEVICE_MEM_BASE_ADDR_ALIGN; ref: 1). A power of two. */
+    size_t view_align;
 
     /* Release the backend and its private state (all buffers freed first). */
     void (*destroy)(bcn_backend *be);
@@ -47,8 +63,15 @@ struct bcn_backend {
     /* ---- buffers ---- */
     /* Allocate n floats (contents undefined). n == 0 allocates one float. */
     bcn_status (*buf_alloc)(bcn_backend *be, size_t n, bcn_buf **out);
-    /* Free a buffer; NULL is a no-op. */
+    /* Free a buffer; NULL is a no-op. Freeing a view frees only the view. */
     void (*buf_free)(bcn_backend *be, bcn_buf *buf);
+    /* *out = a view of floats [offset, offset + n) of `parent` (n >= 1),
+     * usable wherever a buffer is (its element 0 is parent[offset]);
+     * writes through it change the parent. offset must be a multiple of
+     * view_align, parent must not itself be a view, and the parent must
+     * outlive its views. */
+    bcn_status (*buf_view)(bcn_backend *be, bcn_buf *parent, size_t offset, size_t n,
+                           bcn_buf **out);
     /* dst[offset .. offset+n) = src[0..n) (host to device). */
     bcn_status (*buf_write)(bcn_backend *be, bcn_buf *dst, size_t offset,
                             size_t n, const float *src);
@@ -153,21 +176,23 @@ struct bcn_backend {
                                const bcn_buf *src_x, const bcn_buf *labels,
                                const bcn_buf *idx, int first, bcn_buf *x, bcn_buf *t);
 
-    /* ---- optimisers (SPEC §8), decoupled weight decay wd ---- */
-    /* w = w − lr g − wd w. */
-    bcn_status (*sgd_update)(bcn_backend *be, size_t n, float lr, float wd,
-                             const bcn_buf *g, bcn_buf *w);
-    /* v = mom v + g; w = w − lr v − wd w. */
-    bcn_status (*momentum_update)(bcn_backend *be, size_t n, float lr,
-                                  float mom, float wd, const bcn_buf *g,
-                                  bcn_buf *v, bcn_buf *w);
-    /* m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
-     * w = w − lr (m / (1 − β1^step)) / (sqrt(v / (1 − β2^step)) + eps)
-     *       − wd w.  step >= 1. */
-    bcn_status (*adam_update)(bcn_backend *be, size_t n, float lr, float beta1,
-                              float beta2, float eps, int step, float wd,
-                              const bcn_buf *g, bcn_buf *m, bcn_buf *v,
-                              bcn_buf *w);
+    /* ---- the optimiser (SPEC §8), decoupled weight decay wd ----
+     * One step over n floats of packed buffers g (gradient), w (weights)
+     * and the state (m: momentum velocity or Adam first moment, v: Adam
+     * second moment; unused ones may be NULL), split into blocks of
+     * BCN_OPT_BLOCK floats, each with its own hyper-parameters from
+     * `table` (BCN_OPT_TABLE_STRIDE floats per block b, see bcn_opt_table
+     * in lib/opt_table.h): lr = table[3b], wd = table[3b + 1], and only the
+     * first table[3b + 2] floats of the block (clamped to [0, BLOCK] and
+     * to n) are updated; the rest is neither read nor written. Per float:
+     *   SGD:      w = w − lr g − wd w;
+     *   momentum: v = mom v + g; w = w − lr v − wd w  (velocity in m);
+     *   Adam:     m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+     *             w = w − lr (m / (1 − β1^step)) / (sqrt(v / (1 − β2^step))
+     *                 + eps) − wd w,  step >= 1. */
+    bcn_status (*optimize)(bcn_backend *be, const bcn_optim_step *o, size_t n,
+                           const bcn_buf *table, const bcn_buf *g, bcn_buf *m, bcn_buf *v,
+                           bcn_buf *w);
 
     /* Block until queued work is done. */
     bcn_status (*finish)(bcn_backend *be);

@@ -27,6 +27,7 @@
 #include <criterion/criterion.h>
 
 #include "internal.h"
+#include "opt_table.h"
 
 #define GUARD 37             /* guard elements after every buffer */
 #define SENTINEL -7.125e29f  /* value of the guard elements */
@@ -529,6 +530,28 @@ static void init_values(const bspec *s, bcn_rng *rng, const float *prev, float *
 
 /* ------------------------------------------------------------ running */
 
+/* The optimiser cases: one optimize step over a single segment [0, n)
+ * with lr c->a and weight decay c->b (tests/test_optimize.c covers packed
+ * buffers of several segments). */
+static bcn_status run_optimize(bcn_backend *be, const tcase *c, bcn_optimizer kind, bcn_buf *g,
+                               bcn_buf *m, bcn_buf *v, bcn_buf *w)
+{
+    size_t n = (size_t)c->n, nt = bcn_opt_table_floats(n);
+    bcn_opt_segment seg = {0, n, c->a, c->b};
+    float *host = malloc(nt * sizeof *host);
+    cr_assert(host && bcn_opt_table_fill(&seg, 1, n, host) == 0);
+    bcn_buf *table = NULL;
+    bcn_status st = be->buf_alloc(be, nt, &table);
+    if (st == BCN_OK)
+        st = be->buf_write(be, table, 0, nt, host);
+    bcn_optim_step o = {kind, c->p1, 0.9f, 0.999f, c->p1, c->step};
+    if (st == BCN_OK)
+        st = be->optimize(be, &o, n, table, g, m, v, w);
+    be->buf_free(be, table);
+    free(host);
+    return st;
+}
+
 /* Run the case's op on one backend over buffers b[] (as case_buffers lists
  * them); dot3 results go to dots. */
 static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double dots[3])
@@ -567,12 +590,11 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
     case OP_OUTPUT_STATS:
         return be->output_stats(be, c->m, c->n, b[0], b[1], b[2], (int)c->p1);
     case OP_SGD:
-        return be->sgd_update(be, n, c->a, c->b, b[0], b[1]);
+        return run_optimize(be, c, BCN_OPT_SGD, b[0], NULL, NULL, b[1]);
     case OP_MOMENTUM:
-        return be->momentum_update(be, n, c->a, c->p1, c->b, b[0], b[1], b[2]);
+        return run_optimize(be, c, BCN_OPT_MOMENTUM, b[0], b[1], NULL, b[2]);
     case OP_ADAM:
-        return be->adam_update(be, n, c->a, 0.9f, 0.999f, c->p1, c->step, c->b, b[0], b[1],
-                               b[2], b[3]);
+        return run_optimize(be, c, BCN_OPT_ADAM, b[0], b[1], b[2], b[3]);
     case OP_CHAIN: {
         /* forward, backprop deltas and gradients of SPEC §2-§3 */
         int bt = c->m, n0 = c->k, n1 = c->n, n2 = 10;

@@ -443,8 +443,22 @@ Test(cl_buffers, undersized_buffers_are_named)
     cr_expect_eq(st, BCN_ERR_INVALID_ARG);
     st = be->buf_read(be, x, 0, 11, host);
     cr_expect_eq(st, BCN_ERR_INVALID_ARG);
-    st = be->adam_update(be, 5, 0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.0f, y, y, y, y);
+    bcn_optim_step adam0 = {BCN_OPT_ADAM, 0.0f, 0.9f, 0.999f, 1e-8f, 0};
+    st = be->optimize(be, &adam0, 5, y, y, y, y, y);
     cr_expect_eq(st, BCN_ERR_INVALID_ARG, "Adam step 0 is rejected");
+    bcn_optim_step sgd = {BCN_OPT_SGD, 0.0f, 0.0f, 0.0f, 0.0f, 0};
+    st = be->optimize(be, &sgd, 300, x, y, NULL, NULL, y);
+    cr_expect_eq(st, BCN_ERR_INVALID_ARG, "a short table or buffer is rejected");
+    bcn_buf *view = NULL;
+    if (be->view_align > 1) {
+        st = be->buf_view(be, x, 1, 2, &view);
+        cr_expect_eq(st, BCN_ERR_INVALID_ARG, "a misaligned view is rejected");
+        cr_expect(strstr(bcn_errmsg(ctx), "multiple of") != NULL, "message: %s",
+                  bcn_errmsg(ctx));
+    }
+    st = be->buf_view(be, x, 0, 11, &view);
+    cr_expect_eq(st, BCN_ERR_INVALID_ARG, "a view past the end is rejected");
+    cr_expect_null(view);
     be->buf_free(be, x);
     be->buf_free(be, y);
     bcn_ctx_free(ctx);

@@ -11,9 +11,10 @@
  *               Burstprop:     axpby + output_burst + H (2 GEMMs
  *                              [+ sigmoid_mul + GEMM with R] + burstprop_hidden)
  *               gradients:     L (GEMM + colsum)
- *   update      2 L optimiser kernels (one per W_l and c_l, whatever the
- *               optimiser), + H GEMMs for each of learnt Y, learnt Q, learnt
- *               R, + H axpby for each of tied Y, tied Q
+ *   update      1 optimiser kernel (every W_l and c_l in one packed
+ *               buffer, lib/net/net_packed.c, whatever the optimiser),
+ *               + H GEMMs for each of learnt Y, learnt Q, learnt R,
+ *               + H axpby for each of tied Y, tied Q
  *
  * with L weight layers and H = L - 1 hidden layers. At batch 1 colsum is
  * one kernel (one group of rows: no second pass), and a GEMM with k >= 1 is
@@ -57,7 +58,7 @@ static expect hand_count(const bcn_net_config *cfg, int B)
     }
     gemm += (unsigned long long)L;  /* weight gradients */
     other += (unsigned long long)L; /* bias gradients */
-    other += 2ULL * L;              /* optimiser */
+    other += 1;                     /* optimiser: one launch over the packed W, c */
     if (cfg->rule == BCN_RULE_BURSTCCN) {
         gemm += (cfg->y_lr > 0 && cfg->y_mode != BCN_FB_TIED) ? (unsigned long long)H : 0;
         gemm += (cfg->q_lr > 0 && cfg->q_mode != BCN_FB_TIED) ? (unsigned long long)H : 0;

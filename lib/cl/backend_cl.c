@@ -137,6 +137,42 @@ static bcn_status cl_buf_alloc(bcn_backend *be, size_t n, bcn_buf **out)
     return BCN_OK;
 }
 
+static bcn_status cl_buf_view(bcn_backend *be, bcn_buf *parent, size_t offset, size_t n,
+                              bcn_buf **out)
+{
+    if (!out)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl buf_view: NULL output");
+    *out = NULL;
+    if (!parent || parent->view || n == 0 || offset > parent->n || n > parent->n - offset)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl buf_view: %zu floats at offset %zu of %s", n, offset,
+                             !parent ? "a NULL buffer"
+                             : parent->view ? "a view (views of views are not supported)"
+                                            : "a smaller buffer");
+    if (offset % be->view_align)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "cl buf_view: offset %zu is not a multiple of %zu floats (the "
+                             "base address alignment of %s)",
+                             offset, be->view_align, be->info.name);
+    bcn_buf *buf = calloc(1, sizeof *buf);
+    if (!buf)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "cl buf_view: out of host memory");
+    cl_buffer_region region = {offset * sizeof(float), n * sizeof(float)};
+    cl_int err = CL_SUCCESS;
+    buf->mem = clCreateSubBuffer(parent->mem, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION,
+                                 &region, &err);
+    if (err != CL_SUCCESS) {
+        free(buf);
+        bcn_status st = bcn_cl_fail(be->ctx, err, "clCreateSubBuffer", NULL);
+        bcn_append_error(be->ctx, " (%zu floats at offset %zu)", n, offset);
+        return st;
+    }
+    buf->n = n;
+    buf->view = 1;
+    *out = buf;
+    return BCN_OK;
+}
+
 static void cl_buf_free(bcn_backend *be, bcn_buf *buf)
 {
     (void)be;
@@ -347,6 +383,16 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
         st = bcn_cl_fail(ctx, err, "clGetDeviceInfo", "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
         goto fail;
     }
+    cl_uint align_bits = 0;
+    err = clGetDeviceInfo(cl->device, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof align_bits,
+                          &align_bits, NULL);
+    if (err != CL_SUCCESS) {
+        st = bcn_cl_fail(ctx, err, "clGetDeviceInfo", "CL_DEVICE_MEM_BASE_ADDR_ALIGN");
+        goto fail;
+    }
+    be->view_align = 1; /* in floats, a power of two */
+    while (be->view_align * 8 * sizeof(float) < align_bits)
+        be->view_align *= 2;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)cl->platform,
                                      0};
     cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
@@ -381,6 +427,7 @@ bcn_status bcn_backend_cl_create(bcn_ctx *ctx, int platform, int device, bcn_bac
     }
     be->buf_alloc = cl_buf_alloc;
     be->buf_free = cl_buf_free;
+    be->buf_view = cl_buf_view;
     be->buf_write = cl_buf_write;
     be->buf_read = cl_buf_read;
     be->finish = cl_finish;

@@ -15,10 +15,12 @@
 #include "cl_errors.h"
 #include "cl_kernels.h"
 
-/* A device buffer of n floats (n >= 1 allocated). */
+/* A device buffer of n floats (n >= 1 allocated); a view (buf_view) is a
+ * sub-buffer of its parent's cl_mem. */
 struct bcn_buf {
     cl_mem mem;
     size_t n;
+    int view; /* 1: a sub-buffer (clCreateSubBuffer) */
 };
 
 /* Work-group shapes, passed to the compiler as -D defines (the reduction

@@ -38,9 +38,9 @@ extern const size_t bcn_cl_source_count;
     X(COLSUM_INNER, "bcn_colsum_inner")              \
     X(DOT3_PARTIAL, "bcn_dot3_partial")              \
     X(OUTPUT_STATS, "bcn_output_stats")              \
-    X(SGD, "bcn_sgd_update")                         \
-    X(MOMENTUM, "bcn_momentum_update")               \
-    X(ADAM, "bcn_adam_update")                       \
+    X(OPT_SGD, "bcn_opt_sgd")                        \
+    X(OPT_MOMENTUM, "bcn_opt_momentum")              \
+    X(OPT_ADAM, "bcn_opt_adam")                      \
     X(IM2COL, "bcn_im2col")                          \
     X(COL2IM, "bcn_col2im")                          \
     X(CONV_PERMUTE, "bcn_conv_permute")              \

@@ -102,17 +102,7 @@ bcn_status bcn_net_reserve(bcn_net *net, int batch)
 
 bcn_status bcn_net_alloc_signal(bcn_net *net, bcn_rule rule)
 {
-    for (int l = 0; l < net->L; l++) {
-        bcn_layer *ly = &net->layer[l];
-        bcn_status st = BCN_OK;
-        if (!ly->gW[rule])
-            st = alloc_buf(net, ly->n_w, &ly->gW[rule]);
-        if (st == BCN_OK && !ly->gc[rule])
-            st = alloc_buf(net, (size_t)ly->n_c, &ly->gc[rule]);
-        if (st != BCN_OK)
-            return st;
-    }
-    return BCN_OK;
+    return bcn_net_pack_signal(net, rule);
 }
 
 /* Upload a host array of n floats into a new device buffer. */
@@ -139,6 +129,9 @@ static bcn_status init_params(bcn_net *net)
     float *W[BCN_MAX_LAYERS] = {0};
     float *tmp = NULL;
     size_t maxn = 0;
+    /* W and c are views of one packed buffer, zeroed (c starts at 0) */
+    if ((st = bcn_net_pack_params(net)) != BCN_OK)
+        return st;
     for (int l = 0; l < L; l++) {
         bcn_layer *ly = &net->layer[l];
         size_t n = ly->n_w;
@@ -158,10 +151,7 @@ static bcn_status init_params(bcn_net *net)
         double std = 3.6 * sqrt(2.0 / (fan_in + fan_out));
         for (size_t i = 0; i < n; i++)
             W[l][i] = (float)(std * bcn_rng_normal(&rng));
-        if ((st = upload_new(net, W[l], n, &ly->W)) != BCN_OK)
-            goto done;
-        if ((st = alloc_buf(net, (size_t)ly->n_c, &ly->c)) != BCN_OK ||
-            (st = net->be->fill(net->be, (size_t)ly->n_c, 0.0f, ly->c)) != BCN_OK)
+        if ((st = net->be->buf_write(net->be, ly->W, 0, n, W[l])) != BCN_OK)
             goto done;
     }
     tmp = malloc((maxn ? maxn : 1) * sizeof(float));
@@ -224,28 +214,6 @@ done:
     return st;
 }
 
-/* Optimiser state, zeroed. */
-static bcn_status init_optimizer(bcn_net *net)
-{
-    bcn_backend *be = net->be;
-    for (int l = 0; l < net->L; l++) {
-        bcn_layer *ly = &net->layer[l];
-        size_t nw = ly->n_w, nc = (size_t)ly->n_c;
-        bcn_buf **slots[4] = {&ly->mW, &ly->mc, &ly->vW, &ly->vc};
-        size_t sizes[4] = {nw, nc, nw, nc};
-        int count = net->cfg.optimizer == BCN_OPT_ADAM ? 4
-                    : net->cfg.optimizer == BCN_OPT_MOMENTUM ? 2 : 0;
-        for (int i = 0; i < count; i++) {
-            bcn_status st = alloc_buf(net, sizes[i], slots[i]);
-            if (st == BCN_OK)
-                st = be->fill(be, sizes[i], 0.0f, *slots[i]);
-            if (st != BCN_OK)
-                return st;
-        }
-    }
-    return BCN_OK;
-}
-
 bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out)
 {
     if (!ctx || !out)
@@ -269,7 +237,8 @@ bcn_status bcn_net_create(bcn_ctx *ctx, const bcn_net_config *cfg, bcn_net **out
     net->cfg = *cfg;
     net->L = cfg->n_layers;
     bcn_net_layout(net);
-    if ((st = init_params(net)) != BCN_OK || (st = init_optimizer(net)) != BCN_OK ||
+    bcn_net_pack_layout(net);
+    if ((st = init_params(net)) != BCN_OK || (st = bcn_net_pack_state(net)) != BCN_OK ||
         (st = alloc_buf(net, 2 * BCN_STATS_SLOTS, &net->stats)) != BCN_OK ||
         (st = bcn_net_alloc_signal(net, cfg->rule)) != BCN_OK ||
         (st = bcn_net_reserve(net, 32)) != BCN_OK)
@@ -300,11 +269,13 @@ void bcn_net_destroy(bcn_net *net)
         for (int i = 0; activation_slot(ly, i); i++)
             free_buf(net, activation_slot(ly, i));
     }
+    bcn_net_pack_free(net); /* after the views W, c, gW, ... freed above */
     bcn_net_detach_data(net);
     free_buf(net, &net->x0);
     free_buf(net, &net->t);
     free_buf(net, &net->stats);
     free(net->pack);
+    free(net->pack_img);
     net->ctx->n_nets--;
     free(net);
 }

@@ -35,12 +35,29 @@ typedef struct bcn_layer {
     bcn_buf *e, *delta, *b, *bbar, *u, *ubar, *s, *r, *abar;
 } bcn_layer;
 
+/* The packed parameters (net_packed.c): W_1, c_1, ..., W_L, c_L as
+ * segments of one device buffer each for the weights, every rule's signal
+ * and the optimiser state, at offsets aligned for views and to the
+ * optimiser's blocks, zero between segments; the per-layer buffers
+ * (W, c, gW, gc, mW, mc, vW, vc) are views into them. */
+typedef struct bcn_packing {
+    size_t off_w[BCN_MAX_LAYERS], off_c[BCN_MAX_LAYERS];
+    size_t n;                           /* floats of each packed buffer */
+    bcn_buf *params, *m, *v;            /* W and c; optimiser state */
+    bcn_buf *grad[BCN_RULE_COUNT];      /* each rule's signal */
+    bcn_buf *table;                     /* the optimiser's per-block lr, wd */
+    float table_lr[BCN_MAX_LAYERS];     /* what the table was built from */
+    float table_wd, table_wd_c;
+    int table_built;
+} bcn_packing;
+
 struct bcn_net {
     bcn_ctx *ctx;
     bcn_backend *be;
     bcn_net_config cfg;
     int L;
     bcn_layer layer[BCN_MAX_LAYERS]; /* layer[l-1] is layer l */
+    bcn_packing pack_state;          /* the packed buffers behind W, c, ... */
     int capacity;                    /* rows the activation buffers hold */
     bcn_buf *x0, *t;                 /* input and target of the batch */
     int batch;                       /* rows in x0/t/activations now */
@@ -66,7 +83,26 @@ struct bcn_net {
     void *reduce_user;
     float *pack;         /* the packed gradients of a step (host) */
     size_t pack_cap;
+    float *pack_img;     /* the rule's packed signal as on the device (host) */
+    size_t pack_img_cap;
 };
+
+/* ---- net_packed.c: every layer's W and c in one buffer ---- */
+/* Lay out the packed buffers' segments (after bcn_net_layout). */
+void bcn_net_pack_layout(bcn_net *net);
+/* Allocate the packed weights, zeroed, with the views W, c of every layer. */
+bcn_status bcn_net_pack_params(bcn_net *net);
+/* Allocate the optimiser's state for cfg.optimizer, zeroed, with the views
+ * mW, mc (momentum, Adam) and vW, vc (Adam), and build its table. */
+bcn_status bcn_net_pack_state(bcn_net *net);
+/* Make sure rule's signal exists: the packed buffer, zeroed, with the
+ * views gW[rule], gc[rule]. */
+bcn_status bcn_net_pack_signal(bcn_net *net, bcn_rule rule);
+/* One optimiser step on every W and c with the own rule's signal (the
+ * table rebuilt first when a learning rate or the decay changed). */
+bcn_status bcn_net_pack_optimize(bcn_net *net);
+/* Free the packed buffers (after every view of them). */
+void bcn_net_pack_free(bcn_net *net);
 
 /* Fill net->layer[] shapes from the (checked) configuration. */
 void bcn_net_layout(bcn_net *net);

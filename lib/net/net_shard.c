@@ -143,10 +143,27 @@ static bcn_status local_part(bcn_net *net, const float *x, const float *t, int b
     return st;
 }
 
-/* Pack, sum over processes, unpack. */
+/* Make net->pack_img hold the rule's packed signal (padding included). */
+static bcn_status reserve_img(bcn_net *net, size_t n)
+{
+    if (n <= net->pack_img_cap)
+        return BCN_OK;
+    float *img = realloc(net->pack_img, n * sizeof *img);
+    if (!img)
+        return bcn_set_error(net->ctx, BCN_ERR_NOMEM, "out of memory packing %zu gradients", n);
+    net->pack_img = img;
+    net->pack_img_cap = n;
+    return BCN_OK;
+}
+
+/* Pack, sum over processes, unpack. The rule's ∇W, ∇c (the first 2 L
+ * items) come from its packed signal in one read and go back in one
+ * write (net_packed.c: zero padding read and written back unchanged). */
 static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int failed)
 {
     bcn_backend *be = net->be;
+    const bcn_packing *pk = &net->pack_state;
+    bcn_buf *grad = pk->grad[net->cfg.rule];
     pack_list p;
     list_items(net, &p);
     if (p.total > net->pack_cap) {
@@ -157,8 +174,13 @@ static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int f
         net->pack = h;
         net->pack_cap = p.total;
     }
-    float *h = net->pack;
-    bcn_status st = BCN_OK;
+    bcn_status st = reserve_img(net, pk->n);
+    if (st != BCN_OK)
+        return st;
+    float *h = net->pack, *img = net->pack_img;
+    int n_rule = 2 * net->L; /* items read from the packed signal */
+    if (!failed && (st = be->buf_read(be, grad, 0, pk->n, img)) != BCN_OK)
+        return st;
     size_t off = 0;
     double share = global_batch > 0 ? (double)batch / global_batch : 0.0;
     for (int i = 0; i < p.n; off += p.sizes[i], i++) {
@@ -166,8 +188,12 @@ static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int f
             memset(h + off, 0, p.sizes[i] * sizeof *h);
             continue;
         }
-        if ((st = be->buf_read(be, *p.bufs[i], 0, p.sizes[i], h + off)) != BCN_OK)
+        if (i < n_rule) {
+            size_t at = i % 2 ? pk->off_c[i / 2] : pk->off_w[i / 2];
+            memcpy(h + off, img + at, p.sizes[i] * sizeof *h);
+        } else if ((st = be->buf_read(be, *p.bufs[i], 0, p.sizes[i], h + off)) != BCN_OK) {
             return st;
+        }
         if (p.scaled[i])
             for (size_t k = 0; k < p.sizes[i]; k++)
                 h[off + k] = (float)(h[off + k] * share);
@@ -177,11 +203,20 @@ static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int f
     if (st != BCN_OK)
         return failed ? BCN_ERR_STATE
                       : bcn_set_error(net->ctx, st, "gradient reduction: %s", msg);
+    if (failed) /* the image was not read: zero padding around the sums */
+        memset(img, 0, pk->n * sizeof *img);
     off = 0;
     for (int i = 0; i < p.n && st == BCN_OK; i++) {
-        st = be->buf_write(be, *p.bufs[i], 0, p.sizes[i], h + off);
+        if (i < n_rule) {
+            size_t at = i % 2 ? pk->off_c[i / 2] : pk->off_w[i / 2];
+            memcpy(img + at, h + off, p.sizes[i] * sizeof *h);
+        } else {
+            st = be->buf_write(be, *p.bufs[i], 0, p.sizes[i], h + off);
+        }
         off += p.sizes[i];
     }
+    if (st == BCN_OK)
+        st = be->buf_write(be, grad, 0, pk->n, img);
     return st;
 }
 

@@ -1,30 +1,12 @@
 /*
  * net_update.c — applying a step (SPEC §8): the optimiser on W and c with
- * the network's own rule's signal, learning of Y/Q (BurstCCN, SPEC §5) and
- * R (Burstprop, SPEC §6), and re-tying of tied feedback (SPEC §7).
+ * the network's own rule's signal (one launch, net_packed.c), learning of
+ * Y/Q (BurstCCN, SPEC §5) and R (Burstprop, SPEC §6), and re-tying of tied
+ * feedback (SPEC §7).
  */
 #include "config.h"
 
 #include "net_internal.h"
-
-/* One optimiser step on a parameter of n floats with weight decay wd.
- * Momentum is v ← m v + g, W ← W − lr v − wd W: with a constant lr this is
- * Payeur et al.'s Δ ← −lr g + m Δ, W ← W + Δ − wd W exactly (Δ = −lr v). */
-static bcn_status optimise(bcn_net *net, size_t n, float lr, float wd, const bcn_buf *g,
-                           bcn_buf *m, bcn_buf *v, bcn_buf *w)
-{
-    bcn_backend *be = net->be;
-    const bcn_net_config *cfg = &net->cfg;
-    switch (cfg->optimizer) {
-    case BCN_OPT_MOMENTUM:
-        return be->momentum_update(be, n, lr, cfg->momentum, wd, g, m, w);
-    case BCN_OPT_ADAM:
-        return be->adam_update(be, n, lr, cfg->adam_beta1, cfg->adam_beta2, cfg->adam_eps,
-                               (int)net->adam_step, wd, g, m, v, w);
-    default:
-        return be->sgd_update(be, n, lr, wd, g, w);
-    }
-}
 
 bcn_status bcn_net_apply_ties(bcn_net *net)
 {
@@ -53,22 +35,11 @@ int bcn_net_learns_feedback(const bcn_net *net, int li, bcn_param which)
 
 bcn_status bcn_net_update_params(bcn_net *net)
 {
-    const bcn_net_config *cfg = &net->cfg;
-    bcn_rule rule = cfg->rule;
-    bcn_status st = BCN_OK;
-    /* Burstprop's bias is not weight-decayed (SPEC §6: the authors'
-     * bias += Δbias); its W is, and every other rule's W and c. */
-    float wd = cfg->weight_decay;
-    float wd_c = rule == BCN_RULE_BURSTPROP ? 0.0f : wd;
+    /* One launch over every W and c (net_packed.c); Momentum is v ← m v +
+     * g, W ← W − lr v − wd W: with a constant lr this is Payeur et al.'s
+     * Δ ← −lr g + m Δ, W ← W + Δ − wd W exactly (Δ = −lr v). */
     net->adam_step++;
-    for (int li = 0; li < net->L && st == BCN_OK; li++) {
-        bcn_layer *ly = &net->layer[li];
-        float lr = cfg->lr[li];
-        st = optimise(net, ly->n_w, lr, wd, ly->gW[rule], ly->mW, ly->vW, ly->W);
-        if (st == BCN_OK)
-            st = optimise(net, (size_t)ly->n_c, lr, wd_c, ly->gc[rule], ly->mc, ly->vc, ly->c);
-    }
-    return st;
+    return bcn_net_pack_optimize(net);
 }
 
 bcn_status bcn_net_run_update(bcn_net *net)

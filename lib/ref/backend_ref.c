@@ -29,6 +29,7 @@ static bcn_status ref_alloc(bcn_backend *be, size_t n, bcn_buf **out)
     }
     b->n = n;
     b->p = p;
+    b->view = 0;
     *out = b;
     return BCN_OK;
 }
@@ -37,9 +38,32 @@ static void ref_free(bcn_backend *be, bcn_buf *buf)
 {
     (void)be;
     if (buf) {
-        free(buf->p);
+        if (!buf->view)
+            free(buf->p);
         free(buf);
     }
+}
+
+static bcn_status ref_view(bcn_backend *be, bcn_buf *parent, size_t offset, size_t n,
+                           bcn_buf **out)
+{
+    if (!out)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "ref buf_view: NULL output");
+    *out = NULL;
+    if (!parent || parent->view || n == 0 || offset > parent->n || n > parent->n - offset)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref buf_view: %zu floats at offset %zu of %s", n, offset,
+                             !parent ? "a NULL buffer"
+                             : parent->view ? "a view (views of views are not supported)"
+                                            : "a smaller buffer");
+    bcn_buf *b = malloc(sizeof *b);
+    if (!b)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref buf_view: out of memory");
+    b->n = n;
+    b->p = parent->p + offset;
+    b->view = 1;
+    *out = b;
+    return BCN_OK;
 }
 
 /* Reject an access past the end of a buffer (a caller bug, reported). */
@@ -379,49 +403,83 @@ static bcn_status ref_gather_batch(bcn_backend *be, int rows, int dim, int class
     return BCN_OK;
 }
 
-/* ---- optimisers ---- */
+/* ---- the optimiser ---- */
 
-static bcn_status ref_sgd(bcn_backend *be, size_t n, float lr, float wd, const bcn_buf *g,
-                          bcn_buf *w)
+/* The formulas of each optimiser over floats [i0, i1) with one lr, wd
+ * (SPEC §8; the same arithmetic, float by float, in every block). */
+static void sgd_range(size_t i0, size_t i1, float lr, float wd, const float *G, float *W)
 {
-    (void)be;
-    const float *G = CP(g);
-    float *W = P(w);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = i0; i < i1; i++)
         W[i] = (float)((double)W[i] - (double)lr * G[i] - (double)wd * W[i]);
-    return BCN_OK;
 }
 
-static bcn_status ref_momentum(bcn_backend *be, size_t n, float lr, float mom, float wd,
-                               const bcn_buf *g, bcn_buf *v, bcn_buf *w)
+static void momentum_range(size_t i0, size_t i1, float lr, float wd, float mom, const float *G,
+                           float *V, float *W)
 {
-    (void)be;
-    const float *G = CP(g);
-    float *V = P(v), *W = P(w);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = i0; i < i1; i++) {
         float vi = (float)((double)mom * V[i] + (double)G[i]);
         V[i] = vi;
         W[i] = (float)((double)W[i] - (double)lr * vi - (double)wd * W[i]);
     }
-    return BCN_OK;
 }
 
-static bcn_status ref_adam(bcn_backend *be, size_t n, float lr, float beta1, float beta2,
-                           float eps, int step, float wd, const bcn_buf *g, bcn_buf *m,
-                           bcn_buf *v, bcn_buf *w)
+static void adam_range(size_t i0, size_t i1, float lr, float wd, const bcn_optim_step *o,
+                       double c1, double c2, const float *G, float *M, float *V, float *W)
 {
-    (void)be;
-    const float *G = CP(g);
-    float *M = P(m), *V = P(v), *W = P(w);
-    double c1 = 1.0 - pow((double)beta1, step), c2 = 1.0 - pow((double)beta2, step);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = i0; i < i1; i++) {
         double gi = G[i];
-        float mi = (float)((double)beta1 * M[i] + (1.0 - (double)beta1) * gi);
-        float vi = (float)((double)beta2 * V[i] + (1.0 - (double)beta2) * gi * gi);
+        float mi = (float)((double)o->beta1 * M[i] + (1.0 - (double)o->beta1) * gi);
+        float vi = (float)((double)o->beta2 * V[i] + (1.0 - (double)o->beta2) * gi * gi);
         M[i] = mi;
         V[i] = vi;
-        double upd = ((double)mi / c1) / (sqrt((double)vi / c2) + (double)eps);
+        double upd = ((double)mi / c1) / (sqrt((double)vi / c2) + (double)o->eps);
         W[i] = (float)((double)W[i] - (double)lr * upd - (double)wd * W[i]);
+    }
+}
+
+static bcn_status ref_optimize(bcn_backend *be, const bcn_optim_step *o, size_t n,
+                               const bcn_buf *table, const bcn_buf *g, bcn_buf *m, bcn_buf *v,
+                               bcn_buf *w)
+{
+    size_t blocks = (n + BCN_OPT_BLOCK - 1) / BCN_OPT_BLOCK;
+    int kind = o ? (int)o->kind : -1;
+    if (!o || kind < BCN_OPT_SGD || kind > BCN_OPT_ADAM || !table || !g || !w ||
+        (kind != BCN_OPT_SGD && !m) || (kind == BCN_OPT_ADAM && !v))
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref optimize: missing optimiser, table or buffer");
+    if (kind == BCN_OPT_ADAM && o->step < 1)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref optimize: Adam step is %d, must be >= 1", o->step);
+    const bcn_buf *need[] = {g, w, m, v};
+    for (int k = 0; k < 4; k++)
+        if (need[k] && need[k]->n < n)
+            return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                                 "ref optimize: a buffer holds %zu floats, %zu needed",
+                                 need[k]->n, n);
+    if (table->n < blocks * BCN_OPT_TABLE_STRIDE)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref optimize: the table holds %zu floats, %zu blocks need %zu",
+                             table->n, blocks, blocks * BCN_OPT_TABLE_STRIDE);
+    double c1 = 0.0, c2 = 0.0;
+    if (kind == BCN_OPT_ADAM) {
+        c1 = 1.0 - pow((double)o->beta1, o->step);
+        c2 = 1.0 - pow((double)o->beta2, o->step);
+    }
+    const float *T = CP(table), *G = CP(g);
+    for (size_t b = 0; b < blocks; b++) {
+        const float *row = T + b * BCN_OPT_TABLE_STRIDE;
+        float lr = row[0], wd = row[1], used = row[2];
+        size_t i0 = b * BCN_OPT_BLOCK, i1 = i0;
+        if (used > 0.0f) /* NaN counts as 0 */
+            i1 += used >= (float)BCN_OPT_BLOCK ? BCN_OPT_BLOCK : (size_t)used;
+        if (i1 > n)
+            i1 = n;
+        if (kind == BCN_OPT_SGD)
+            sgd_range(i0, i1, lr, wd, G, P(w));
+        else if (kind == BCN_OPT_MOMENTUM)
+            momentum_range(i0, i1, lr, wd, o->momentum, G, P(m), P(w));
+        else
+            adam_range(i0, i1, lr, wd, o, c1, c2, G, P(m), P(v), P(w));
     }
     return BCN_OK;
 }
@@ -444,6 +502,8 @@ bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
     be->destroy = ref_destroy;
     be->buf_alloc = ref_alloc;
     be->buf_free = ref_free;
+    be->buf_view = ref_view;
+    be->view_align = 1;
     be->buf_write = ref_write;
     be->buf_read = ref_read;
     be->fill = ref_fill;
@@ -460,9 +520,7 @@ bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
     be->dot3 = ref_dot3;
     be->output_stats = ref_output_stats;
     be->gather_batch = ref_gather_batch;
-    be->sgd_update = ref_sgd;
-    be->momentum_update = ref_momentum;
-    be->adam_update = ref_adam;
+    be->optimize = ref_optimize;
     be->finish = ref_finish;
     bcn_ref_ops_conv(be);
     *out = be;

@@ -8,10 +8,12 @@
 
 #include "internal.h"
 
-/* A host buffer of n floats. */
+/* A host buffer of n floats; a view (buf_view) points into its parent's
+ * storage and owns nothing. */
 struct bcn_buf {
     size_t n;
     float *p;
+    int view; /* 1: p belongs to the parent */
 };
 
 #define P(buf) ((buf)->p)
