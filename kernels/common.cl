@@ -25,3 +25,12 @@ float bcn_sigmoid(float z)
 {
     return 1.0f / (1.0f + exp(-z));
 }
+
+/* Kahan step: add v to the compensated sum (*s, *c). */
+void bcn_kahan_add(float *s, float *c, const float v)
+{
+    const float y = v - *c;
+    const float t = *s + y;
+    *c = (t - *s) - y;
+    *s = t;
+}

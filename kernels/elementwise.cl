@@ -52,15 +52,33 @@ __kernel void bcn_bias_sigmoid_inner(const uint rows, const uint cols, const uin
         x[i] = bcn_sigmoid(x[i] + bias[(i / inner) % cols]);
 }
 
+/* delta[i] = g[i] e[i] (1 - e[i]), returned; delta may be the same buffer as g. */
+float bcn_dsigmoid_mul_at(const size_t i, __global const float *g, __global const float *e,
+                          __global float *delta)
+{
+    const float ei = e[i];
+    const float d = g[i] * ei * (1.0f - ei);
+    delta[i] = d;
+    return d;
+}
+
+/* Backprop output (SPEC section 3): delta[i] = -(t[i] - e[i]) e[i] (1 - e[i]), returned. */
+float bcn_output_delta_at(const size_t i, __global const float *e, __global const float *t,
+                          __global float *delta)
+{
+    const float ei = e[i];
+    const float d = -(t[i] - ei) * ei * (1.0f - ei);
+    delta[i] = d;
+    return d;
+}
+
 /* delta = g * e * (1 - e); delta may be the same buffer as g. */
 __kernel void bcn_dsigmoid_mul(const uint n, __global const float *g, __global const float *e,
                                __global float *delta)
 {
     const size_t i = get_global_id(0);
-    if (i < n) {
-        const float ei = e[i];
-        delta[i] = g[i] * ei * (1.0f - ei);
-    }
+    if (i < n)
+        bcn_dsigmoid_mul_at(i, g, e, delta);
 }
 
 /* Backprop output (SPEC section 3): delta = -(t - e) * e * (1 - e). */
@@ -68,10 +86,37 @@ __kernel void bcn_output_delta(const uint n, __global const float *e, __global c
                                __global float *delta)
 {
     const size_t i = get_global_id(0);
-    if (i < n) {
-        const float ei = e[i];
-        delta[i] = -(t[i] - ei) * ei * (1.0f - ei);
-    }
+    if (i < n)
+        bcn_output_delta_at(i, e, t, delta);
+}
+
+/* The same over rows x cols, fused with the bias gradient of delta
+ * (lib/backend.h's bcn_bias_grad): work-item j owns column j, walks the
+ * rows and writes gc[j] = alpha sum_r delta[r][j] (compensated sum). */
+__kernel void bcn_dsigmoid_mul_gc(const uint rows, const uint cols, __global const float *g,
+                                  __global const float *e, __global float *delta,
+                                  const float alpha, __global float *gc)
+{
+    const size_t j = get_global_id(0);
+    if (j >= cols)
+        return;
+    float s = 0.0f, c = 0.0f;
+    for (uint r = 0; r < rows; r++)
+        bcn_kahan_add(&s, &c, bcn_dsigmoid_mul_at((size_t)r * cols + j, g, e, delta));
+    gc[j] = alpha * s;
+}
+
+__kernel void bcn_output_delta_gc(const uint rows, const uint cols, __global const float *e,
+                                  __global const float *t, __global float *delta,
+                                  const float alpha, __global float *gc)
+{
+    const size_t j = get_global_id(0);
+    if (j >= cols)
+        return;
+    float s = 0.0f, c = 0.0f;
+    for (uint r = 0; r < rows; r++)
+        bcn_kahan_add(&s, &c, bcn_output_delta_at((size_t)r * cols + j, e, t, delta));
+    gc[j] = alpha * s;
 }
 
 /* out = sigma(a) * e (Burstprop's recurrent drive, SPEC section 6). */

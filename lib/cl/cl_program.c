@@ -369,8 +369,8 @@ static int shrink_to_kernels(bcn_cl *cl)
 {
     bcn_cl_tuning t = cl->tune;
     size_t lim1 = cl->kernel_wg[BCN_K_DOT3_PARTIAL];
-    if (cl->kernel_wg[BCN_K_OUTPUT_STATS] < lim1)
-        lim1 = cl->kernel_wg[BCN_K_OUTPUT_STATS];
+    if (cl->kernel_wg[BCN_K_BIAS_SIGMOID_STATS] < lim1)
+        lim1 = cl->kernel_wg[BCN_K_BIAS_SIGMOID_STATS];
     if (cl->kernel_wg[BCN_K_COLSUM_INNER] < lim1)
         lim1 = cl->kernel_wg[BCN_K_COLSUM_INNER];
     if (t.wg > lim1)
