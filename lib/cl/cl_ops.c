@@ -1,7 +1,8 @@
 /*
  * cl_ops.c — the element-wise slots of the OpenCL backend (kernels in
  * kernels/elementwise.cl and kernels/burst.cl): argument checks, then one
- * kernel launch each. The δ ops take an optional bias gradient (backend.h's
+ * kernel launch each, a work-item per BCN_EW_VW elements (tuning ew_vw) but
+ * for bias_sigmoid over an inner extent. The δ ops take an optional bias gradient (backend.h's
  * bcn_bias_grad) and then run their column form, one work-item per column
  * walking the rows; bias_sigmoid with statistics runs as one work-group
  * whose items own rows.
@@ -26,7 +27,7 @@ static bcn_status cl_fill(bcn_backend *be, size_t n, float value, bcn_buf *x)
     cl_uint n32 = (cl_uint)n;
     cl_mem mx = x->mem;
     bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(value), BCN_CL_ARG(mx)};
-    return bcn_cl_launch_1d(be, BCN_K_FILL, n, 3, args);
+    return bcn_cl_launch_1d(be, BCN_K_FILL, bcn_cl_ew_items(be, n), 3, args);
 }
 
 static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x, float b,
@@ -40,7 +41,7 @@ static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x,
     cl_mem mx = x->mem, my = y->mem;
     bcn_cl_arg args[] = {BCN_CL_ARG(n32), BCN_CL_ARG(a), BCN_CL_ARG(mx), BCN_CL_ARG(b),
                          BCN_CL_ARG(my)};
-    return bcn_cl_launch_1d(be, BCN_K_AXPBY, n, 5, args);
+    return bcn_cl_launch_1d(be, BCN_K_AXPBY, bcn_cl_ew_items(be, n), 5, args);
 }
 
 /* x viewed as rows x cols x inner, bias per col. inner == 1 (dense layers)
@@ -95,7 +96,9 @@ static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner
     cl_mem mx = x->mem, mb = bias->mem;
     if (inner == 1) {
         bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(mx), BCN_CL_ARG(mb)};
-        return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID, n, 4, args);
+        /* one work-item per BCN_EW_VW columns of a row */
+        size_t items = (size_t)rows * bcn_cl_ew_items(be, (size_t)cols);
+        return bcn_cl_launch_1d(be, BCN_K_BIAS_SIGMOID, items, 4, args);
     }
     bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(i32), BCN_CL_ARG(mx),
                          BCN_CL_ARG(mb)};
@@ -118,13 +121,14 @@ static bcn_status check_gc(bcn_backend *be, const char *op, const bcn_bias_grad 
 /* Launch kernel k (element-wise over n) or its column form kgc (fused
  * bias gradient: rows, cols first, then the op's arguments, then alpha and
  * gc; one work-item per column). args[0] is the op's n, replaced by rows,
- * cols in the column form. */
+ * cols in the column form. Each work-item handles BCN_EW_VW elements
+ * (columns). */
 static bcn_status launch_maybe_gc(bcn_backend *be, bcn_cl_kernel_id k, bcn_cl_kernel_id kgc,
                                   size_t n, const bcn_bias_grad *gc, size_t nargs,
                                   const bcn_cl_arg *args)
 {
     if (!gc)
-        return bcn_cl_launch_1d(be, k, n, nargs, args);
+        return bcn_cl_launch_1d(be, k, bcn_cl_ew_items(be, n), nargs, args);
     if (n == 0) /* no rows: the sums are 0 */
         return be->fill(be, (size_t)gc->cols, 0.0f, gc->gc);
     bcn_cl_arg all[16];
@@ -138,7 +142,7 @@ static bcn_status launch_maybe_gc(bcn_backend *be, bcn_cl_kernel_id k, bcn_cl_ke
         all[m++] = args[i];
     all[m++] = (bcn_cl_arg)BCN_CL_ARG(alpha);
     all[m++] = (bcn_cl_arg)BCN_CL_ARG(mg);
-    return bcn_cl_launch_1d(be, kgc, (size_t)gc->cols, m, all);
+    return bcn_cl_launch_1d(be, kgc, bcn_cl_ew_items(be, (size_t)gc->cols), m, all);
 }
 
 /* The shared shape of out = f(in1, in2) over n elements (kgc: the column

@@ -311,9 +311,10 @@ static bcn_status build_once(bcn_ctx *ctx, bcn_cl *cl, const sources *src, int u
     cl_int err = CL_SUCCESS;
     snprintf(options, sizeof options,
              "-cl-std=CL1.2 -DBCN_WG=%zu -DBCN_COLSUM_TX=%zu -DBCN_COLSUM_TY=%zu "
-             "-DBCN_GEMM_VW=%zu -DBCN_GEMM_RM=%zu -DBCN_GEMM_DM=%zu -DBCN_GEMM_DN=%zu",
+             "-DBCN_GEMM_VW=%zu -DBCN_GEMM_RM=%zu -DBCN_GEMM_DM=%zu -DBCN_GEMM_DN=%zu "
+             "-DBCN_EW_VW=%zu",
              cl->tune.wg, cl->tune.colsum_tx, cl->tune.colsum_ty, cl->tune.gemm_vw,
-             cl->tune.gemm_rm, cl->tune.gemm_dm, cl->tune.gemm_dn);
+             cl->tune.gemm_rm, cl->tune.gemm_dm, cl->tune.gemm_dn, cl->tune.ew_vw);
     int cached = use_cache && cache_entry(cl, src, options, path, sizeof path, header,
                                           sizeof header) == 0;
     cl->program_from_binary = cached && build_from_cache(cl, path, header, options) == 0;

@@ -41,12 +41,12 @@ typedef struct tuning_row {
 } tuning_row;
 
 static const tuning_row tuning_table[] = {
-    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256, 256, 0, 8, 2, 4, 0}},
-    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0}},
-    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0}},
-    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256, 256, 0, 8, 2, 4, 0}},
-    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64, 16, 0, 8, 2, 4, 1}},
-    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128, 128, 0, 8, 2, 4, 0}},
+    {"NVIDIA", CL_DEVICE_TYPE_GPU, {256, 32, 8, 8, 256, 256, 0, 8, 2, 4, 0, 4}},
+    {"Advanced Micro Devices", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0, 4}},
+    {"AMD", CL_DEVICE_TYPE_GPU, {256, 64, 4, 8, 256, 256, 0, 8, 2, 4, 0, 4}},
+    {"Intel", CL_DEVICE_TYPE_GPU, {256, 16, 16, 8, 256, 256, 0, 8, 2, 4, 0, 4}},
+    {NULL, CL_DEVICE_TYPE_CPU, {256, 128, 1, 128, 64, 16, 0, 8, 2, 4, 1, 4}},
+    {NULL, CL_DEVICE_TYPE_ALL, {128, 32, 4, 8, 128, 128, 0, 8, 2, 4, 0, 4}},
 };
 
 /* Largest power of two <= x (x >= 1). */
@@ -61,7 +61,8 @@ static size_t floor_pow2(size_t x)
 static int is_pow2(size_t x) { return x && !(x & (x - 1)); }
 
 /* Apply "key=value,key=value" overrides from $BURSTCCN_CL_TUNING (keys wg,
- * tx, ty, lanes, rpi, groups, and vw, rm, dm, dn of the own GEMM kernels;
+ * tx, ty, lanes, rpi, groups, ew (element-wise vector width), and vw, rm,
+ * dm, dn of the own GEMM kernels;
  * for development and for exercising multi-group reduction paths and GEMM
  * edge tiles in tests). */
 static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
@@ -87,6 +88,8 @@ static bcn_status tuning_env(bcn_ctx *ctx, bcn_cl_tuning *t)
             t->gemm_dm = v;
         else if (strcmp(key, "dn") == 0 && v <= 8)
             t->gemm_dn = v;
+        else if (strcmp(key, "ew") == 0 && v <= 16 && is_pow2(v))
+            t->ew_vw = v;
         else if (strcmp(key, "groups") == 0)
             t->max_groups = v;
         else if (!is_pow2(v))
@@ -112,7 +115,7 @@ bad:
     return bcn_set_error(ctx, BCN_ERR_INVALID_ARG,
                          "BURSTCCN_CL_TUNING='%s': expected comma-separated key=value with keys "
                          "wg, tx, ty, lanes (powers of two), rpi, groups (positive), vw (8 or "
-                         "16), rm (1-32), dm, dn (1-8)",
+                         "16), rm (1-32), dm, dn (1-8), ew (1, 2, 4, 8 or 16)",
                          env);
 }
 
@@ -147,6 +150,8 @@ bcn_status bcn_cl_tuning_pick(bcn_ctx *ctx, cl_device_id dev, const size_t *gemm
         }
     }
     bcn_cl_tuning t = row->tune;
+    if (!t.ew_vw)
+        t.ew_vw = 4;
     if (!t.gemm_vw)
         t.gemm_vw = native_float >= 16 ? 16 : 8;
     if (gemm_tiles) {
