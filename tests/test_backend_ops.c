@@ -866,14 +866,16 @@ Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3)); }
  * multi-group, grid-stride and capped-group paths run on any device. */
 Test(backend_ops, reductions_small_workgroups)
 {
-    /* ew=16: element-wise items of 16 floats, so most cases end in a tail */
-    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4,ew=16", 1);
+    /* ew=8: element-wise items of 8 floats (the default is 4 on GPUs, the
+     * native width on CPUs), so most cases end in a tail */
+    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4,ew=8", 1);
     run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_BIAS_SIGMOID) | BIT(OP_DSIGMOID_MUL) |
               BIT(OP_OUTPUT_DELTA) | BIT(OP_OUTPUT_BURST) | BIT(OP_BURSTCCN_HIDDEN) |
               BIT(OP_BURSTPROP_HIDDEN));
 }
 /* The element-wise and burst kernels with one float per work-item (their
- * scalar form; the default is BCN_EW_VW = 4, and 16 above). */
+ * scalar form; the default is 4 floats on GPUs, the native width on CPUs,
+ * and 8 above). */
 Test(backend_ops, elementwise_scalar)
 {
     setenv("BURSTCCN_CL_TUNING", "ew=1", 1);

@@ -37,7 +37,8 @@ typedef struct bcn_cl_tuning {
     size_t gemm_vw, gemm_rm, gemm_dm, gemm_dn;
     int gemm_own; /* 1: GEMMs run on those kernels by default (CPU devices) */
     /* BCN_EW_VW: consecutive floats per work-item of the element-wise and
-     * burst kernels (1, 2, 4, 8 or 16; 0 in the table means 4). */
+     * burst kernels (1, 2, 4, 8 or 16; 0 in the table means the device's
+     * native float vector width, at least 4). */
     size_t ew_vw;
 } bcn_cl_tuning;
 
