@@ -132,6 +132,9 @@ static bcn_status launch_maybe_gc(bcn_backend *be, bcn_cl_kernel_id k, bcn_cl_ke
     if (n == 0) /* no rows: the sums are 0 */
         return be->fill(be, (size_t)gc->cols, 0.0f, gc->gc);
     bcn_cl_arg all[16];
+    if (nargs + 3 > sizeof all / sizeof all[0])
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl: %zu arguments for %s", nargs,
+                             bcn_cl_kernel_name(kgc));
     cl_uint r32 = (cl_uint)gc->rows, c32 = (cl_uint)gc->cols;
     cl_mem mg = gc->gc->mem;
     float alpha = gc->alpha;
