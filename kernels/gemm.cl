@@ -33,8 +33,8 @@
 
 #if BCN_GEMM_VW == 16
 typedef float16 bcn_floatv;
-#define BCN_VLOAD vload16
-#define BCN_VSTORE vstore16
+#define BCN_GEMM_VLOAD vload16
+#define BCN_GEMM_VSTORE vstore16
 /* Sum of the lanes of v. */
 float bcn_hsum(bcn_floatv v)
 {
@@ -45,8 +45,8 @@ float bcn_hsum(bcn_floatv v)
 }
 #elif BCN_GEMM_VW == 8
 typedef float8 bcn_floatv;
-#define BCN_VLOAD vload8
-#define BCN_VSTORE vstore8
+#define BCN_GEMM_VLOAD vload8
+#define BCN_GEMM_VSTORE vstore8
 float bcn_hsum(bcn_floatv v)
 {
     float4 h4 = v.lo + v.hi;
@@ -83,7 +83,7 @@ float bcn_hsum(bcn_floatv v)
             _Pragma("unroll") for (int r = 0; r < BCN_GEMM_RM; r++)                  \
                 acc[r] = (bcn_floatv)(0.0f);                                         \
             for (int p = 0; p < k; p++) {                                            \
-                bcn_floatv b = BCN_VLOAD(0, B + (size_t)p * ldb + j0);               \
+                bcn_floatv b = BCN_GEMM_VLOAD(0, B + (size_t)p * ldb + j0);               \
                 _Pragma("unroll") for (int r = 0; r < BCN_GEMM_RM; r++)              \
                     acc[r] = fma((bcn_floatv)(A[AIDX(i0 + r, p)]), b, acc[r]);       \
             }                                                                        \
@@ -91,8 +91,8 @@ float bcn_hsum(bcn_floatv v)
                 __global float *cp = C + (size_t)(i0 + r) * ldc + j0;                \
                 bcn_floatv v = alpha * acc[r];                                       \
                 if (beta != 0.0f)                                                    \
-                    v += beta * BCN_VLOAD(0, cp);                                    \
-                BCN_VSTORE(v, 0, cp);                                                \
+                    v += beta * BCN_GEMM_VLOAD(0, cp);                                    \
+                BCN_GEMM_VSTORE(v, 0, cp);                                                \
             }                                                                        \
             return;                                                                  \
         }                                                                            \
@@ -131,9 +131,9 @@ __kernel void bcn_gemm_nt(int m, int n, int k, float alpha, __global const float
         for (int p = 0; p < kv; p += BCN_GEMM_VW) {
             bcn_floatv a[BCN_GEMM_DM], b[BCN_GEMM_DN];
             _Pragma("unroll") for (int r = 0; r < BCN_GEMM_DM; r++)
-                a[r] = BCN_VLOAD(0, A + (size_t)(i0 + r) * lda + p);
+                a[r] = BCN_GEMM_VLOAD(0, A + (size_t)(i0 + r) * lda + p);
             _Pragma("unroll") for (int c = 0; c < BCN_GEMM_DN; c++)
-                b[c] = BCN_VLOAD(0, B + (size_t)(j0 + c) * ldb + p);
+                b[c] = BCN_GEMM_VLOAD(0, B + (size_t)(j0 + c) * ldb + p);
             _Pragma("unroll") for (int r = 0; r < BCN_GEMM_DM; r++)
                 _Pragma("unroll") for (int c = 0; c < BCN_GEMM_DN; c++)
                     acc[r][c] = fma(a[r], b[c], acc[r][c]);

@@ -60,15 +60,6 @@ __kernel void bcn_colsum_final(const uint groups, const uint cols,
     y[j] = beta == 0.0f ? alpha * s : alpha * s + beta * y[j];
 }
 
-/* Kahan step: add v to the compensated sum (*s, *c). */
-void bcn_kahan_add(float *s, float *c, const float v)
-{
-    const float y = v - *c;
-    const float t = *s + y;
-    *c = (t - *s) - y;
-    *s = t;
-}
-
 /* Tree-sum buf[0..BCN_WG) into buf[0]; every work-item must call it. */
 void bcn_tree_sum(__local float *buf, const uint lid)
 {
@@ -109,31 +100,36 @@ __kernel void bcn_dot3_partial(const uint n, __global const float *a, __global c
     }
 }
 
-/* Loss and accuracy of a batch (one work-group of BCN_WG items):
- * stats[2 slot] = sum (e - t)^2 over rows x cols, stats[2 slot + 1] = number of
- * rows whose first argmax of e equals the first argmax of t. */
-__kernel void bcn_output_stats(const uint rows, const uint cols, __global const float *e,
-                               __global const float *t, __global float *stats, const uint slot)
+/* The output layer's forward pass fused with the loss and accuracy of the
+ * batch (one work-group of BCN_WG items, each owning rows): x viewed as
+ * rows x width with width = cols inner, x[r][k] = sigma(x[r][k] + bias[k /
+ * inner]); stats[2 slot] = sum (x - t)^2 over rows x width, stats[2 slot +
+ * 1] = number of rows whose first argmax of x equals the first argmax of t. */
+__kernel void bcn_bias_sigmoid_stats(const uint rows, const uint width, const uint inner,
+                                     __global float *x, __global const float *bias,
+                                     __global const float *t, __global float *stats,
+                                     const uint slot)
 {
     __local float ssq[BCN_WG], sok[BCN_WG];
     const uint lid = get_local_id(0);
     float sq = 0.0f, csq = 0.0f;
     uint correct = 0;
     for (uint r = lid; r < rows; r += BCN_WG) {
-        __global const float *er = e + (size_t)r * cols;
-        __global const float *tr = t + (size_t)r * cols;
-        float best_e = er[0], best_t = tr[0];
+        __global float *er = x + (size_t)r * width;
+        __global const float *tr = t + (size_t)r * width;
+        float best_e = 0.0f, best_t = tr[0];
         uint arg_e = 0, arg_t = 0;
-        for (uint j = 0; j < cols; j++) {
-            const float ej = er[j], tj = tr[j], d = ej - tj;
+        for (uint k = 0; k < width; k++) {
+            const float ek = bcn_sigmoid(er[k] + bias[k / inner]), tk = tr[k], d = ek - tk;
+            er[k] = ek;
             bcn_kahan_add(&sq, &csq, d * d);
-            if (ej > best_e) {
-                best_e = ej;
-                arg_e = j;
+            if (k == 0 || ek > best_e) {
+                best_e = ek;
+                arg_e = k;
             }
-            if (tj > best_t) {
-                best_t = tj;
-                arg_t = j;
+            if (tk > best_t) {
+                best_t = tk;
+                arg_t = k;
             }
         }
         correct += arg_e == arg_t;

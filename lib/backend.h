@@ -45,6 +45,29 @@ typedef struct bcn_optim_step {
     int step;                /* Adam: steps taken including this one (>= 1) */
 } bcn_optim_step;
 
+/* An optional bias gradient written by the op that writes a dense layer's
+ * δ (n = rows x cols elements, viewed row-major as rows x cols):
+ * gc[j] = alpha Σ_r δ[r][j] over the float δ the op stores, accumulated as
+ * colsum does (double on ref) — the same value as colsum(rows, cols, 1,
+ * alpha, δ, 0, gc). gc holds cols floats and may not alias the op's
+ * buffers. A NULL bcn_bias_grad pointer: no bias gradient. */
+typedef struct bcn_bias_grad {
+    bcn_buf *gc;
+    float alpha;
+    int rows, cols;
+} bcn_bias_grad;
+
+/* Optional training statistics written by bias_sigmoid from the outputs it
+ * computes (x viewed as rows x (cols inner)) and targets t of the same
+ * shape: out[2 slot] = Σ (e − t)² over all elements (double on ref);
+ * out[2 slot + 1] = number of rows whose argmax of e (first maximum)
+ * equals argmax of t. A NULL bcn_out_stats pointer: no statistics. */
+typedef struct bcn_out_stats {
+    const bcn_buf *t;
+    bcn_buf *out;
+    int slot;
+} bcn_out_stats;
+
 struct bcn_backend {
     const char *name;  /* "ref" or "cl" */
     bcn_ctx *ctx;      /* errors are reported here */
@@ -115,25 +138,34 @@ struct bcn_backend {
 
     /* ---- fused element-wise ops (SPEC §2-§6) ---- */
     /* x viewed as rows x cols x inner: x[r][j][s] = σ(x[r][j][s] + bias[j]).
-     * inner = 1 for dense layers, h x w for NCHW convolution maps. */
+     * inner = 1 for dense layers, h x w for NCHW convolution maps. With
+     * stats != NULL, also the statistics of the new x against stats->t. */
     bcn_status (*bias_sigmoid)(bcn_backend *be, int rows, int cols, int inner,
-                               bcn_buf *x, const bcn_buf *bias);
+                               bcn_buf *x, const bcn_buf *bias,
+                               const bcn_out_stats *stats);
+    /* The δ ops below also write the bias gradient of δ when gc != NULL
+     * (then n must equal gc->rows x gc->cols). */
     /* delta = g ⊙ e ⊙ (1 − e). delta may alias g. */
     bcn_status (*dsigmoid_mul)(bcn_backend *be, size_t n, const bcn_buf *g,
-                               const bcn_buf *e, bcn_buf *delta);
+                               const bcn_buf *e, bcn_buf *delta,
+                               const bcn_bias_grad *gc);
     /* Backprop output: delta = −(t − e) ⊙ e ⊙ (1 − e). */
     bcn_status (*output_delta)(bcn_backend *be, size_t n, const bcn_buf *e,
-                               const bcn_buf *t, bcn_buf *delta);
+                               const bcn_buf *t, bcn_buf *delta,
+                               const bcn_bias_grad *gc);
     /* Burst output (SPEC §5): p = p_b (1 + s (t − e)(1 − e)) (p = p_b when
-     * t == NULL); b = p e; delta = −(b − p_b e) when delta != NULL. */
+     * t == NULL); b = p e; delta = −(b − p_b e) when delta != NULL (gc
+     * sums that δ even when delta is NULL); bbar = p_b e when bbar != NULL
+     * (Burstprop's no-teacher burst, SPEC §6). */
     bcn_status (*output_burst)(bcn_backend *be, size_t n, const bcn_buf *e,
                                const bcn_buf *t, float p_b, float s,
-                               bcn_buf *b, bcn_buf *delta);
+                               bcn_buf *b, bcn_buf *delta, bcn_buf *bbar,
+                               const bcn_bias_grad *gc);
     /* BurstCCN hidden (SPEC §5): p = σ(4 u (1 − e)); b = p e;
      * delta = −(p − p_b) e. */
     bcn_status (*burstccn_hidden)(bcn_backend *be, size_t n, const bcn_buf *u,
                                   const bcn_buf *e, float p_b, bcn_buf *b,
-                                  bcn_buf *delta);
+                                  bcn_buf *delta, const bcn_bias_grad *gc);
     /* out = σ(a) ⊙ e (Burstprop's recurrent drive). */
     bcn_status (*sigmoid_mul)(bcn_backend *be, size_t n, const bcn_buf *a,
                               const bcn_buf *e, bcn_buf *out);
@@ -145,7 +177,7 @@ struct bcn_backend {
                                    const bcn_buf *ubar, const bcn_buf *u,
                                    const bcn_buf *r, const bcn_buf *e,
                                    bcn_buf *bbar, bcn_buf *b, bcn_buf *delta,
-                                   bcn_buf *abar);
+                                   bcn_buf *abar, const bcn_bias_grad *gc);
 
     /* ---- reductions ---- */
     /* x viewed as rows x cols x inner: y[j] = alpha Σ_r Σ_s x[r][j][s] +
@@ -156,11 +188,6 @@ struct bcn_backend {
     /* out[0] = a·b, out[1] = a·a, out[2] = b·b in double (reads back). */
     bcn_status (*dot3)(bcn_backend *be, size_t n, const bcn_buf *a,
                        const bcn_buf *b, double out[3]);
-    /* stats[2 slot] = Σ (e − t)² over rows x cols; stats[2 slot + 1] =
-     * number of rows whose argmax of e (first maximum) equals argmax of t. */
-    bcn_status (*output_stats)(bcn_backend *be, int rows, int cols,
-                               const bcn_buf *e, const bcn_buf *t,
-                               bcn_buf *stats, int slot);
 
     /* ---- data on the device (bcn_net_attach_data) ---- */
     /* Gather a minibatch from a device-resident split of n_src examples:

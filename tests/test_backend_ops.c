@@ -49,7 +49,6 @@ typedef enum op {
     OP_BURSTPROP_HIDDEN,
     OP_COLSUM,
     OP_DOT3,
-    OP_OUTPUT_STATS,
     OP_SGD,
     OP_MOMENTUM,
     OP_ADAM,
@@ -67,6 +66,11 @@ typedef enum op {
 #define F_ALIAS 16u    /* dsigmoid_mul with delta == g */
 #define F_SMALL 32u    /* burst ops in the small-signal regime: rates nearly
                         * equal, so delta is a difference of close numbers */
+#define F_GC 64u       /* delta ops over m x n with the fused bias gradient
+                        * gc[j] = a sum_r delta[r][j] (backend.h's bcn_bias_grad) */
+#define F_BBAR 128u    /* output_burst also writes bbar = p_b e */
+#define F_STATS 256u   /* bias_sigmoid with the loss/accuracy statistics
+                        * (backend.h's bcn_out_stats) in slot p1 */
 
 typedef struct tcase {
     const char *name;
@@ -209,13 +213,16 @@ static const tcase cases[] = {
     {"dot3_1", OP_DOT3, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"dot3_1025", OP_DOT3, 0, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"dot3_392000", OP_DOT3, 0, 392000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
-    {"output_stats_1x10", OP_OUTPUT_STATS, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
-    {"output_stats_7x3_slot2", OP_OUTPUT_STATS, 7, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, TOL_ELT,
-     NO_GEOM},
-    {"output_stats_100x10", OP_OUTPUT_STATS, 100, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TOL_ELT,
-     NO_GEOM},
-    {"output_stats_1000x17_slot5", OP_OUTPUT_STATS, 1000, 17, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0,
+    /* the output layer's forward pass with the training statistics (in
+     * the place of the former output_stats slot's cases) */
+    {"bias_sigmoid_stats_1x10", OP_BIAS_SIGMOID, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_STATS,
      TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_stats_7x3_slot2", OP_BIAS_SIGMOID, 7, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, F_STATS,
+     TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_stats_100x10", OP_BIAS_SIGMOID, 100, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_STATS,
+     TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_stats_1000x17_slot5", OP_BIAS_SIGMOID, 1000, 17, 0, 0, 0, 0, 0, 0, 5, 0, 0,
+     F_STATS, TOL_ELT, NO_GEOM},
     /* optimisers */
     {"sgd_1", OP_SGD, 0, 1, 0, 0, 0, 0, 0.1f, 0.0f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
     {"sgd_wd_392000", OP_SGD, 0, 392000, 0, 0, 0, 0, 0.1f, 1e-3f, 0, 0, 0, 0, TOL_ELT, NO_GEOM},
@@ -323,6 +330,55 @@ static const tcase cases[] = {
     CONV("conv2dWG_cifar2_beta", OP_CONV2D_WG, 32, 1.0f / 32, 1.0f,
          GEOM(64, 14, 14, 128, 5, 2, 0)),
     CONV("conv2dWG_cifar3", OP_CONV2D_WG, 32, 1.0f / 32, 0.0f, GEOM(128, 5, 5, 256, 3, 1, 0)),
+    /* the delta ops over rows x cols fused with the bias gradient (alpha
+     * a): columns 1, 3, 10, 17, 257, 300, 500, 1025 (no multiple of the
+     * work-group or of a vector width), rows 0, 1, 3, 7, 32, 100; and
+     * output_burst's bbar output with and without it */
+    {"output_delta_gc_32x10", OP_OUTPUT_DELTA, 32, 10, 0, 0, 0, 0, 1.0f / 32, 0, 0, 0, 0, F_GC,
+     TOL_ELT, NO_GEOM},
+    {"output_delta_gc_7x1025", OP_OUTPUT_DELTA, 7, 1025, 0, 0, 0, 0, 1.0f / 7, 0, 0, 0, 0, F_GC,
+     TOL_ELT, NO_GEOM},
+    {"output_delta_gc_1x3", OP_OUTPUT_DELTA, 1, 3, 0, 0, 0, 0, -2.0f, 0, 0, 0, 0, F_GC, TOL_ELT,
+     NO_GEOM},
+    {"dsigmoid_mul_gc_32x500", OP_DSIGMOID_MUL, 32, 500, 0, 0, 0, 0, 1.0f / 32, 0, 0, 0, 0, F_GC,
+     TOL_ELT, NO_GEOM},
+    {"dsigmoid_mul_gc_alias_33x257", OP_DSIGMOID_MUL, 33, 257, 0, 0, 0, 0, 1.0f / 33, 0, 0, 0, 0,
+     F_GC | F_ALIAS, TOL_ELT, NO_GEOM},
+    {"dsigmoid_mul_gc_0x7", OP_DSIGMOID_MUL, 0, 7, 0, 0, 0, 0, 1.0f, 0, 0, 0, 0, F_GC, TOL_ELT,
+     NO_GEOM},
+    {"output_burst_gc_32x10", OP_OUTPUT_BURST, 32, 10, 0, 0, 0, 0, 1.0f / 32, 0, 0.5f, 1.0f, 0,
+     F_GC, TOL_ELT, NO_GEOM},
+    {"output_burst_gc_bbar_7x17", OP_OUTPUT_BURST, 7, 17, 0, 0, 0, 0, 1.0f / 7, 0, 0.2f, 2.0f, 0,
+     F_GC | F_BBAR, TOL_ELT, NO_GEOM},
+    {"output_burst_bbar_1025", OP_OUTPUT_BURST, 0, 1025, 0, 0, 0, 0, 0, 0, 0.5f, 1.0f, 0, F_BBAR,
+     TOL_ELT, NO_GEOM},
+    {"output_burst_bbar_no_t_no_delta_3", OP_OUTPUT_BURST, 0, 3, 0, 0, 0, 0, 0, 0, 0.3f, 1.0f, 0,
+     F_BBAR | F_NO_T | F_NO_DELTA, TOL_ELT, NO_GEOM},
+    {"output_burst_gc_bbar_no_delta_5x3", OP_OUTPUT_BURST, 5, 3, 0, 0, 0, 0, 0.2f, 0, 0.5f, 1.0f,
+     0, F_GC | F_BBAR | F_NO_DELTA, TOL_ELT, NO_GEOM},
+    {"output_burst_gc_no_t_3x10", OP_OUTPUT_BURST, 3, 10, 0, 0, 0, 0, 1.0f / 3, 0, 0.5f, 1.0f, 0,
+     F_GC | F_NO_T, TOL_ELT, NO_GEOM},
+    {"output_burst_small_gc_bbar_100x10", OP_OUTPUT_BURST, 100, 10, 0, 0, 0, 0, 0.01f, 0, 0.5f,
+     1.0f, 0, F_GC | F_BBAR | F_SMALL, TOL_ELT, NO_GEOM},
+    {"burstccn_hidden_gc_32x500", OP_BURSTCCN_HIDDEN, 32, 500, 0, 0, 0, 0, 1.0f / 32, 0, 0.5f, 0,
+     0, F_GC, TOL_ELT, NO_GEOM},
+    {"burstccn_hidden_small_gc_17x300", OP_BURSTCCN_HIDDEN, 17, 300, 0, 0, 0, 0, 1.0f / 17, 0,
+     0.3f, 0, 0, F_GC | F_SMALL, TOL_ELT, NO_GEOM},
+    {"burstprop_hidden_gc_32x500", OP_BURSTPROP_HIDDEN, 32, 500, 0, 0, 0, 0, 1.0f / 32, 0, 0, 0,
+     0, F_GC, TOL_ELT, NO_GEOM},
+    {"burstprop_hidden_gc_no_r_no_abar_7x1025", OP_BURSTPROP_HIDDEN, 7, 1025, 0, 0, 0, 0,
+     1.0f / 7, 0, 0, 0, 0, F_GC | F_NO_R | F_NO_ABAR, TOL_ELT, NO_GEOM},
+    {"burstprop_hidden_small_gc_3x5", OP_BURSTPROP_HIDDEN, 3, 5, 0, 0, 0, 0, 1.0f / 3, 0, 0, 0,
+     0, F_GC | F_SMALL, TOL_ELT, NO_GEOM},
+    {"burstprop_hidden_small_gc_100x17", OP_BURSTPROP_HIDDEN, 100, 17, 0, 0, 0, 0, 0.01f, 0, 0,
+     0, 0, F_GC | F_SMALL, TOL_ELT, NO_GEOM},
+    /* statistics over an inner extent and over no rows */
+    {"bias_sigmoid_stats_3x4x5_slot1", OP_BIAS_SIGMOID, 3, 4, 5, 0, 0, 0, 0, 0, 1, 0, 0, F_STATS,
+     TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_stats_0x10", OP_BIAS_SIGMOID, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_STATS,
+     TOL_ELT, NO_GEOM},
+    {"bias_sigmoid_stats_32x1025", OP_BIAS_SIGMOID, 32, 1025, 0, 0, 0, 0, 0, 0, 0, 0, 0, F_STATS,
+     TOL_ELT, NO_GEOM},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -355,7 +411,8 @@ typedef struct bspec {
 /* The buffers of a case, in the order run_op expects them. */
 static int case_buffers(const tcase *c, bspec *b)
 {
-    size_t n = (size_t)c->n, mn = (size_t)c->m * (size_t)c->n * (size_t)(c->k > 0 ? c->k : 1);
+    /* the delta ops with a bias gradient run over m x n elements */
+    size_t n = (c->flags & F_GC) ? (size_t)c->m * (size_t)c->n : (size_t)c->n, mn = (size_t)c->m * (size_t)c->n * (size_t)(c->k > 0 ? c->k : 1);
     const bcn_conv_geom *g = &c->g;
     size_t nx = (size_t)c->m * g->c_in * g->h_in * g->w_in;
     size_t ny = (size_t)c->m * g->c_out * g->h_out * g->w_out;
@@ -382,6 +439,10 @@ static int case_buffers(const tcase *c, bspec *b)
     case OP_BIAS_SIGMOID:
         B("x", mn, R_INOUT, D_NORMAL, 2, 0);
         B("bias", (size_t)c->n, R_IN, D_NORMAL, 1, 0);
+        if (c->flags & F_STATS) {
+            B("t", mn, R_IN, D_ONEHOT, 1, c->n * (c->k > 0 ? c->k : 1));
+            B("stats", 2 * ((size_t)c->p1 + 1) + 3, R_OUT, D_NORMAL, 1, 0);
+        }
         break;
     case OP_DSIGMOID_MUL:
         B("g", n, (c->flags & F_ALIAS) ? R_INOUT : R_IN, D_NORMAL, 1, 0);
@@ -402,6 +463,8 @@ static int case_buffers(const tcase *c, bspec *b)
             B("t", n, R_IN, D_ONEHOT, 1, 10);
         B("b", n, R_OUT, D_NORMAL, 1, 0);
         B("delta", n, R_OUT, D_NORMAL, 1, 0);
+        if (c->flags & F_BBAR)
+            B("bbar", n, R_OUT, D_NORMAL, 1, 0);
         break;
     case OP_BURSTCCN_HIDDEN:
         B("u", n, R_IN, D_NORMAL, (c->flags & F_SMALL) ? 1e-3 : 0.5, 0);
@@ -434,11 +497,6 @@ static int case_buffers(const tcase *c, bspec *b)
     case OP_DOT3:
         B("a", n, R_IN, D_NORMAL, 1, 0);
         B("b", n, R_IN, D_NORMAL, 1, 0);
-        break;
-    case OP_OUTPUT_STATS:
-        B("e", mn, R_IN, D_RATE, 1, 0);
-        B("t", mn, R_IN, D_ONEHOT, 1, c->n);
-        B("stats", 2 * ((size_t)c->p1 + 1) + 3, R_OUT, D_NORMAL, 1, 0);
         break;
     case OP_SGD:
         B("g", n, R_IN, D_NORMAL, 1, 0);
@@ -488,6 +546,8 @@ static int case_buffers(const tcase *c, bspec *b)
         B("dw", nw, c->b == 0.0f ? R_OUT : R_INOUT, D_NORMAL, 1, 0);
         break;
     }
+    if (c->flags & F_GC) /* last: the bias gradient */
+        B("gc", (size_t)c->n, R_OUT, D_NORMAL, 1, 0);
 #undef B
     return i;
 }
@@ -556,7 +616,15 @@ static bcn_status run_optimize(bcn_backend *be, const tcase *c, bcn_optimizer ki
  * them); dot3 results go to dots. */
 static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double dots[3])
 {
-    size_t n = (size_t)c->n;
+    size_t n = (c->flags & F_GC) ? (size_t)c->m * (size_t)c->n : (size_t)c->n;
+    bspec specs[MAX_BUFS];
+    int nb = case_buffers(c, specs);
+    /* the optional outputs come last: bbar, then gc */
+    bcn_bias_grad gcv = {(c->flags & F_GC) ? b[nb - 1] : NULL, c->a, c->m, c->n};
+    const bcn_bias_grad *gc = (c->flags & F_GC) ? &gcv : NULL;
+    bcn_buf *bbar = (c->flags & F_BBAR) ? b[nb - 1 - ((c->flags & F_GC) ? 1 : 0)] : NULL;
+    int stats = (c->flags & F_STATS) != 0;
+    bcn_out_stats os = {stats ? b[2] : NULL, stats ? b[3] : NULL, (int)c->p1};
     switch (c->op) {
     case OP_FILL:
         return be->fill(be, n, c->a, b[0]);
@@ -568,27 +636,26 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
                         b[2], c->n + c->pad);
     }
     case OP_BIAS_SIGMOID:
-        return be->bias_sigmoid(be, c->m, c->n, c->k > 0 ? c->k : 1, b[0], b[1]);
+        return be->bias_sigmoid(be, c->m, c->n, c->k > 0 ? c->k : 1, b[0], b[1],
+                                stats ? &os : NULL);
     case OP_DSIGMOID_MUL:
-        return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2]);
+        return be->dsigmoid_mul(be, n, b[0], b[1], (c->flags & F_ALIAS) ? b[0] : b[2], gc);
     case OP_OUTPUT_DELTA:
-        return be->output_delta(be, n, b[0], b[1], b[2]);
+        return be->output_delta(be, n, b[0], b[1], b[2], gc);
     case OP_OUTPUT_BURST:
         return be->output_burst(be, n, b[0], (c->flags & F_NO_T) ? NULL : b[1], c->p1, c->p2,
-                                b[2], (c->flags & F_NO_DELTA) ? NULL : b[3]);
+                                b[2], (c->flags & F_NO_DELTA) ? NULL : b[3], bbar, gc);
     case OP_BURSTCCN_HIDDEN:
-        return be->burstccn_hidden(be, n, b[0], b[1], c->p1, b[2], b[3]);
+        return be->burstccn_hidden(be, n, b[0], b[1], c->p1, b[2], b[3], gc);
     case OP_SIGMOID_MUL:
         return be->sigmoid_mul(be, n, b[0], b[1], b[2]);
     case OP_BURSTPROP_HIDDEN:
         return be->burstprop_hidden(be, n, b[0], b[1], (c->flags & F_NO_R) ? NULL : b[2], b[3],
-                                    b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7]);
+                                    b[4], b[5], b[6], (c->flags & F_NO_ABAR) ? NULL : b[7], gc);
     case OP_COLSUM:
         return be->colsum(be, c->m, c->n, c->k > 0 ? c->k : 1, c->a, b[0], c->b, b[1]);
     case OP_DOT3:
         return be->dot3(be, n, b[0], b[1], dots);
-    case OP_OUTPUT_STATS:
-        return be->output_stats(be, c->m, c->n, b[0], b[1], b[2], (int)c->p1);
     case OP_SGD:
         return run_optimize(be, c, BCN_OPT_SGD, b[0], NULL, NULL, b[1]);
     case OP_MOMENTUM:
@@ -604,12 +671,12 @@ static bcn_status run_op(bcn_backend *be, const tcase *c, bcn_buf **b, double do
     if ((st = (call)) != BCN_OK) \
     return st
         DO(be->gemm(be, 0, 1, bt, n1, n0, 1.0f, b[0], n0, b[1], n0, 0.0f, b[6], n1));
-        DO(be->bias_sigmoid(be, bt, n1, 1, b[6], b[2]));
+        DO(be->bias_sigmoid(be, bt, n1, 1, b[6], b[2], NULL));
         DO(be->gemm(be, 0, 1, bt, n2, n1, 1.0f, b[6], n1, b[3], n1, 0.0f, b[7], n2));
-        DO(be->bias_sigmoid(be, bt, n2, 1, b[7], b[4]));
-        DO(be->output_delta(be, (size_t)bt * n2, b[7], b[5], b[8]));
+        DO(be->bias_sigmoid(be, bt, n2, 1, b[7], b[4], NULL));
+        DO(be->output_delta(be, (size_t)bt * n2, b[7], b[5], b[8], NULL));
         DO(be->gemm(be, 0, 0, bt, n1, n2, 1.0f, b[8], n2, b[3], n1, 0.0f, b[9], n1));
-        DO(be->dsigmoid_mul(be, (size_t)bt * n1, b[9], b[6], b[9]));
+        DO(be->dsigmoid_mul(be, (size_t)bt * n1, b[9], b[6], b[9], NULL));
         DO(be->gemm(be, 1, 0, n1, n0, bt, inv, b[9], n1, b[0], n0, 0.0f, b[10], n0));
         DO(be->colsum(be, bt, n1, 1, inv, b[9], 0.0f, b[11]));
         DO(be->gemm(be, 1, 0, n2, n1, bt, inv, b[8], n2, b[6], n1, 0.0f, b[12], n1));
@@ -735,11 +802,11 @@ static double check_case(const tcase *c, size_t index, bcn_backend *ref, bcn_bac
                   label, dcl[0], dcl[1], dcl[2], dref[0], dref[1], dref[2], e);
         worst = fmax(worst, e);
     }
-    if (c->op == OP_OUTPUT_STATS) { /* the count is an integer: exactly equal */
+    if (c->flags & F_STATS) { /* the count is an integer: exactly equal */
         size_t slot = (size_t)c->p1;
-        cr_expect(got[2][2 * slot + 1] == want[2][2 * slot + 1],
-                  "%s: correct count %g, ref %g", label, (double)got[2][2 * slot + 1],
-                  (double)want[2][2 * slot + 1]);
+        cr_expect(got[3][2 * slot + 1] == want[3][2 * slot + 1],
+                  "%s: correct count %g, ref %g", label, (double)got[3][2 * slot + 1],
+                  (double)want[3][2 * slot + 1]);
     }
     fprintf(stderr, "  %-36s %-8s seed %llu  error %.2e (tol %.0e)\n", c->name, dev,
             (unsigned long long)seed, worst, c->tol);
@@ -814,13 +881,29 @@ Test(backend_ops, bursts)
 {
     run_cases(BIT(OP_OUTPUT_BURST) | BIT(OP_BURSTCCN_HIDDEN) | BIT(OP_BURSTPROP_HIDDEN));
 }
-Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS)); }
+/* (the statistics, fused into bias_sigmoid, run with the element-wise
+ * ops and with the reductions' small work-groups) */
+Test(backend_ops, reductions) { run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3)); }
 /* The same reductions with tiny work-groups and few groups, so that the
  * multi-group, grid-stride and capped-group paths run on any device. */
 Test(backend_ops, reductions_small_workgroups)
 {
-    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4", 1);
-    run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_OUTPUT_STATS));
+    /* ew=8: element-wise items of 8 floats (the default is 4 on GPUs, the
+     * native width on CPUs), so most cases end in a tail */
+    setenv("BURSTCCN_CL_TUNING", "wg=8,tx=4,ty=2,rpi=1,groups=5,lanes=4,ew=8", 1);
+    run_cases(BIT(OP_COLSUM) | BIT(OP_DOT3) | BIT(OP_BIAS_SIGMOID) | BIT(OP_DSIGMOID_MUL) |
+              BIT(OP_OUTPUT_DELTA) | BIT(OP_OUTPUT_BURST) | BIT(OP_BURSTCCN_HIDDEN) |
+              BIT(OP_BURSTPROP_HIDDEN));
+}
+/* The element-wise and burst kernels with one float per work-item (their
+ * scalar form; the default is 4 floats on GPUs, the native width on CPUs,
+ * and 8 above). */
+Test(backend_ops, elementwise_scalar)
+{
+    setenv("BURSTCCN_CL_TUNING", "ew=1", 1);
+    run_cases(BIT(OP_FILL) | BIT(OP_AXPBY) | BIT(OP_BIAS_SIGMOID) | BIT(OP_DSIGMOID_MUL) |
+              BIT(OP_OUTPUT_DELTA) | BIT(OP_SIGMOID_MUL) | BIT(OP_OUTPUT_BURST) |
+              BIT(OP_BURSTCCN_HIDDEN) | BIT(OP_BURSTPROP_HIDDEN));
 }
 Test(backend_ops, optimisers) { run_cases(BIT(OP_SGD) | BIT(OP_MOMENTUM) | BIT(OP_ADAM)); }
 Test(backend_ops, gemm_chains, .timeout = 300) { run_cases(BIT(OP_CHAIN)); }
@@ -906,6 +989,73 @@ Test(backend_ops, gemm_zero_times_inf_is_nan)
                 be->buf_free(be, bc);
             }
         fprintf(stderr, "  gemm 0*inf = NaN checked on %s\n", devs[d].id);
+    }
+    bcn_devices_free(devs);
+    bcn_ctx_free(ctx);
+}
+
+/* The statistics fused into bias_sigmoid keep the former output_stats
+ * slot's definition, hand-worked on 3 rows of 4 (bias {0.5, -0.5, 0, 0}):
+ *   z row 0 = {0, 0, 0, 0}: e ties everywhere, first argmax 0, t at 0: right;
+ *   z row 1 = {-0.5, 2, 2, 0}: e ties at 1 and 2 (equal z), first argmax 1,
+ *             t at 2: wrong;
+ *   z row 2 = {3, -3.5, 0, 1}: argmax 0, t at 0: right;
+ * so 2 correct, and loss Σ (σ(z) − t)² = 2.9701 (row 0 alone gives 0.25 +
+ * 3 · 0.25 = 1). Slot 1 of 2 is written; slot 0 is left alone. On ref and on every
+ * OpenCL device. */
+Test(backend_ops, bias_sigmoid_stats_hand_worked)
+{
+    const float bias[4] = {0.5f, -0.5f, 0.0f, 0.0f};
+    const float x[12] = {-0.5f, 0.5f, 0, 0, -1.0f, 2.5f, 2.0f, 0, 2.5f, -3.0f, 0, 1.0f};
+    const float t[12] = {1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+    const double z[12] = {0, 0, 0, 0, -0.5, 2, 2, 0, 3, -3.5, 0, 1};
+    double loss = 0;
+    for (int i = 0; i < 12; i++) {
+        double e = 1.0 / (1.0 + exp(-z[i]));
+        loss += (e - t[i]) * (e - t[i]);
+    }
+    /* by hand: row 0 1, row 1 0.1425 + 0.7758 + 0.0142 + 0.25, row 2
+     * 0.0023 + 0.0009 + 0.25 + 0.5344 */
+    cr_assert(fabs(loss - 2.9701) < 1e-4, "loss %.9g", loss);
+    bcn_ctx *ctx = bcn_ctx_new();
+    cr_assert_not_null(ctx);
+    bcn_device_info *devs = NULL;
+    size_t ndev = 0;
+    cr_assert_eq(bcn_devices_list(ctx, &devs, &ndev), BCN_OK, "%s", bcn_errmsg(ctx));
+    for (size_t d = 0; d < ndev; d++) { /* ref first, then each OpenCL device */
+        cr_assert_eq(bcn_ctx_open_device(ctx, devs[d].id), BCN_OK, "%s: %s", devs[d].id,
+                     bcn_errmsg(ctx));
+        bcn_backend *be = ctx->backend;
+        bcn_buf *bx = NULL, *bb = NULL, *bt = NULL, *bs = NULL;
+        const float init[4] = {42.0f, -42.0f, NAN, NAN};
+        float e[12], st[4];
+        cr_assert_eq(be->buf_alloc(be, 12, &bx), BCN_OK);
+        cr_assert_eq(be->buf_alloc(be, 4, &bb), BCN_OK);
+        cr_assert_eq(be->buf_alloc(be, 12, &bt), BCN_OK);
+        cr_assert_eq(be->buf_alloc(be, 4, &bs), BCN_OK);
+        cr_assert_eq(be->buf_write(be, bx, 0, 12, x), BCN_OK);
+        cr_assert_eq(be->buf_write(be, bb, 0, 4, bias), BCN_OK);
+        cr_assert_eq(be->buf_write(be, bt, 0, 12, t), BCN_OK);
+        cr_assert_eq(be->buf_write(be, bs, 0, 4, init), BCN_OK);
+        bcn_out_stats os = {bt, bs, 1};
+        cr_assert_eq(be->bias_sigmoid(be, 3, 4, 1, bx, bb, &os), BCN_OK, "%s: %s", devs[d].id,
+                     bcn_errmsg(ctx));
+        cr_assert_eq(be->buf_read(be, bx, 0, 12, e), BCN_OK);
+        cr_assert_eq(be->buf_read(be, bs, 0, 4, st), BCN_OK);
+        for (int i = 0; i < 12; i++)
+            cr_expect(fabs(e[i] - 1.0 / (1.0 + exp(-z[i]))) < 1e-6, "%s: e[%d] = %.9g",
+                      devs[d].id, i, (double)e[i]);
+        cr_expect(st[0] == 42.0f && st[1] == -42.0f, "%s: slot 0 was overwritten (%g, %g)",
+                  devs[d].id, (double)st[0], (double)st[1]);
+        cr_expect(fabs(st[2] - loss) < 1e-6 * loss, "%s: loss %.9g, want %.9g", devs[d].id,
+                  (double)st[2], loss);
+        cr_expect(st[3] == 2.0f, "%s: %g rows correct, want 2", devs[d].id, (double)st[3]);
+        be->buf_free(be, bx);
+        be->buf_free(be, bb);
+        be->buf_free(be, bt);
+        be->buf_free(be, bs);
+        fprintf(stderr, "  bias_sigmoid statistics hand-worked on %s: loss %.7g, %g correct\n",
+                devs[d].id, (double)st[2], (double)st[3]);
     }
     bcn_devices_free(devs);
     bcn_ctx_free(ctx);

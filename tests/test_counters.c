@@ -5,19 +5,21 @@
  * the step (lib/net/net_rules.c, net_update.c, layer.c):
  *
  *   upload      2 transfers (x and t), 4 B (n_0 + n_L) bytes
- *   forward     L GEMMs + L bias_sigmoid + 1 output_stats
+ *   forward     L GEMMs + L bias_sigmoid (the output layer's also writes
+ *               the loss/accuracy statistics: no separate kernel)
  *   signal      backprop, FA:  1 output_delta + H (GEMM + dsigmoid_mul)
  *               BurstCCN:      1 output_burst + H (2 GEMMs + burstccn_hidden)
- *               Burstprop:     axpby + output_burst + H (2 GEMMs
- *                              [+ sigmoid_mul + GEMM with R] + burstprop_hidden)
- *               gradients:     L (GEMM + colsum)
+ *               Burstprop:     output_burst (also writing b̄_L = p_b e_L) + H
+ *                              (2 GEMMs [+ sigmoid_mul + GEMM with R] +
+ *                              burstprop_hidden)
+ *               gradients:     L GEMMs; each dense layer's bias gradient is
+ *                              written by the kernel that writes its δ
  *   update      1 optimiser kernel (every W_l and c_l in one packed
  *               buffer, lib/net/net_packed.c, whatever the optimiser),
  *               + H GEMMs for each of learnt Y, learnt Q, learnt R,
  *               + H axpby for each of tied Y, tied Q
  *
- * with L weight layers and H = L - 1 hidden layers. At batch 1 colsum is
- * one kernel (one group of rows: no second pass), and a GEMM with k >= 1 is
+ * with L weight layers and H = L - 1 hidden layers. A GEMM with k >= 1 is
  * one CLBlast call. ref launches nothing and counts the same transfers.
  */
 #include <criterion/criterion.h>
@@ -38,7 +40,7 @@ static expect hand_count(const bcn_net_config *cfg, int B)
     int L = cfg->n_layers, H = L - 1;
     unsigned long long gemm = 0, other = 0;
     gemm += (unsigned long long)L; /* forward products */
-    other += (unsigned long long)L + 1; /* bias_sigmoid per layer, output_stats */
+    other += (unsigned long long)L; /* bias_sigmoid per layer (statistics fused) */
     int rec = cfg->recurrent != 0;
     switch (cfg->rule) {
     case BCN_RULE_BACKPROP:
@@ -51,14 +53,13 @@ static expect hand_count(const bcn_net_config *cfg, int B)
         gemm += 2ULL * H;
         break;
     case BCN_RULE_BURSTPROP:
-        other += 2 + (unsigned long long)H * (1 + rec);
+        other += 1 + (unsigned long long)H * (1 + rec);
         gemm += (unsigned long long)H * (2 + rec);
         break;
     default: cr_assert_fail("unknown rule");
     }
-    gemm += (unsigned long long)L;  /* weight gradients */
-    other += (unsigned long long)L; /* bias gradients */
-    other += 1;                     /* optimiser: one launch over the packed W, c */
+    gemm += (unsigned long long)L; /* weight gradients (bias gradients fused) */
+    other += 1;                    /* optimiser: one launch over the packed W, c */
     if (cfg->rule == BCN_RULE_BURSTCCN) {
         gemm += (cfg->y_lr > 0 && cfg->y_mode != BCN_FB_TIED) ? (unsigned long long)H : 0;
         gemm += (cfg->q_lr > 0 && cfg->q_mode != BCN_FB_TIED) ? (unsigned long long)H : 0;

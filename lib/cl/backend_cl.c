@@ -76,6 +76,12 @@ bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_
     return bcn_cl_launch(be, k, 1, &global, &local, nargs, args);
 }
 
+size_t bcn_cl_ew_items(const bcn_backend *be, size_t n)
+{
+    const bcn_cl *cl = be->impl;
+    return (n + cl->tune.ew_vw - 1) / cl->tune.ew_vw;
+}
+
 bcn_status bcn_cl_scratch(bcn_backend *be, bcn_cl_scratch_id id, size_t n)
 {
     static const char *const what[BCN_SCRATCH_COUNT] = {

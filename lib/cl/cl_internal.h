@@ -38,6 +38,10 @@ typedef struct bcn_cl_tuning {
      * rows and columns of C per work-item when op(B) = Bᵀ. */
     size_t gemm_vw, gemm_rm, gemm_dm, gemm_dn;
     int gemm_own; /* 1: GEMMs run on those kernels by default (CPU devices) */
+    /* BCN_EW_VW: consecutive floats per work-item of the element-wise and
+     * burst kernels (1, 2, 4, 8 or 16; 0 in the table means the device's
+     * native float vector width, at least 4). */
+    size_t ew_vw;
 } bcn_cl_tuning;
 
 /* A host copy of an upload still in flight (buf_write does not block). */
@@ -133,6 +137,9 @@ bcn_status bcn_cl_launch(bcn_backend *be, bcn_cl_kernel_id k, cl_uint dim,
  * the caller). */
 bcn_status bcn_cl_launch_1d(bcn_backend *be, bcn_cl_kernel_id k, size_t n, size_t nargs,
                             const bcn_cl_arg *args);
+/* Work-items of an element-wise kernel over n elements (n / BCN_EW_VW
+ * rounded up). */
+size_t bcn_cl_ew_items(const bcn_backend *be, size_t n);
 /* Fail with BCN_ERR_INVALID_ARG unless buffer `buf` (named `what` in
  * operation `op`) is non-NULL and holds at least `need` floats. */
 bcn_status bcn_cl_check_buf(bcn_backend *be, const char *op, const char *what,

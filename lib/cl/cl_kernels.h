@@ -37,7 +37,12 @@ extern const size_t bcn_cl_source_count;
     X(COLSUM_FINAL, "bcn_colsum_final")              \
     X(COLSUM_INNER, "bcn_colsum_inner")              \
     X(DOT3_PARTIAL, "bcn_dot3_partial")              \
-    X(OUTPUT_STATS, "bcn_output_stats")              \
+    X(BIAS_SIGMOID_STATS, "bcn_bias_sigmoid_stats")  \
+    X(DSIGMOID_MUL_GC, "bcn_dsigmoid_mul_gc")        \
+    X(OUTPUT_DELTA_GC, "bcn_output_delta_gc")        \
+    X(OUTPUT_BURST_GC, "bcn_output_burst_gc")        \
+    X(BURSTCCN_HIDDEN_GC, "bcn_burstccn_hidden_gc")  \
+    X(BURSTPROP_HIDDEN_GC, "bcn_burstprop_hidden_gc") \
     X(OPT_SGD, "bcn_opt_sgd")                        \
     X(OPT_MOMENTUM, "bcn_opt_momentum")              \
     X(OPT_ADAM, "bcn_opt_adam")                      \

@@ -312,9 +312,10 @@ static bcn_status build_once(bcn_ctx *ctx, bcn_cl *cl, const sources *src, int u
     snprintf(options, sizeof options,
              "-cl-std=CL1.2 -DBCN_WG=%zu -DBCN_COLSUM_TX=%zu -DBCN_COLSUM_TY=%zu "
              "-DBCN_GEMM_VW=%zu -DBCN_GEMM_RM=%zu -DBCN_GEMM_DM=%zu -DBCN_GEMM_DN=%zu "
-             "-DBCN_OPT_BLOCK=%d",
+             "-DBCN_OPT_BLOCK=%d -DBCN_EW_VW=%zu",
              cl->tune.wg, cl->tune.colsum_tx, cl->tune.colsum_ty, cl->tune.gemm_vw,
-             cl->tune.gemm_rm, cl->tune.gemm_dm, cl->tune.gemm_dn, BCN_OPT_BLOCK);
+             cl->tune.gemm_rm, cl->tune.gemm_dm, cl->tune.gemm_dn, BCN_OPT_BLOCK,
+             cl->tune.ew_vw);
     int cached = use_cache && cache_entry(cl, src, options, path, sizeof path, header,
                                           sizeof header) == 0;
     cl->program_from_binary = cached && build_from_cache(cl, path, header, options) == 0;
@@ -370,8 +371,8 @@ static int shrink_to_kernels(bcn_cl *cl)
 {
     bcn_cl_tuning t = cl->tune;
     size_t lim1 = cl->kernel_wg[BCN_K_DOT3_PARTIAL];
-    if (cl->kernel_wg[BCN_K_OUTPUT_STATS] < lim1)
-        lim1 = cl->kernel_wg[BCN_K_OUTPUT_STATS];
+    if (cl->kernel_wg[BCN_K_BIAS_SIGMOID_STATS] < lim1)
+        lim1 = cl->kernel_wg[BCN_K_BIAS_SIGMOID_STATS];
     if (cl->kernel_wg[BCN_K_COLSUM_INNER] < lim1)
         lim1 = cl->kernel_wg[BCN_K_COLSUM_INNER];
     if (t.wg > lim1)

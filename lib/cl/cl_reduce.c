@@ -3,8 +3,8 @@
  * kernels/reduce.cl). Floats are summed on the device in work-group trees;
  * colsum finishes on the device (bias gradients stay there; over an inner
  * extent, conv bias gradients, in one pass of one work-group per column),
- * dot3 adds the per-group partials in double on the host, output_stats runs
- * as a single work-group and writes its result to a device buffer.
+ * dot3 adds the per-group partials in double on the host. (The training
+ * statistics are fused into bias_sigmoid, cl_ops.c.)
  */
 #include "config.h"
 
@@ -152,35 +152,8 @@ static bcn_status cl_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bcn
     return BCN_OK;
 }
 
-static bcn_status cl_output_stats(bcn_backend *be, int rows, int cols, const bcn_buf *e,
-                                  const bcn_buf *t, bcn_buf *stats, int slot)
-{
-    bcn_cl *cl = be->impl;
-    if (rows < 0 || cols < 1 || slot < 0)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
-                             "cl output_stats: bad shape %d x %d or slot %d", rows, cols, slot);
-    size_t n = (size_t)rows * (size_t)cols;
-    bcn_status st = bcn_cl_check_count(be, "output_stats", n);
-    if (st == BCN_OK)
-        st = bcn_cl_check_buf(be, "output_stats", "stats", stats, 2 * (size_t)slot + 2);
-    if (st == BCN_OK && rows > 0)
-        st = bcn_cl_check_buf(be, "output_stats", "e", e, n);
-    if (st == BCN_OK && rows > 0)
-        st = bcn_cl_check_buf(be, "output_stats", "t", t, n);
-    if (st != BCN_OK)
-        return st;
-    cl_uint r32 = (cl_uint)rows, c32 = (cl_uint)cols, s32 = (cl_uint)slot;
-    cl_mem me = rows > 0 ? e->mem : cl->dummy, mt = rows > 0 ? t->mem : cl->dummy;
-    cl_mem ms = stats->mem;
-    size_t wg = cl->tune.wg;
-    bcn_cl_arg args[] = {BCN_CL_ARG(r32), BCN_CL_ARG(c32), BCN_CL_ARG(me),
-                         BCN_CL_ARG(mt),  BCN_CL_ARG(ms),  BCN_CL_ARG(s32)};
-    return bcn_cl_launch(be, BCN_K_OUTPUT_STATS, 1, &wg, &wg, 6, args);
-}
-
 void bcn_cl_ops_reduce(bcn_backend *be)
 {
     be->colsum = cl_colsum;
     be->dot3 = cl_dot3;
-    be->output_stats = cl_output_stats;
 }

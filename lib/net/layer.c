@@ -18,7 +18,8 @@ static bcn_status need_conv(bcn_net *net, int have, const char *name)
                          name, net->be->info.id);
 }
 
-bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x)
+bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x,
+                             const bcn_out_stats *stats)
 {
     bcn_backend *be = net->be;
     int B = net->batch;
@@ -32,7 +33,7 @@ bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x)
                       ly->e, ly->n_out);
     }
     if (st == BCN_OK)
-        st = be->bias_sigmoid(be, B, ly->n_c, ly->inner, ly->e, ly->c);
+        st = be->bias_sigmoid(be, B, ly->n_c, ly->inner, ly->e, ly->c, stats);
     return st;
 }
 
@@ -68,6 +69,15 @@ bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha, c
                                bcn_buf *gc)
 {
     return net->be->colsum(net->be, net->batch, ly->n_c, ly->inner, alpha, dy, 0.0f, gc);
+}
+
+const bcn_bias_grad *bcn_layer_fused_bias_grad(const bcn_net *net, const bcn_layer *ly,
+                                               float alpha, bcn_buf *gc, bcn_bias_grad *tmp)
+{
+    if (ly->kind == BCN_LAYER_CONV2D)
+        return NULL;
+    *tmp = (bcn_bias_grad){gc, alpha, net->batch, ly->n_c};
+    return tmp;
 }
 
 double bcn_layer_macs(const bcn_layer *ly)

@@ -66,12 +66,9 @@ bcn_status bcn_net_forward_step_src(bcn_net *net, const bcn_batch_src *src, int 
         st = bcn_net_fold_stats(net);
     if (st == BCN_OK)
         st = bcn_net_load_batch(net, src, batch);
-    if (st == BCN_OK)
-        st = bcn_net_run_forward(net);
     if (st == BCN_OK) {
-        bcn_layer *top = &net->layer[net->L - 1];
-        st = net->be->output_stats(net->be, batch, top->n_out, top->e, net->t, net->stats,
-                                   net->stats_used);
+        bcn_out_stats os = {net->t, net->stats, net->stats_used};
+        st = bcn_net_run_forward(net, &os);
     }
     if (st == BCN_OK) {
         net->stats_used++;
@@ -192,7 +189,7 @@ bcn_status bcn_net_compute_signals(bcn_net *net, const float *x, const float *t,
                              rule_mask);
     bcn_status st = bcn_net_upload(net, x, t, batch);
     if (st == BCN_OK)
-        st = bcn_net_run_forward(net);
+        st = bcn_net_run_forward(net, NULL);
     for (int r = 0; r < BCN_RULE_COUNT && st == BCN_OK; r++)
         if (rule_mask & BCN_RULE_BIT(r))
             st = bcn_net_run_signal(net, (bcn_rule)r);
@@ -205,7 +202,7 @@ bcn_status bcn_net_forward(bcn_net *net, const float *x, int batch, float *out)
         return BCN_ERR_INVALID_ARG;
     bcn_status st = bcn_net_upload(net, x, NULL, batch);
     if (st == BCN_OK)
-        st = bcn_net_run_forward(net);
+        st = bcn_net_run_forward(net, NULL);
     if (st == BCN_OK && out) {
         bcn_layer *top = &net->layer[net->L - 1];
         st = net->be->buf_read(net->be, top->e, 0, (size_t)batch * top->n_out, out);
@@ -273,11 +270,9 @@ bcn_status bcn_net_evaluate_chunks(bcn_net *net, int n, bcn_eval_loader load, vo
     for (int c = 0; c < nchunks && st == BCN_OK; c++) {
         int start = c * chunk, rows = n - start < chunk ? n - start : chunk;
         st = load(net, user, start, rows);
-        if (st == BCN_OK)
-            st = bcn_net_run_forward(net);
         if (st == BCN_OK) {
-            bcn_layer *top = &net->layer[net->L - 1];
-            st = net->be->output_stats(net->be, rows, nL, top->e, net->t, stats, c);
+            bcn_out_stats os = {net->t, stats, c};
+            st = bcn_net_run_forward(net, &os);
         }
     }
     if (st == BCN_OK)

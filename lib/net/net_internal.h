@@ -111,8 +111,10 @@ void bcn_net_layout(bcn_net *net);
 int bcn_net_eval_chunk(const bcn_net *net);
 
 /* ---- layer.c: the per-kind operations every rule is written with ---- */
-/* e = σ(layer(x) + c) for the batch (SPEC §2, §12). */
-bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x);
+/* e = σ(layer(x) + c) for the batch (SPEC §2, §12); stats as bias_sigmoid
+ * takes them (NULL: none). */
+bcn_status bcn_layer_forward(bcn_net *net, bcn_layer *ly, const bcn_buf *x,
+                             const bcn_out_stats *stats);
 /* dst = alpha · zᵀ-through-layer `up` with kernel K + beta dst: the
  * top-down transport into the layer below `up` (dense: z K; conv:
  * convᵀ(z; K) with up's stride and padding). z is batch x up->n_out, dst
@@ -126,6 +128,11 @@ bcn_status bcn_layer_weight_grad(bcn_net *net, const bcn_layer *ly, float alpha,
 /* gc = alpha Σ over the batch (and the maps of a conv layer) of dy. */
 bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha,
                                const bcn_buf *dy, bcn_buf *gc);
+/* The bias gradient gc = alpha Σ_rows δ for the op that writes a dense
+ * layer's δ to fill in (stored in *tmp), or NULL for a conv layer, whose
+ * bias gradient bcn_layer_bias_grad sums afterwards. */
+const bcn_bias_grad *bcn_layer_fused_bias_grad(const bcn_net *net, const bcn_layer *ly,
+                                               float alpha, bcn_buf *gc, bcn_bias_grad *tmp);
 /* Multiply-adds of one pass of the layer's linear map over one example. */
 double bcn_layer_macs(const bcn_layer *ly);
 
@@ -167,8 +174,10 @@ bcn_status bcn_net_evaluate_chunks(bcn_net *net, int n, bcn_eval_loader load, vo
 /* Apply the optimiser to every W and c with the own rule's signal (SPEC
  * §8; Burstprop's c without weight decay). */
 bcn_status bcn_net_update_params(bcn_net *net);
-/* Forward pass of SPEC §2 over the uploaded batch. */
-bcn_status bcn_net_run_forward(bcn_net *net);
+/* Forward pass of SPEC §2 over the uploaded batch; with stats != NULL the
+ * output layer also writes the batch's loss and accuracy (backend.h's
+ * bcn_out_stats, against net->t). */
+bcn_status bcn_net_run_forward(bcn_net *net, const bcn_out_stats *stats);
 /* The rule's top-down sweep and its ∇W, ∇c into layer[].gW/gc[rule]. */
 bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule);
 /* Apply the optimiser with the own rule's signal, learn Y/Q/R, re-tie. */

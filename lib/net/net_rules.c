@@ -32,29 +32,42 @@ bcn_status bcn_net_upload(bcn_net *net, const float *x, const float *t, int batc
     return st;
 }
 
-/* SPEC §2, §12: e_l = σ(layer_l(x_{l-1}) + c_l). */
-bcn_status bcn_net_run_forward(bcn_net *net)
+/* SPEC §2, §12: e_l = σ(layer_l(x_{l-1}) + c_l); the statistics with the
+ * output layer's. */
+bcn_status bcn_net_run_forward(bcn_net *net, const bcn_out_stats *stats)
 {
     bcn_status st = BCN_OK;
     for (int li = 0; li < net->L && st == BCN_OK; li++)
-        st = bcn_layer_forward(net, &net->layer[li], layer_input(net, li));
+        st = bcn_layer_forward(net, &net->layer[li], layer_input(net, li),
+                               li == net->L - 1 ? stats : NULL);
     return st;
+}
+
+/* ∇c_l = Σ δ_l / B, written by the op that writes δ_l (dense layers; NULL
+ * for conv layers, summed after the sweep). */
+static const bcn_bias_grad *fused_gc(bcn_net *net, bcn_layer *ly, bcn_rule rule,
+                                     bcn_bias_grad *tmp)
+{
+    return bcn_layer_fused_bias_grad(net, ly, 1.0f / (float)net->batch, ly->gc[rule], tmp);
 }
 
 /* Backprop (feedback = W_{l+1}) and FA (feedback = Y_l): δ_L from the
  * output error, δ_l = (δ_{l+1} through layer l+1 with F) ⊙ e_l ⊙ (1 − e_l). */
-static bcn_status sweep_error(bcn_net *net, int use_y)
+static bcn_status sweep_error(bcn_net *net, bcn_rule rule, int use_y)
 {
     bcn_backend *be = net->be;
     int B = net->batch, L = net->L;
     bcn_layer *top = &net->layer[L - 1];
-    bcn_status st = be->output_delta(be, (size_t)B * top->n_out, top->e, net->t, top->delta);
+    bcn_bias_grad gct;
+    bcn_status st = be->output_delta(be, (size_t)B * top->n_out, top->e, net->t, top->delta,
+                                     fused_gc(net, top, rule, &gct));
     for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
         const bcn_buf *F = use_y ? ly->Y : up->W;
         st = bcn_layer_feedback(net, up, 1.0f, up->delta, F, 0.0f, ly->delta);
         if (st == BCN_OK)
-            st = be->dsigmoid_mul(be, (size_t)B * ly->n_out, ly->delta, ly->e, ly->delta);
+            st = be->dsigmoid_mul(be, (size_t)B * ly->n_out, ly->delta, ly->e, ly->delta,
+                                  fused_gc(net, ly, rule, &gct));
     }
     return st;
 }
@@ -68,9 +81,11 @@ static bcn_status sweep_burstccn(bcn_net *net)
     int B = net->batch, L = net->L;
     float p_b = net->cfg.p_baseline;
     bcn_layer *top = &net->layer[L - 1];
+    bcn_bias_grad gct;
     bcn_status st = be->output_burst(be, (size_t)B * top->n_out, top->e,
                                      net->has_teacher ? net->t : NULL, p_b,
-                                     net->cfg.error_scale, top->b, top->delta);
+                                     net->cfg.error_scale, top->b, top->delta, NULL,
+                                     fused_gc(net, top, BCN_RULE_BURSTCCN, &gct));
     for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
         st = bcn_layer_feedback(net, up, 1.0f, up->b, ly->Y, 0.0f, ly->u);
@@ -78,7 +93,7 @@ static bcn_status sweep_burstccn(bcn_net *net)
             st = bcn_layer_feedback(net, up, -1.0f, up->e, ly->Q, 1.0f, ly->u);
         if (st == BCN_OK)
             st = be->burstccn_hidden(be, (size_t)B * ly->n_out, ly->u, ly->e, p_b, ly->b,
-                                     ly->delta);
+                                     ly->delta, fused_gc(net, ly, BCN_RULE_BURSTCCN, &gct));
     }
     return st;
 }
@@ -93,10 +108,10 @@ static bcn_status sweep_burstprop(bcn_net *net)
     float p_b = net->cfg.p_baseline;
     bcn_layer *top = &net->layer[L - 1];
     size_t ntop = (size_t)B * top->n_out;
-    bcn_status st = be->axpby(be, ntop, p_b, top->e, 0.0f, top->bbar);
-    if (st == BCN_OK)
-        st = be->output_burst(be, ntop, top->e, net->has_teacher ? net->t : NULL, p_b,
-                              net->cfg.error_scale, top->b, top->delta);
+    bcn_bias_grad gct;
+    bcn_status st = be->output_burst(be, ntop, top->e, net->has_teacher ? net->t : NULL, p_b,
+                                     net->cfg.error_scale, top->b, top->delta, top->bbar,
+                                     fused_gc(net, top, BCN_RULE_BURSTPROP, &gct));
     for (int li = L - 2; li >= 0 && st == BCN_OK; li--) {
         bcn_layer *ly = &net->layer[li], *up = &net->layer[li + 1];
         size_t n = (size_t)B * ly->n_out;
@@ -111,7 +126,8 @@ static bcn_status sweep_burstprop(bcn_net *net)
                           ly->n_out, 0.0f, ly->r, ly->n_out);
         if (st == BCN_OK)
             st = be->burstprop_hidden(be, n, ly->ubar, ly->u, rec ? ly->r : NULL, ly->e,
-                                      ly->bbar, ly->b, ly->delta, rec ? ly->abar : NULL);
+                                      ly->bbar, ly->b, ly->delta, rec ? ly->abar : NULL,
+                                      fused_gc(net, ly, BCN_RULE_BURSTPROP, &gct));
     }
     return st;
 }
@@ -125,19 +141,21 @@ bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule)
     if (st != BCN_OK)
         return st;
     switch (rule) {
-    case BCN_RULE_BACKPROP: st = sweep_error(net, 0); break;
-    case BCN_RULE_FA: st = sweep_error(net, 1); break;
+    case BCN_RULE_BACKPROP: st = sweep_error(net, rule, 0); break;
+    case BCN_RULE_FA: st = sweep_error(net, rule, 1); break;
     case BCN_RULE_BURSTCCN: st = sweep_burstccn(net); break;
     case BCN_RULE_BURSTPROP: st = sweep_burstprop(net); break;
     default: return bcn_set_error(net->ctx, BCN_ERR_INVALID_ARG, "unknown rule %d", (int)rule);
     }
-    /* ∇W_l = δ_lᵀ x_{l-1} / B (conv: SPEC §12's sum), ∇c_l = Σ δ_l / B. */
+    /* ∇W_l = δ_lᵀ x_{l-1} / B (conv: SPEC §12's sum), ∇c_l = Σ δ_l / B
+     * (dense layers: already written with δ_l, see fused_gc). */
     float inv_b = 1.0f / (float)net->batch;
     for (int li = 0; li < net->L && st == BCN_OK; li++) {
         bcn_layer *ly = &net->layer[li];
         st = bcn_layer_weight_grad(net, ly, inv_b, ly->delta, layer_input(net, li), 0.0f,
                                    ly->gW[rule]);
-        if (st == BCN_OK)
+        bcn_bias_grad unused;
+        if (st == BCN_OK && !bcn_layer_fused_bias_grad(net, ly, inv_b, ly->gc[rule], &unused))
             st = bcn_layer_bias_grad(net, ly, inv_b, ly->delta, ly->gc[rule]);
     }
     return st;

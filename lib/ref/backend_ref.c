@@ -202,10 +202,37 @@ static bcn_status ref_gemm(bcn_backend *be, int ta, int tb, int m, int n, int k,
 
 /* ---- element-wise ---- */
 
-static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner,
-                                   bcn_buf *x, const bcn_buf *bias)
+/* The statistics of bias_sigmoid (backend.h's bcn_out_stats) over the
+ * rows x w outputs X, summed as the old output_stats slot did. */
+static void ref_out_stats(const bcn_out_stats *os, int rows, size_t w, const float *X)
 {
-    (void)be;
+    const float *T = CP(os->t);
+    double sq = 0;
+    int correct = 0;
+    for (int r = 0; r < rows; r++) {
+        const float *er = X + (size_t)r * w, *tr = T + (size_t)r * w;
+        size_t ae = 0, at = 0;
+        for (size_t j = 0; j < w; j++) {
+            double d = (double)er[j] - (double)tr[j];
+            sq += d * d;
+            if (er[j] > er[ae])
+                ae = j;
+            if (tr[j] > tr[at])
+                at = j;
+        }
+        correct += ae == at;
+    }
+    os->out->p[2 * (size_t)os->slot] = (float)sq;
+    os->out->p[2 * (size_t)os->slot + 1] = (float)correct;
+}
+
+static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner,
+                                   bcn_buf *x, const bcn_buf *bias, const bcn_out_stats *stats)
+{
+    if (stats && (!stats->t || !stats->out || stats->slot < 0 || cols < 1))
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref bias_sigmoid: statistics need t, an output and a slot >= 0 "
+                             "(slot %d, %d columns)", stats->slot, cols);
     float *X = P(x);
     const float *c = CP(bias);
     for (int r = 0; r < rows; r++)
@@ -214,58 +241,122 @@ static bcn_status ref_bias_sigmoid(bcn_backend *be, int rows, int cols, int inne
             for (int s = 0; s < inner; s++)
                 v[s] = (float)sigmoid((double)v[s] + (double)c[j]);
         }
+    if (stats)
+        ref_out_stats(stats, rows, (size_t)cols * (size_t)inner, X);
     return BCN_OK;
 }
 
-static bcn_status ref_dsigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *g,
-                                   const bcn_buf *e, bcn_buf *delta)
+/* The running sums of a fused bias gradient (backend.h's bcn_bias_grad),
+ * added in the order colsum adds them. acc == NULL: none wanted. */
+typedef struct gc_acc {
+    double *acc;
+    size_t cols;
+} gc_acc;
+
+static bcn_status gc_begin(bcn_backend *be, const char *op, const bcn_bias_grad *gc, size_t n,
+                           gc_acc *a)
 {
-    (void)be;
+    a->acc = NULL;
+    a->cols = 1;
+    if (!gc)
+        return BCN_OK;
+    if (!gc->gc || gc->rows < 0 || gc->cols < 1 || (size_t)gc->rows * (size_t)gc->cols != n)
+        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
+                             "ref %s: bias gradient of %d x %d for %zu elements", op, gc->rows,
+                             gc->cols, n);
+    a->acc = calloc((size_t)gc->cols, sizeof(double));
+    if (!a->acc)
+        return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref %s: out of memory", op);
+    a->cols = (size_t)gc->cols;
+    return BCN_OK;
+}
+
+static void gc_add(gc_acc *a, size_t i, float d)
+{
+    if (a->acc)
+        a->acc[i % a->cols] += d;
+}
+
+static void gc_end(gc_acc *a, const bcn_bias_grad *gc)
+{
+    if (!a->acc)
+        return;
+    for (size_t j = 0; j < a->cols; j++)
+        gc->gc->p[j] = (float)((double)gc->alpha * a->acc[j]);
+    free(a->acc);
+}
+
+static bcn_status ref_dsigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *g,
+                                   const bcn_buf *e, bcn_buf *delta, const bcn_bias_grad *gc)
+{
+    gc_acc acc;
+    bcn_status st = gc_begin(be, "dsigmoid_mul", gc, n, &acc);
+    if (st != BCN_OK)
+        return st;
     const float *G = CP(g), *E = CP(e);
     float *D = P(delta);
     for (size_t i = 0; i < n; i++) {
         double ev = E[i];
         D[i] = (float)((double)G[i] * ev * (1.0 - ev));
+        gc_add(&acc, i, D[i]);
     }
+    gc_end(&acc, gc);
     return BCN_OK;
 }
 
 static bcn_status ref_output_delta(bcn_backend *be, size_t n, const bcn_buf *e,
-                                   const bcn_buf *t, bcn_buf *delta)
+                                   const bcn_buf *t, bcn_buf *delta, const bcn_bias_grad *gc)
 {
-    (void)be;
+    gc_acc acc;
+    bcn_status st = gc_begin(be, "output_delta", gc, n, &acc);
+    if (st != BCN_OK)
+        return st;
     const float *E = CP(e), *T = CP(t);
     float *D = P(delta);
     for (size_t i = 0; i < n; i++) {
         double ev = E[i];
         D[i] = (float)(-((double)T[i] - ev) * ev * (1.0 - ev));
+        gc_add(&acc, i, D[i]);
     }
+    gc_end(&acc, gc);
     return BCN_OK;
 }
 
 static bcn_status ref_output_burst(bcn_backend *be, size_t n, const bcn_buf *e,
                                    const bcn_buf *t, float p_b, float s, bcn_buf *b,
-                                   bcn_buf *delta)
+                                   bcn_buf *delta, bcn_buf *bbar, const bcn_bias_grad *gc)
 {
-    (void)be;
+    gc_acc acc;
+    bcn_status st = gc_begin(be, "output_burst", gc, n, &acc);
+    if (st != BCN_OK)
+        return st;
     const float *E = CP(e), *T = t ? CP(t) : NULL;
-    float *Bo = P(b), *D = delta ? P(delta) : NULL;
+    float *Bo = P(b), *D = delta ? P(delta) : NULL, *BB = bbar ? P(bbar) : NULL;
     for (size_t i = 0; i < n; i++) {
         double ev = E[i];
         double p = T ? (double)p_b * (1.0 + (double)s * ((double)T[i] - ev) * (1.0 - ev))
                      : (double)p_b;
         double burst = p * ev;
+        float d = (float)(-(burst - (double)p_b * ev));
         Bo[i] = (float)burst;
         if (D)
-            D[i] = (float)(-(burst - (double)p_b * ev));
+            D[i] = d;
+        if (BB)
+            BB[i] = (float)((double)p_b * ev);
+        gc_add(&acc, i, d);
     }
+    gc_end(&acc, gc);
     return BCN_OK;
 }
 
 static bcn_status ref_burstccn_hidden(bcn_backend *be, size_t n, const bcn_buf *u,
-                                      const bcn_buf *e, float p_b, bcn_buf *b, bcn_buf *delta)
+                                      const bcn_buf *e, float p_b, bcn_buf *b, bcn_buf *delta,
+                                      const bcn_bias_grad *gc)
 {
-    (void)be;
+    gc_acc acc;
+    bcn_status st = gc_begin(be, "burstccn_hidden", gc, n, &acc);
+    if (st != BCN_OK)
+        return st;
     const float *U = CP(u), *E = CP(e);
     float *Bo = P(b), *D = P(delta);
     for (size_t i = 0; i < n; i++) {
@@ -273,7 +364,9 @@ static bcn_status ref_burstccn_hidden(bcn_backend *be, size_t n, const bcn_buf *
         double p = sigmoid(4.0 * (double)U[i] * (1.0 - ev));
         Bo[i] = (float)(p * ev);
         D[i] = (float)(-(p - (double)p_b) * ev);
+        gc_add(&acc, i, D[i]);
     }
+    gc_end(&acc, gc);
     return BCN_OK;
 }
 
@@ -290,9 +383,13 @@ static bcn_status ref_sigmoid_mul(bcn_backend *be, size_t n, const bcn_buf *a,
 
 static bcn_status ref_burstprop_hidden(bcn_backend *be, size_t n, const bcn_buf *ubar,
                                        const bcn_buf *u, const bcn_buf *r, const bcn_buf *e,
-                                       bcn_buf *bbar, bcn_buf *b, bcn_buf *delta, bcn_buf *abar)
+                                       bcn_buf *bbar, bcn_buf *b, bcn_buf *delta, bcn_buf *abar,
+                                       const bcn_bias_grad *gc)
 {
-    (void)be;
+    gc_acc acc;
+    bcn_status st = gc_begin(be, "burstprop_hidden", gc, n, &acc);
+    if (st != BCN_OK)
+        return st;
     const float *UB = CP(ubar), *U = CP(u), *R = r ? CP(r) : NULL, *E = CP(e);
     float *BB = P(bbar), *Bo = P(b), *D = P(delta), *AB = abar ? P(abar) : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -305,9 +402,11 @@ static bcn_status ref_burstprop_hidden(bcn_backend *be, size_t n, const bcn_buf 
         BB[i] = (float)bb;
         Bo[i] = (float)bt;
         D[i] = (float)(-(bt - bb));
+        gc_add(&acc, i, D[i]);
         if (AB)
             AB[i] = (float)ab;
     }
+    gc_end(&acc, gc);
     return BCN_OK;
 }
 
@@ -349,31 +448,6 @@ static bcn_status ref_dot3(bcn_backend *be, size_t n, const bcn_buf *a, const bc
     out[0] = ab;
     out[1] = aa;
     out[2] = bb;
-    return BCN_OK;
-}
-
-static bcn_status ref_output_stats(bcn_backend *be, int rows, int cols, const bcn_buf *e,
-                                   const bcn_buf *t, bcn_buf *stats, int slot)
-{
-    (void)be;
-    const float *E = CP(e), *T = CP(t);
-    double sq = 0;
-    int correct = 0;
-    for (int r = 0; r < rows; r++) {
-        const float *er = E + (size_t)r * cols, *tr = T + (size_t)r * cols;
-        int ae = 0, at = 0;
-        for (int j = 0; j < cols; j++) {
-            double d = (double)er[j] - (double)tr[j];
-            sq += d * d;
-            if (er[j] > er[ae])
-                ae = j;
-            if (tr[j] > tr[at])
-                at = j;
-        }
-        correct += ae == at;
-    }
-    stats->p[2 * (size_t)slot] = (float)sq;
-    stats->p[2 * (size_t)slot + 1] = (float)correct;
     return BCN_OK;
 }
 
@@ -518,7 +592,6 @@ bcn_status bcn_backend_ref_create(bcn_ctx *ctx, bcn_backend **out)
     be->burstprop_hidden = ref_burstprop_hidden;
     be->colsum = ref_colsum;
     be->dot3 = ref_dot3;
-    be->output_stats = ref_output_stats;
     be->gather_batch = ref_gather_batch;
     be->optimize = ref_optimize;
     be->finish = ref_finish;
