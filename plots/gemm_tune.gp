@@ -65,7 +65,7 @@ do for [fmt in "png svg"] {
     set output dir."/gemm_tune.".fmt
     set title "SGEMM rate at the GEMM shapes of one training step: CLBlast and the own GEMM kernels, default vs tuned\n" . meta_info . "\nrates: the engines and sets timed alternately, best of 2 rounds, each the median of 3 repetitions"
     eval "set label 900 meta_footer " . bcn_footer_at(meta_footer)
-    set bmargin 9
+    set bmargin 15
     set grid ytics lc rgb "#dddddd"
     set style data histograms
     set style histogram clustered gap 1
