@@ -15,6 +15,15 @@
 #define BCN_OPT_BLOCK 256
 #endif
 
+/* Each update written once, for a float4 or a float alike (the names lr,
+ * wd, mom, beta1, beta2, eps, bc1, bc2 are the kernel's). */
+#define BCN_SGD_W(w, g) ((w) - lr * (g) - wd * (w))
+#define BCN_MOM_V(m, g) (mom * (m) + (g))
+#define BCN_MOM_W(w, v) ((w) - lr * (v) - wd * (w))
+#define BCN_ADAM_M(m, g) (beta1 * (m) + (1.0f - beta1) * (g))
+#define BCN_ADAM_V(v, g) (beta2 * (v) + (1.0f - beta2) * (g) * (g))
+#define BCN_ADAM_W(w, m, v) ((w) - lr * ((m) / bc1) / (sqrt((v) / bc2) + eps) - wd * (w))
+
 /* The hyper-parameters of the block holding float i0, and where the floats
  * in use of that block end (at most n). */
 uint bcn_opt_end(const uint n, __global const float *table, const uint i0, float *lr,
@@ -40,14 +49,11 @@ __kernel void bcn_opt_sgd(const uint n, __global const float *table, __global co
     float lr, wd;
     const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
     if (i0 + 4u <= end) {
-        const float4 wi = vload4(0, w + i0);
-        vstore4(wi - lr * vload4(0, g + i0) - wd * wi, 0, w + i0);
+        vstore4(BCN_SGD_W(vload4(0, w + i0), vload4(0, g + i0)), 0, w + i0);
         return;
     }
-    for (uint i = i0; i < end; i++) {
-        const float wi = w[i];
-        w[i] = wi - lr * g[i] - wd * wi;
-    }
+    for (uint i = i0; i < end; i++)
+        w[i] = BCN_SGD_W(w[i], g[i]);
 }
 
 /* v = mom v + g; w = w - lr v - wd w (v in m). */
@@ -60,17 +66,15 @@ __kernel void bcn_opt_momentum(const uint n, __global const float *table, const 
     float lr, wd;
     const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
     if (i0 + 4u <= end) {
-        const float4 vi = mom * vload4(0, m + i0) + vload4(0, g + i0);
-        const float4 wi = vload4(0, w + i0);
+        const float4 vi = BCN_MOM_V(vload4(0, m + i0), vload4(0, g + i0));
         vstore4(vi, 0, m + i0);
-        vstore4(wi - lr * vi - wd * wi, 0, w + i0);
+        vstore4(BCN_MOM_W(vload4(0, w + i0), vi), 0, w + i0);
         return;
     }
     for (uint i = i0; i < end; i++) {
-        const float vi = mom * m[i] + g[i];
-        const float wi = w[i];
+        const float vi = BCN_MOM_V(m[i], g[i]);
         m[i] = vi;
-        w[i] = wi - lr * vi - wd * wi;
+        w[i] = BCN_MOM_W(w[i], vi);
     }
 }
 
@@ -90,21 +94,19 @@ __kernel void bcn_opt_adam(const uint n, __global const float *table, const floa
     const uint end = bcn_opt_end(n, table, i0, &lr, &wd);
     if (i0 + 4u <= end) {
         const float4 gi = vload4(0, g + i0);
-        const float4 mi = beta1 * vload4(0, m + i0) + (1.0f - beta1) * gi;
-        const float4 vi = beta2 * vload4(0, v + i0) + (1.0f - beta2) * gi * gi;
-        const float4 wi = vload4(0, w + i0);
+        const float4 mi = BCN_ADAM_M(vload4(0, m + i0), gi);
+        const float4 vi = BCN_ADAM_V(vload4(0, v + i0), gi);
         vstore4(mi, 0, m + i0);
         vstore4(vi, 0, v + i0);
-        vstore4(wi - lr * (mi / bc1) / (sqrt(vi / bc2) + eps) - wd * wi, 0, w + i0);
+        vstore4(BCN_ADAM_W(vload4(0, w + i0), mi, vi), 0, w + i0);
         return;
     }
     for (uint i = i0; i < end; i++) {
         const float gi = g[i];
-        const float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-        const float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
-        const float wi = w[i];
+        const float mi = BCN_ADAM_M(m[i], gi);
+        const float vi = BCN_ADAM_V(v[i], gi);
         m[i] = mi;
         v[i] = vi;
-        w[i] = wi - lr * (mi / bc1) / (sqrt(vi / bc2) + eps) - wd * wi;
+        w[i] = BCN_ADAM_W(w[i], mi, vi);
     }
 }
