@@ -59,30 +59,6 @@ floatv bcn_burstprop_hidden_v(const floatv ubar, const floatv u, __global const 
     return select(-(bt - bb), d_near, is_near);
 }
 
-/* Element-wise over n (item = work-item), and in column form over rows x
- * cols with the bias gradient: BCN_OVER_ELEMENTS / BCN_OVER_COLUMNS wrap a
- * body that, given element index i and lanes m, sets floatv d (delta). */
-#define BCN_OVER_ELEMENTS(body)                                                             \
-    size_t i;                                                                               \
-    const uint m = bcn_lanes(get_global_id(0), n, &i);                                      \
-    if (m) {                                                                                \
-        floatv d;                                                                           \
-        body;                                                                               \
-    }
-#define BCN_OVER_COLUMNS(body)                                                              \
-    size_t j;                                                                               \
-    const uint m = bcn_lanes(get_global_id(0), cols, &j);                                   \
-    if (!m)                                                                                 \
-        return;                                                                             \
-    floatv sum = 0.0f, comp = 0.0f;                                                         \
-    for (uint row = 0; row < rows; row++) {                                                 \
-        const size_t i = (size_t)row * cols + j;                                            \
-        floatv d;                                                                           \
-        body;                                                                               \
-        bcn_kahan_addv(&sum, &comp, d);                                                     \
-    }                                                                                       \
-    bcn_stv(gc, j, m, alpha * sum);
-
 /* The output burst at i: b, delta when has_delta, bbar = p_b e when has_bbar. */
 #define BCN_OUTPUT_BURST_BODY                                                               \
     {                                                                                       \

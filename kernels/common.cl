@@ -104,3 +104,30 @@ void bcn_kahan_addv(floatv *s, floatv *c, const floatv v)
     *c = (t - *s) - y;
     *s = t;
 }
+
+/* The two loops of the element-wise delta kernels (elementwise.cl, burst.cl):
+ * over n elements (a work-item's lanes), and in column form over rows x
+ * cols with the bias gradient gc = alpha * sum over rows of d (a work-item's columns,
+ * Kahan-summed). Each wraps a body that, given element index i and lanes
+ * m, sets floatv d (delta) and stores what it computes. Kernel arguments
+ * used: n; or rows, cols, alpha, gc. */
+#define BCN_OVER_ELEMENTS(body)                                                             \
+    size_t i;                                                                               \
+    const uint m = bcn_lanes(get_global_id(0), n, &i);                                      \
+    if (m) {                                                                                \
+        floatv d;                                                                           \
+        body;                                                                               \
+    }
+#define BCN_OVER_COLUMNS(body)                                                              \
+    size_t j;                                                                               \
+    const uint m = bcn_lanes(get_global_id(0), cols, &j);                                   \
+    if (!m)                                                                                 \
+        return;                                                                             \
+    floatv sum = 0.0f, comp = 0.0f;                                                         \
+    for (uint row = 0; row < rows; row++) {                                                 \
+        const size_t i = (size_t)row * cols + j;                                            \
+        floatv d;                                                                           \
+        body;                                                                               \
+        bcn_kahan_addv(&sum, &comp, d);                                                     \
+    }                                                                                       \
+    bcn_stv(gc, j, m, alpha * sum);

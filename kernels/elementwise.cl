@@ -88,27 +88,18 @@ floatv bcn_output_delta_v(const floatv e, const floatv t)
     __kernel void bcn_##name(const uint n, __global const float *in1,                      \
                              __global const float *in2, __global float *out)               \
     {                                                                                       \
-        size_t i;                                                                           \
-        const uint m = bcn_lanes(get_global_id(0), n, &i);                                  \
-        if (m)                                                                              \
-            bcn_stv(out, i, m, bcn_##name##_v(bcn_ldv(in1, i, m), bcn_ldv(in2, i, m)));     \
+        BCN_OVER_ELEMENTS(BCN_BINARY_BODY(name))                                            \
     }                                                                                       \
     __kernel void bcn_##name##_gc(const uint rows, const uint cols,                         \
                                   __global const float *in1, __global const float *in2,     \
                                   __global float *out, const float alpha, __global float *gc) \
     {                                                                                       \
-        size_t j;                                                                           \
-        const uint m = bcn_lanes(get_global_id(0), cols, &j);                               \
-        if (!m)                                                                             \
-            return;                                                                         \
-        floatv s = 0.0f, c = 0.0f;                                                          \
-        for (uint r = 0; r < rows; r++) {                                                   \
-            const size_t i = (size_t)r * cols + j;                                          \
-            const floatv d = bcn_##name##_v(bcn_ldv(in1, i, m), bcn_ldv(in2, i, m));        \
-            bcn_stv(out, i, m, d);                                                          \
-            bcn_kahan_addv(&s, &c, d);                                                      \
-        }                                                                                   \
-        bcn_stv(gc, j, m, alpha * s);                                                       \
+        BCN_OVER_COLUMNS(BCN_BINARY_BODY(name))                                             \
+    }
+#define BCN_BINARY_BODY(name)                                                               \
+    {                                                                                       \
+        d = bcn_##name##_v(bcn_ldv(in1, i, m), bcn_ldv(in2, i, m));                         \
+        bcn_stv(out, i, m, d);                                                              \
     }
 
 /* bcn_dsigmoid_mul(n, g, e, delta), delta may be the same buffer as g, and
