@@ -232,6 +232,13 @@ static inline void bcn_count_transfer(bcn_backend *be, size_t bytes)
     be->counters.transfer_bytes += bytes;
 }
 
+/* The checks of every buf_view slot: out != NULL (*out set to NULL), a
+ * parent that is no view, 1 <= n, [offset, offset + n) inside its
+ * parent_n floats, offset a multiple of be->view_align; else the context's
+ * error, naming the backend. */
+bcn_status bcn_buf_view_check(bcn_backend *be, bcn_buf **out, int have_parent,
+                              int parent_is_view, size_t parent_n, size_t offset, size_t n);
+
 /* 1 when g is a valid geometry: every size >= 1, pad >= 0, and h_out,
  * w_out as the formula gives (so at least 1). */
 int bcn_conv_geom_valid(const bcn_conv_geom *g);

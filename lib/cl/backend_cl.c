@@ -146,20 +146,10 @@ static bcn_status cl_buf_alloc(bcn_backend *be, size_t n, bcn_buf **out)
 static bcn_status cl_buf_view(bcn_backend *be, bcn_buf *parent, size_t offset, size_t n,
                               bcn_buf **out)
 {
-    if (!out)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "cl buf_view: NULL output");
-    *out = NULL;
-    if (!parent || parent->view || n == 0 || offset > parent->n || n > parent->n - offset)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
-                             "cl buf_view: %zu floats at offset %zu of %s", n, offset,
-                             !parent ? "a NULL buffer"
-                             : parent->view ? "a view (views of views are not supported)"
-                                            : "a smaller buffer");
-    if (offset % be->view_align)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
-                             "cl buf_view: offset %zu is not a multiple of %zu floats (the "
-                             "base address alignment of %s)",
-                             offset, be->view_align, be->info.name);
+    bcn_status st = bcn_buf_view_check(be, out, parent != NULL, parent && parent->view,
+                                       parent ? parent->n : 0, offset, n);
+    if (st != BCN_OK)
+        return st;
     bcn_buf *buf = calloc(1, sizeof *buf);
     if (!buf)
         return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "cl buf_view: out of host memory");
@@ -169,7 +159,7 @@ static bcn_status cl_buf_view(bcn_backend *be, bcn_buf *parent, size_t offset, s
                                  &region, &err);
     if (err != CL_SUCCESS) {
         free(buf);
-        bcn_status st = bcn_cl_fail(be->ctx, err, "clCreateSubBuffer", NULL);
+        st = bcn_cl_fail(be->ctx, err, "clCreateSubBuffer", NULL);
         bcn_append_error(be->ctx, " (%zu floats at offset %zu)", n, offset);
         return st;
     }

@@ -47,15 +47,10 @@ static void ref_free(bcn_backend *be, bcn_buf *buf)
 static bcn_status ref_view(bcn_backend *be, bcn_buf *parent, size_t offset, size_t n,
                            bcn_buf **out)
 {
-    if (!out)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG, "ref buf_view: NULL output");
-    *out = NULL;
-    if (!parent || parent->view || n == 0 || offset > parent->n || n > parent->n - offset)
-        return bcn_set_error(be->ctx, BCN_ERR_INVALID_ARG,
-                             "ref buf_view: %zu floats at offset %zu of %s", n, offset,
-                             !parent ? "a NULL buffer"
-                             : parent->view ? "a view (views of views are not supported)"
-                                            : "a smaller buffer");
+    bcn_status st = bcn_buf_view_check(be, out, parent != NULL, parent && parent->view,
+                                       parent ? parent->n : 0, offset, n);
+    if (st != BCN_OK)
+        return st;
     bcn_buf *b = malloc(sizeof *b);
     if (!b)
         return bcn_set_error(be->ctx, BCN_ERR_NOMEM, "ref buf_view: out of memory");
