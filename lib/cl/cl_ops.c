@@ -2,10 +2,10 @@
  * cl_ops.c — the element-wise slots of the OpenCL backend (kernels in
  * kernels/elementwise.cl and kernels/burst.cl): argument checks, then one
  * kernel launch each, a work-item per BCN_EW_VW elements (tuning ew_vw) but
- * for bias_sigmoid over an inner extent. The δ ops take an optional bias gradient (backend.h's
- * bcn_bias_grad) and then run their column form, one work-item per column
- * walking the rows; bias_sigmoid with statistics runs as one work-group
- * whose items own rows.
+ * for bias_sigmoid over an inner extent. The δ ops take an optional bias
+ * gradient (backend.h's bcn_bias_grad) and then run their column form, a
+ * work-item per BCN_EW_VW columns walking the rows; bias_sigmoid with
+ * statistics runs as one work-group whose items own rows.
  */
 #include "config.h"
 
@@ -44,10 +44,6 @@ static bcn_status cl_axpby(bcn_backend *be, size_t n, float a, const bcn_buf *x,
     return bcn_cl_launch_1d(be, BCN_K_AXPBY, bcn_cl_ew_items(be, n), 5, args);
 }
 
-/* x viewed as rows x cols x inner, bias per col. inner == 1 (dense layers)
- * keeps its own kernel, so dense networks compute exactly what they did;
- * inner > 1 (convolution maps) finds each element's column as
- * (i / inner) % cols. */
 /* bias_sigmoid with statistics: one work-group (the tree width BCN_WG) whose
  * items own rows, as the statistics need whole rows. */
 static bcn_status bias_sigmoid_stats(bcn_backend *be, int rows, int cols, int inner, bcn_buf *x,
@@ -77,6 +73,10 @@ static bcn_status bias_sigmoid_stats(bcn_backend *be, int rows, int cols, int in
     return bcn_cl_launch(be, BCN_K_BIAS_SIGMOID_STATS, 1, &wg, &wg, 8, args);
 }
 
+/* x viewed as rows x cols x inner, bias per col. inner == 1 (dense layers)
+ * keeps its own kernel, so dense networks compute exactly what they did;
+ * inner > 1 (convolution maps) finds each element's column as
+ * (i / inner) % cols. */
 static bcn_status cl_bias_sigmoid(bcn_backend *be, int rows, int cols, int inner, bcn_buf *x,
                                   const bcn_buf *bias, const bcn_out_stats *stats)
 {

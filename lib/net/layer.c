@@ -71,10 +71,12 @@ bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha, c
     return net->be->colsum(net->be, net->batch, ly->n_c, ly->inner, alpha, dy, 0.0f, gc);
 }
 
+int bcn_layer_fuses_bias_grad(const bcn_layer *ly) { return ly->kind != BCN_LAYER_CONV2D; }
+
 const bcn_bias_grad *bcn_layer_fused_bias_grad(const bcn_net *net, const bcn_layer *ly,
                                                float alpha, bcn_buf *gc, bcn_bias_grad *tmp)
 {
-    if (ly->kind == BCN_LAYER_CONV2D)
+    if (!bcn_layer_fuses_bias_grad(ly))
         return NULL;
     *tmp = (bcn_bias_grad){gc, alpha, net->batch, ly->n_c};
     return tmp;

@@ -128,6 +128,9 @@ bcn_status bcn_layer_weight_grad(bcn_net *net, const bcn_layer *ly, float alpha,
 /* gc = alpha Σ over the batch (and the maps of a conv layer) of dy. */
 bcn_status bcn_layer_bias_grad(bcn_net *net, const bcn_layer *ly, float alpha,
                                const bcn_buf *dy, bcn_buf *gc);
+/* 1 when the op that writes the layer's δ also sums its bias gradient
+ * (dense layers), 0 when bcn_layer_bias_grad does it afterwards (conv). */
+int bcn_layer_fuses_bias_grad(const bcn_layer *ly);
 /* The bias gradient gc = alpha Σ_rows δ for the op that writes a dense
  * layer's δ to fill in (stored in *tmp), or NULL for a conv layer, whose
  * bias gradient bcn_layer_bias_grad sums afterwards. */

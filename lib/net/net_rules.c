@@ -154,8 +154,7 @@ bcn_status bcn_net_run_signal(bcn_net *net, bcn_rule rule)
         bcn_layer *ly = &net->layer[li];
         st = bcn_layer_weight_grad(net, ly, inv_b, ly->delta, layer_input(net, li), 0.0f,
                                    ly->gW[rule]);
-        bcn_bias_grad unused;
-        if (st == BCN_OK && !bcn_layer_fused_bias_grad(net, ly, inv_b, ly->gc[rule], &unused))
+        if (st == BCN_OK && !bcn_layer_fuses_bias_grad(ly))
             st = bcn_layer_bias_grad(net, ly, inv_b, ly->delta, ly->gc[rule]);
     }
     return st;

@@ -156,6 +156,13 @@ static bcn_status reserve_img(bcn_net *net, size_t n)
     return BCN_OK;
 }
 
+/* Where item i (< 2 L: W_1, c_1, W_2, ...) of the list starts in the
+ * packed signal. */
+static size_t packed_at(const bcn_packing *pk, int i)
+{
+    return i % 2 ? pk->off_c[i / 2] : pk->off_w[i / 2];
+}
+
 /* Pack, sum over processes, unpack. The rule's ∇W, ∇c (the first 2 L
  * items) come from its packed signal in one read and go back in one
  * write (net_packed.c: zero padding read and written back unchanged). */
@@ -189,8 +196,7 @@ static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int f
             continue;
         }
         if (i < n_rule) {
-            size_t at = i % 2 ? pk->off_c[i / 2] : pk->off_w[i / 2];
-            memcpy(h + off, img + at, p.sizes[i] * sizeof *h);
+            memcpy(h + off, img + packed_at(pk, i), p.sizes[i] * sizeof *h);
         } else if ((st = be->buf_read(be, *p.bufs[i], 0, p.sizes[i], h + off)) != BCN_OK) {
             return st;
         }
@@ -208,8 +214,7 @@ static bcn_status reduce_packed(bcn_net *net, int batch, int global_batch, int f
     off = 0;
     for (int i = 0; i < p.n && st == BCN_OK; i++) {
         if (i < n_rule) {
-            size_t at = i % 2 ? pk->off_c[i / 2] : pk->off_w[i / 2];
-            memcpy(img + at, h + off, p.sizes[i] * sizeof *h);
+            memcpy(img + packed_at(pk, i), h + off, p.sizes[i] * sizeof *h);
         } else {
             st = be->buf_write(be, *p.bufs[i], 0, p.sizes[i], h + off);
         }
