@@ -941,6 +941,23 @@ Test(backend_ops, conv_small_workgroups, .timeout = 300)
     run_cases(BIT(OP_CONV2D) | BIT(OP_CONV2D_T) | BIT(OP_CONV2D_WG));
 }
 
+/* A new context and every device it can open (ref first, then each
+ * OpenCL device), for tests that check a hand-worked case on each. */
+static bcn_ctx *list_devices(bcn_device_info **devs, size_t *ndev)
+{
+    bcn_ctx *ctx = bcn_ctx_new();
+    cr_assert_not_null(ctx);
+    cr_assert_eq(bcn_devices_list(ctx, devs, ndev), BCN_OK, "%s", bcn_errmsg(ctx));
+    return ctx;
+}
+
+/* Open device `id` on ctx; its backend. */
+static bcn_backend *open_device(bcn_ctx *ctx, const char *id)
+{
+    cr_assert_eq(bcn_ctx_open_device(ctx, id), BCN_OK, "%s: %s", id, bcn_errmsg(ctx));
+    return ctx->backend;
+}
+
 /* 0 · inf is NaN in every GEMM, on ref as on each device: no backend may
  * skip a zero term (IEEE; a skip would hide a NaN that the other backend
  * reports). Hand-worked: with
@@ -952,15 +969,11 @@ Test(backend_ops, gemm_zero_times_inf_is_nan)
     const float opa[2][3] = {{0, 1, 2}, {3, 0, INFINITY}};
     const float opb[3][3] = {{1, INFINITY, 2}, {1, 1, 1}, {0, 2, 2}};
     const float want[6] = {1, NAN, 5, NAN, INFINITY, INFINITY};
-    bcn_ctx *ctx = bcn_ctx_new();
-    cr_assert_not_null(ctx);
     bcn_device_info *devs = NULL;
     size_t ndev = 0;
-    cr_assert_eq(bcn_devices_list(ctx, &devs, &ndev), BCN_OK, "%s", bcn_errmsg(ctx));
+    bcn_ctx *ctx = list_devices(&devs, &ndev);
     for (size_t d = 0; d < ndev; d++) { /* ref first, then each OpenCL device */
-        cr_assert_eq(bcn_ctx_open_device(ctx, devs[d].id), BCN_OK, "%s: %s", devs[d].id,
-                     bcn_errmsg(ctx));
-        bcn_backend *be = ctx->backend;
+        bcn_backend *be = open_device(ctx, devs[d].id);
         for (int ta = 0; ta < 2; ta++)
             for (int tb = 0; tb < 2; tb++) {
                 float a[6], b[9], c[6];
@@ -1017,15 +1030,11 @@ Test(backend_ops, bias_sigmoid_stats_hand_worked)
     /* by hand: row 0 1, row 1 0.1425 + 0.7758 + 0.0142 + 0.25, row 2
      * 0.0023 + 0.0009 + 0.25 + 0.5344 */
     cr_assert(fabs(loss - 2.9701) < 1e-4, "loss %.9g", loss);
-    bcn_ctx *ctx = bcn_ctx_new();
-    cr_assert_not_null(ctx);
     bcn_device_info *devs = NULL;
     size_t ndev = 0;
-    cr_assert_eq(bcn_devices_list(ctx, &devs, &ndev), BCN_OK, "%s", bcn_errmsg(ctx));
+    bcn_ctx *ctx = list_devices(&devs, &ndev);
     for (size_t d = 0; d < ndev; d++) { /* ref first, then each OpenCL device */
-        cr_assert_eq(bcn_ctx_open_device(ctx, devs[d].id), BCN_OK, "%s: %s", devs[d].id,
-                     bcn_errmsg(ctx));
-        bcn_backend *be = ctx->backend;
+        bcn_backend *be = open_device(ctx, devs[d].id);
         bcn_buf *bx = NULL, *bb = NULL, *bt = NULL, *bs = NULL;
         const float init[4] = {42.0f, -42.0f, NAN, NAN};
         float e[12], st[4];

@@ -627,55 +627,50 @@ Test(cl_tune, own_tile_cache_damaged_or_foreign_is_ignored, .timeout = 600)
     free(good);
 }
 
+/* Open the cl device, assert whether its program came from the binary
+ * cache (`why` when not as wanted), and check that colsum then computes
+ * `want` (NULL: store it there instead). */
+static void open_and_colsum(int from_binary, const char *why, float want[300])
+{
+    float got[300];
+    bcn_ctx *ctx = open_cl(BCN_TUNE_OFF);
+    cr_assert_eq(cl_of(ctx)->program_from_binary, from_binary, "%s", why);
+    colsum_on(ctx, got);
+    bcn_ctx_free(ctx);
+    cr_assert_arr_eq(want, got, sizeof got, "the %s program computes something else",
+                     from_binary ? "cached" : "rebuilt");
+}
+
 Test(cl_program_cache, second_backend_loads_the_binary)
 {
     char dir[64], bin[4200];
     fresh_cache_dir(dir, sizeof dir);
     bcn_ctx *ctx = open_cl(BCN_TUNE_OFF);
     cr_assert_eq(cl_of(ctx)->program_from_binary, 0, "an empty cache cannot hold the program");
-    float first[300], second[300], third[300];
+    float first[300];
     colsum_on(ctx, first);
     bcn_ctx_free(ctx);
     cr_assert_eq(count_files(dir, "kernels-", bin, sizeof bin), 1, "no binary in %s", dir);
     cr_assert_eq(count_tmp_files(dir), 0, "a temporary file was left in %s", dir);
 
-    ctx = open_cl(BCN_TUNE_OFF);
-    cr_assert_eq(cl_of(ctx)->program_from_binary, 1, "the cached binary was not used");
-    colsum_on(ctx, second);
-    bcn_ctx_free(ctx);
-    cr_assert_arr_eq(first, second, sizeof first, "the binary computes something else");
+    open_and_colsum(1, "the cached binary was not used", first);
 
-    /* A file cut short is rebuilt from source and
-     * replaced. */
+    /* A file cut short is rebuilt from source and replaced by a whole
+     * binary, which the next open loads. (Its length need not be the first
+     * one's: PoCL's binary carries whatever kernels its own cache had
+     * compiled, which other processes may change.) */
     size_t len = 0;
     char *data = read_file(bin, &len);
     write_file(bin, data, len / 3);
-    ctx = open_cl(BCN_TUNE_OFF);
-    cr_assert_eq(cl_of(ctx)->program_from_binary, 0);
-    colsum_on(ctx, third);
-    bcn_ctx_free(ctx);
-    cr_assert_arr_eq(first, third, sizeof first);
-    /* Replaced by a whole binary: the next open loads it. (Its length need
-     * not be the first one's: PoCL's binary carries whatever kernels its
-     * own cache had compiled, which other processes may change.) */
+    open_and_colsum(0, "a file cut short was loaded", first);
     size_t len2 = 0;
     char *again = read_file(bin, &len2);
     cr_assert_gt(len2, len / 3, "the damaged file was not replaced");
-    ctx = open_cl(BCN_TUNE_OFF);
-    cr_assert_eq(cl_of(ctx)->program_from_binary, 1, "the replacing binary was not used");
-    colsum_on(ctx, third);
-    bcn_ctx_free(ctx);
-    cr_assert_arr_eq(first, third, sizeof first);
-    free(again);
-    again = read_file(bin, &len2);
+    open_and_colsum(1, "the replacing binary was not used", first);
     /* A file keyed to another device (its header says so) is not loaded. */
     char *moved = replace(again, "\ndevice ", "\ndevice Another Device ", &len2);
     write_file(bin, moved, len2);
-    ctx = open_cl(BCN_TUNE_OFF);
-    cr_assert_eq(cl_of(ctx)->program_from_binary, 0, "a foreign binary was loaded");
-    colsum_on(ctx, third);
-    bcn_ctx_free(ctx);
-    cr_assert_arr_eq(first, third, sizeof first);
+    open_and_colsum(0, "a foreign binary was loaded", first);
     free(moved);
     free(data);
     free(again);
